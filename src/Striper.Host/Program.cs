@@ -1,0 +1,6 @@
+namespace Striper.Host;
+
+internal static class Program
+{
+    private static int Main() => 0;
+}
