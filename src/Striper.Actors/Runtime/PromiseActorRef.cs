@@ -3,8 +3,10 @@ using System.Globalization;
 namespace Striper.Actors.Runtime;
 
 /// <summary>
-/// The temporary sender of an Ask. It is registered nowhere: once completed it has released its timer
-/// and cancellation registration, so nothing keeps it alive and nothing leaks.
+/// The temporary sender of an Ask. It is registered nowhere, so once it has released its timer and
+/// cancellation registration nothing keeps it alive. Whoever completes it first (reply, timeout or
+/// cancellation) claims it, releases those resources, and only then completes the task, so an awaiter
+/// never observes a finished Ask that still holds a timer.
 /// </summary>
 internal sealed class PromiseActorRef<T> : IActorRef
 {
@@ -17,6 +19,7 @@ internal sealed class PromiseActorRef<T> : IActorRef
     private readonly long _id = Interlocked.Increment(ref _nextId);
     private ITimer? _timer;
     private CancellationTokenRegistration _cancellation;
+    private int _claimed;
 
     public PromiseActorRef(IActorRef target, TimeSpan timeout, ActorSystem? system)
     {
@@ -33,20 +36,19 @@ internal sealed class PromiseActorRef<T> : IActorRef
     {
         if (_timeout != Timeout.InfiniteTimeSpan)
         {
-            using (ExecutionContext.SuppressFlow())
-            {
-                _timer = time.CreateTimer(static state => ((PromiseActorRef<T>)state!).OnTimeout(), this, _timeout, Timeout.InfiniteTimeSpan);
-            }
+            // Exchange, not a plain write: it fences against the claim check below.
+            Interlocked.Exchange(
+                ref _timer,
+                NonFlowingTimer.Create(time, static state => ((PromiseActorRef<T>)state!).OnTimeout(), this, _timeout, Timeout.InfiniteTimeSpan));
         }
 
         if (cancellationToken.CanBeCanceled)
         {
-            _cancellation = cancellationToken.UnsafeRegister(
-                static (state, token) => ((PromiseActorRef<T>)state!).Complete(c => c.TrySetCanceled(token)), this);
+            _cancellation = cancellationToken.UnsafeRegister(static (state, token) => ((PromiseActorRef<T>)state!).OnCancelled(token), this);
         }
 
-        // Completion may have raced with the assignments above; release whatever they created.
-        if (Task.IsCompleted)
+        // Claimed while the lines above ran (e.g. an already-cancelled token): release what they created.
+        if (Volatile.Read(ref _claimed) != 0)
         {
             Release();
         }
@@ -55,17 +57,25 @@ internal sealed class PromiseActorRef<T> : IActorRef
     public void Tell(object message, IActorRef? sender = null)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var completed = message switch
-        {
-            T reply => Complete(c => c.TrySetResult(reply)),
-            Status.Failure failure => Complete(c => c.TrySetException(failure.Cause)),
-            _ => Complete(c => c.TrySetException(new InvalidCastException(
-                $"Ask to {_target.Path} expected a reply of type {typeof(T).Name} but got {message.GetType().Name}"))),
-        };
-        if (!completed)
+        if (!TryClaim())
         {
             // A reply after the timeout: report it like any other undeliverable message.
             _system?.DeadLetters.Tell(new DeadLetter(message, sender ?? ActorRefs.Nobody, this));
+            return;
+        }
+
+        switch (message)
+        {
+            case T reply:
+                _completion.SetResult(reply);
+                break;
+            case Status.Failure failure:
+                _completion.SetException(failure.Cause);
+                break;
+            default:
+                _completion.SetException(new InvalidCastException(
+                    $"Ask to {_target.Path} expected a reply of type {typeof(T).Name} but got {message.GetType().Name}"));
+                break;
         }
     }
 
@@ -73,13 +83,24 @@ internal sealed class PromiseActorRef<T> : IActorRef
 
     private void OnTimeout()
     {
-        var ms = _timeout.TotalMilliseconds.ToString(CultureInfo.InvariantCulture);
-        Complete(c => c.TrySetException(new AskTimeoutException($"Ask timed out on [{_target.Path}] after [{ms} ms]")));
+        if (TryClaim())
+        {
+            var ms = _timeout.TotalMilliseconds.ToString(CultureInfo.InvariantCulture);
+            _completion.SetException(new AskTimeoutException($"Ask timed out on [{_target.Path}] after [{ms} ms]"));
+        }
     }
 
-    private bool Complete(Func<TaskCompletionSource<T>, bool> complete)
+    private void OnCancelled(CancellationToken token)
     {
-        if (!complete(_completion))
+        if (TryClaim())
+        {
+            _completion.SetCanceled(token);
+        }
+    }
+
+    private bool TryClaim()
+    {
+        if (Interlocked.Exchange(ref _claimed, 1) != 0)
         {
             return false;
         }
@@ -91,6 +112,7 @@ internal sealed class PromiseActorRef<T> : IActorRef
     private void Release()
     {
         Interlocked.Exchange(ref _timer, null)?.Dispose();
-        _cancellation.Dispose();
+        // Unregister never waits for a running callback, so it is safe from inside the callback too.
+        _cancellation.Unregister();
     }
 }

@@ -26,11 +26,7 @@ internal sealed class TimerMessage
 
     public void Start(TimeProvider time, TimeSpan dueTime, TimeSpan period)
     {
-        // Timer callbacks must not carry the starting handler's AsyncLocals (log scopes etc.) forever.
-        using (ExecutionContext.SuppressFlow())
-        {
-            _timer = time.CreateTimer(static state => ((TimerMessage)state!).Fire(), this, dueTime, period);
-        }
+        _timer = NonFlowingTimer.Create(time, static state => ((TimerMessage)state!).Fire(), this, dueTime, period);
     }
 
     public void Dispose() => _timer?.Dispose();
