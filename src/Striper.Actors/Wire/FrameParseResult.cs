@@ -1,0 +1,8 @@
+namespace Striper.Actors.Wire;
+
+internal enum FrameParseResult
+{
+    NeedMore,
+    Complete,
+    Malformed,
+}
