@@ -10,6 +10,26 @@ public sealed class CapturingLoggerFactory : ILoggerFactory
 
     public IReadOnlyList<LogEntry> Entries => [.. _entries];
 
+    public bool Contains(string fragment) => _entries.Any(e => e.ToString().Contains(fragment, StringComparison.Ordinal));
+
+    /// <summary>Waits (bounded) for an entry containing the fragment, since actors log on their own threads.</summary>
+    public async Task<LogEntry> WaitForAsync(string fragment, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (DateTime.UtcNow < deadline)
+        {
+            var entry = _entries.FirstOrDefault(e => e.ToString().Contains(fragment, StringComparison.Ordinal));
+            if (entry is not null)
+            {
+                return entry;
+            }
+
+            await Task.Delay(20);
+        }
+
+        throw new Xunit.Sdk.XunitException($"no log entry containing '{fragment}' within the timeout; log was:\n{string.Join('\n', _entries)}");
+    }
+
     public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, _entries);
 
     public void AddProvider(ILoggerProvider provider)

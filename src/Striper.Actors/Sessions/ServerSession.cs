@@ -1,0 +1,139 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Striper.Actors.Metrics;
+using Striper.Actors.Runtime;
+using Striper.Actors.Settings;
+using Striper.Actors.Wire;
+using static Striper.Actors.Sessions.SessionProtocol;
+
+namespace Striper.Actors.Sessions;
+
+/// <summary>
+/// Server end of a tunnelled connection, created by an OPEN. It connects to the target first and only then
+/// answers the OPEN: Accepted, or TargetUnreachable and a close, so the client can tell its user why.
+/// JOINs that arrive while the target connect is still running wait for it.
+/// </summary>
+internal sealed partial class ServerSession : SessionActor
+{
+    private readonly Socket _openSocket;
+    private readonly int _stripes;
+    private readonly string _targetHost;
+    private readonly int _targetPort;
+    private readonly List<JoinSubstream> _waitingJoins = [];
+    private readonly CancellationTokenSource _connect = new();
+    private bool _accepted;
+
+    public ServerSession(Socket openSocket, Handshake open, string targetHost, int targetPort, StriperSettings settings, ProxyMetrics metrics)
+        : base(settings, metrics, open.SessionId)
+    {
+        _openSocket = openSocket;
+        _stripes = open.Count;
+        _targetHost = targetHost;
+        _targetPort = targetPort;
+        Receive<TargetConnected>(OnTargetConnected);
+        Receive<TargetFailed>(OnTargetFailed);
+        Receive<JoinSubstream>(OnJoin);
+        ReceiveSessionMessages();
+    }
+
+    public static Props Props(Socket openSocket, Handshake open, string targetHost, int targetPort, StriperSettings settings, ProxyMetrics metrics) =>
+        Runtime.Props.Create(() => new ServerSession(openSocket, open, targetHost, targetPort, settings, metrics));
+
+    protected override void PreStart()
+    {
+        base.PreStart();
+        SocketFactory.ConnectAsync(_targetHost, _targetPort, Settings.ConnectTimeout, _connect.Token)
+            .PipeTo(Self, socket => new TargetConnected(socket), error => new TargetFailed(error.Message));
+    }
+
+    protected override void PostStop()
+    {
+        base.PostStop();
+        _connect.Cancel();
+        _connect.Dispose();
+        foreach (var join in _waitingJoins)
+        {
+            join.Socket.Dispose();
+        }
+
+        if (!_accepted)
+        {
+            _openSocket.Dispose();
+        }
+    }
+
+    private void OnTargetConnected(TargetConnected message)
+    {
+        if (IsClosing)
+        {
+            message.Socket.Dispose();
+            return;
+        }
+
+        _accepted = true;
+        Log.Accepted(Context.Log, SessionId, SocketFactory.Format(_targetHost, _targetPort), _stripes);
+        AttachEdge(message.Socket);
+        AttachSubstream(0, _openSocket, HandshakeReply.Encode(HandshakeStatus.Accepted));
+        foreach (var join in _waitingJoins)
+        {
+            AttachJoin(join);
+        }
+
+        _waitingJoins.Clear();
+    }
+
+    private void OnTargetFailed(TargetFailed message)
+    {
+        Log.TargetUnreachable(Context.Log, SessionId, SocketFactory.Format(_targetHost, _targetPort), message.Reason);
+        _accepted = true;
+        SubstreamRejector.Reject(_openSocket, HandshakeStatus.TargetUnreachable, Settings.HandshakeTimeout);
+        foreach (var join in _waitingJoins)
+        {
+            SubstreamRejector.Reject(join.Socket, HandshakeStatus.TargetUnreachable, Settings.HandshakeTimeout);
+        }
+
+        _waitingJoins.Clear();
+        Context.Stop(Self);
+    }
+
+    private void OnJoin(JoinSubstream join)
+    {
+        if (IsClosing)
+        {
+            SubstreamRejector.Reject(join.Socket, HandshakeStatus.UnknownSession, Settings.HandshakeTimeout);
+        }
+        else if (!_accepted)
+        {
+            _waitingJoins.Add(join);
+        }
+        else
+        {
+            AttachJoin(join);
+        }
+    }
+
+    private void AttachJoin(JoinSubstream join)
+    {
+        var index = join.Handshake.Index;
+        if (HasSubstream(index) || join.Handshake.Count != _stripes)
+        {
+            Log.JoinRefused(Context.Log, SessionId, index);
+            SubstreamRejector.Reject(join.Socket, HandshakeStatus.DuplicateSubstream, Settings.HandshakeTimeout);
+            return;
+        }
+
+        AttachSubstream(index, join.Socket, HandshakeReply.Encode(HandshakeStatus.Accepted));
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 320, Level = LogLevel.Information, Message = "session {Session} accepted: connected to {Target}, {Stripes} substreams")]
+        public static partial void Accepted(ILogger logger, Guid session, string target, int stripes);
+
+        [LoggerMessage(EventId = 321, Level = LogLevel.Warning, Message = "session {Session} refused: target {Target} unreachable: {Reason}")]
+        public static partial void TargetUnreachable(ILogger logger, Guid session, string target, string reason);
+
+        [LoggerMessage(EventId = 322, Level = LogLevel.Warning, Message = "session {Session}: refusing a second substream {Index} (or a count that differs from the OPEN)")]
+        public static partial void JoinRefused(ILogger logger, Guid session, int index);
+    }
+}

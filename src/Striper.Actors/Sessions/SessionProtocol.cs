@@ -1,0 +1,26 @@
+using System.Net.Sockets;
+using Striper.Actors.Wire;
+
+namespace Striper.Actors.Sessions;
+
+internal static class SessionProtocol
+{
+    /// <summary>A dial finished: a connected, accepted substream socket, or the reason it is not.</summary>
+    public sealed record DialResult(int Index, Socket? Socket, string? Error);
+
+    /// <summary>Server: a further substream for this session passed its handshake.</summary>
+    public sealed record JoinSubstream(Socket Socket, Handshake Handshake);
+
+    public sealed record TargetConnected(Socket Socket);
+
+    public sealed record TargetFailed(string Reason);
+
+    internal sealed class CloseTimeout
+    {
+        public static CloseTimeout Instance { get; } = new();
+
+        private CloseTimeout()
+        {
+        }
+    }
+}

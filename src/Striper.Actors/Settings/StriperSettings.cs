@@ -1,0 +1,38 @@
+namespace Striper.Actors.Settings;
+
+/// <summary>
+/// Every tunable of the proxy pair, read once from config.hocon (see <see cref="StriperSettingsReader"/>).
+/// The defaults here mirror the shipped config.hocon so code and tests can build settings without a file.
+/// </summary>
+public sealed record StriperSettings
+{
+    /// <summary>Substreams per tunnelled connection.</summary>
+    public int Stripes { get; init; } = 8;
+
+    /// <summary>Largest payload the sender puts in one DATA frame (and the edge read size).</summary>
+    public int ChunkSize { get; init; } = 64 * 1024;
+
+    /// <summary>Largest DATA payload accepted from a peer; larger frames close the substream.</summary>
+    public int MaxFramePayload { get; init; } = 256 * 1024;
+
+    /// <summary>Bytes a receiver lets the sender run ahead of what it has written to its edge.</summary>
+    public long CreditWindow { get; init; } = 8L * 1024 * 1024;
+
+    /// <summary>Limit on bytes queued on one substream that the far side has not yet acknowledged.</summary>
+    public long SubstreamInFlightLimit { get; init; } = 4L * 1024 * 1024;
+
+    /// <summary>Edge socket receive size; also the granularity of read credit.</summary>
+    public int ReceiveBufferSize { get; init; } = 64 * 1024;
+
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a finished or aborted session waits for its sockets to close cleanly before resetting them.</summary>
+    public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Server side: sessions at once; further OPENs are refused with TooManySessions.</summary>
+    public int MaxSessions { get; init; } = 1024;
+
+    public static StriperSettings Default { get; } = new();
+}

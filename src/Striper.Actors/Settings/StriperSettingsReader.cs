@@ -1,0 +1,61 @@
+using Striper.Actors.Configuration;
+
+namespace Striper.Actors.Settings;
+
+/// <summary>
+/// Reads <see cref="StriperSettings"/> from a merged configuration, once, and checks every value's range;
+/// errors name the file and line where the bad value was written.
+/// </summary>
+public static class StriperSettingsReader
+{
+    public const string Root = "striper";
+
+    public static StriperSettings Read(HoconConfig config)
+    {
+        var settings = new StriperSettings
+        {
+            Stripes = Checked(config, "stripes", config.GetInt(Path("stripes")), 1, Wire.Handshake.MaxSubstreams),
+            ChunkSize = (int)Checked(config, "chunk-size", config.GetByteSize(Path("chunk-size")), 1024, Wire.ProtocolConstants.AbsoluteMaxPayload),
+            MaxFramePayload = (int)Checked(config, "max-frame-payload", config.GetByteSize(Path("max-frame-payload")), 1024, Wire.ProtocolConstants.AbsoluteMaxPayload),
+            CreditWindow = Checked(config, "credit-window", config.GetByteSize(Path("credit-window")), 64 * 1024, 1L << 32),
+            SubstreamInFlightLimit = Checked(config, "substream-in-flight-limit", config.GetByteSize(Path("substream-in-flight-limit")), 16 * 1024, 1L << 32),
+            ReceiveBufferSize = (int)Checked(config, "receive-buffer-size", config.GetByteSize(Path("receive-buffer-size")), 1024, 16L << 20),
+            ConnectTimeout = Positive(config, "connect-timeout"),
+            HandshakeTimeout = Positive(config, "handshake-timeout"),
+            CloseTimeout = Positive(config, "close-timeout"),
+            MaxSessions = Checked(config, "max-sessions", config.GetInt(Path("max-sessions")), 1, 1_000_000),
+        };
+
+        if (settings.ChunkSize > settings.MaxFramePayload)
+        {
+            throw Error(config, "chunk-size", $"chunk-size ({settings.ChunkSize} bytes) must not exceed max-frame-payload ({settings.MaxFramePayload} bytes)");
+        }
+
+        if (settings.CreditWindow < 2L * settings.ChunkSize)
+        {
+            throw Error(config, "credit-window", $"credit-window ({settings.CreditWindow} bytes) must hold at least two chunks ({2 * settings.ChunkSize} bytes)");
+        }
+
+        return settings;
+    }
+
+    private static string Path(string key) => Root + "." + key;
+
+    private static int Checked(HoconConfig config, string key, int value, int min, int max) =>
+        value >= min && value <= max ? value : throw Error(config, key, $"{Path(key)} must be between {min} and {max}, got {value}");
+
+    private static long Checked(HoconConfig config, string key, long value, long min, long max) =>
+        value >= min && value <= max ? value : throw Error(config, key, $"{Path(key)} must be between {min} and {max} bytes, got {value}");
+
+    private static TimeSpan Positive(HoconConfig config, string key)
+    {
+        var value = config.GetTimeSpan(Path(key));
+        return value > TimeSpan.Zero ? value : throw Error(config, key, $"{Path(key)} must be a positive duration, got {value}");
+    }
+
+    private static HoconException Error(HoconConfig config, string key, string message)
+    {
+        var origin = config.OriginOf(Path(key));
+        return new HoconException(origin is null ? message : $"{origin}: {message}");
+    }
+}

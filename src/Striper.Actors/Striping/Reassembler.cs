@@ -1,0 +1,206 @@
+using Striper.Actors.Buffers;
+using Striper.Actors.Legs;
+using Striper.Actors.Runtime;
+using Striper.Actors.Settings;
+using Striper.Actors.Wire;
+using static Striper.Actors.Striping.StriperProtocol;
+
+namespace Striper.Actors.Striping;
+
+/// <summary>
+/// One per session and direction: puts DATA from all substreams back in offset order and writes it to the edge
+/// leg. It grants credit as bytes leave through the edge socket: the sender may run at most the credit window
+/// ahead of what has been written, so the reorder buffer plus the edge's queue never exceed the window.
+/// Every DATA frame is acknowledged on the substream it came on, echoing its stamp.
+/// A FIN is applied (edge write side shut down) only once every byte before its offset is delivered.
+/// </summary>
+internal sealed class Reassembler : ReceiveActor
+{
+    private readonly long _window;
+    private readonly Dictionary<int, ReceiveSlot> _slots = [];
+    private readonly PriorityQueue<BufferLease, long> _reorder = new();
+    private readonly List<int> _ackOrder = [];
+    private IActorRef? _edge;
+    private long _delivered;
+    private long _written;
+    private long _creditLimit;
+    private long _announced;
+    private long _finOffset = -1;
+    private bool _finApplied;
+    private int _nextAckSlot;
+
+    public Reassembler(StriperSettings settings)
+    {
+        _window = settings.CreditWindow;
+        _creditLimit = _window;
+        Receive<EdgeAttached>(m => _edge = m.Leg);
+        Receive<SubstreamAttached>(OnSubstreamAttached);
+        Receive<DataReceived>(OnData);
+        Receive<FinReceived>(OnFin);
+        Receive<TcpLegProtocol.Written>(OnWritten);
+        Receive<SubstreamEnded>(OnSubstreamEnded);
+    }
+
+    public static Props Props(StriperSettings settings) => Runtime.Props.Create(() => new Reassembler(settings));
+
+    /// <summary>Bytes waiting out of order; never more than the credit window.</summary>
+    internal long BufferedBytes { get; private set; }
+
+    protected override void PostStop()
+    {
+        // Out-of-order chunks belong to nobody else: safe to return.
+        while (_reorder.TryDequeue(out var lease, out _))
+        {
+            lease.Dispose();
+        }
+    }
+
+    private void OnSubstreamAttached(SubstreamAttached message)
+    {
+        _slots[message.Index] = new ReceiveSlot(message.Leg);
+        _ackOrder.Remove(message.Index);
+        _ackOrder.Add(message.Index);
+
+        // The first ACK on a fresh substream tells the sender its initial credit.
+        SendAck(message.Index);
+    }
+
+    private void OnData(DataReceived message)
+    {
+        var lease = message.Lease;
+        if (!_slots.TryGetValue(message.Index, out var slot))
+        {
+            lease.Dispose();
+            return;
+        }
+
+        slot.Received += lease.Length;
+        slot.LastStamp = message.Stamp;
+        var end = message.Offset + lease.Length;
+        if (end > _creditLimit)
+        {
+            lease.Dispose();
+            Context.Parent.Tell(new SubstreamMisbehaved(message.Index, $"DATA up to offset {end} beyond the credit limit {_creditLimit}"));
+            return;
+        }
+
+        if (_finOffset >= 0 && end > _finOffset)
+        {
+            lease.Dispose();
+            Context.Parent.Tell(new SubstreamMisbehaved(message.Index, $"DATA up to offset {end} after FIN at {_finOffset}"));
+            return;
+        }
+
+        if (message.Offset <= _delivered)
+        {
+            Deliver(lease, message.Offset);
+            DrainReorder();
+            TryApplyFin();
+        }
+        else
+        {
+            _reorder.Enqueue(lease, message.Offset);
+            BufferedBytes += lease.Length;
+        }
+
+        SendAck(message.Index);
+    }
+
+    private void OnFin(FinReceived message)
+    {
+        if ((_finOffset >= 0 && _finOffset != message.FinalOffset) || message.FinalOffset < _delivered)
+        {
+            Context.Parent.Tell(new SubstreamMisbehaved(message.Index, $"FIN at {message.FinalOffset} contradicts the stream (delivered {_delivered}, FIN {_finOffset})"));
+            return;
+        }
+
+        _finOffset = message.FinalOffset;
+        TryApplyFin();
+        SendAck(message.Index);
+    }
+
+    private void OnWritten(TcpLegProtocol.Written message)
+    {
+        _written += message.Bytes;
+        _creditLimit = _written + _window;
+
+        // Data ACKs carry the limit anyway; a separate update is only worth it when the sender may be starved.
+        if (_creditLimit - _announced >= _window / 4 && _ackOrder.Count > 0 && !_finApplied)
+        {
+            _nextAckSlot = (_nextAckSlot + 1) % _ackOrder.Count;
+            SendAck(_ackOrder[_nextAckSlot]);
+        }
+    }
+
+    private void OnSubstreamEnded(SubstreamEnded message)
+    {
+        if (_slots.Remove(message.Index))
+        {
+            _ackOrder.Remove(message.Index);
+        }
+
+        if (_slots.Count == 0 && !_finApplied)
+        {
+            Context.Parent.Tell(new SessionFailed(SessionAbortReason.SubstreamsLost, "every substream closed before the peer's data was complete"));
+        }
+    }
+
+    private void Deliver(BufferLease lease, long offset)
+    {
+        var end = offset + lease.Length;
+        if (end <= _delivered)
+        {
+            lease.Dispose();
+            return;
+        }
+
+        lease.TrimStart((int)(_delivered - offset));
+        _delivered = end;
+        if (_edge is null)
+        {
+            lease.Dispose();
+            return;
+        }
+
+        _edge.Tell(new TcpLegProtocol.WriteRaw(lease));
+    }
+
+    private void DrainReorder()
+    {
+        while (_reorder.TryPeek(out var lease, out var offset) && offset <= _delivered)
+        {
+            _reorder.Dequeue();
+            BufferedBytes -= lease.Length;
+            Deliver(lease, offset);
+        }
+    }
+
+    private void TryApplyFin()
+    {
+        if (_finApplied || _finOffset < 0 || _delivered != _finOffset)
+        {
+            return;
+        }
+
+        _finApplied = true;
+        _edge?.Tell(TcpLegProtocol.Shutdown.Instance);
+
+        // Every live substream hears it, so the sender learns even if some of them die now.
+        foreach (var index in _ackOrder)
+        {
+            SendAck(index);
+        }
+    }
+
+    private void SendAck(int index)
+    {
+        if (!_slots.TryGetValue(index, out var slot))
+        {
+            return;
+        }
+
+        _announced = Math.Max(_announced, _creditLimit);
+        var flags = _finApplied ? FrameFlags.FinDelivered : FrameFlags.None;
+        slot.Leg.Tell(new TcpLegProtocol.WriteAck(slot.Received, slot.LastStamp, flags, new AckPayload(_delivered, _creditLimit)));
+    }
+}

@@ -1,0 +1,15 @@
+using Striper.Actors.Runtime;
+
+namespace Striper.Actors.Striping;
+
+/// <summary>The Reassembler's view of one substream: where to send its ACKs and what they must report.</summary>
+internal sealed class ReceiveSlot(IActorRef leg)
+{
+    public IActorRef Leg { get; } = leg;
+
+    /// <summary>DATA payload bytes received on this substream: the per-substream acknowledgement.</summary>
+    public long Received { get; set; }
+
+    /// <summary>The stamp of the newest DATA frame, echoed so the sender can measure this substream's RTT.</summary>
+    public long LastStamp { get; set; }
+}

@@ -1,0 +1,55 @@
+using Striper.Actors.Buffers;
+using Striper.Actors.Legs;
+using Striper.Actors.Runtime;
+using Striper.Actors.Wire;
+
+namespace Striper.Actors.Striping;
+
+/// <summary>
+/// Messages between a session, its Striper and Reassembler, and the inbound sides of its legs.
+/// Leases in <see cref="EdgeData"/> and <see cref="DataReceived"/> pass to the receiver.
+/// </summary>
+internal static class StriperProtocol
+{
+    public sealed record EdgeData(BufferLease Lease);
+
+    /// <summary>The edge socket's input ended: a clean FIN when <paramref name="Error"/> is null.</summary>
+    public sealed record EdgeEnded(Exception? Error);
+
+    public sealed record DataReceived(int Index, long Offset, long Stamp, BufferLease Lease)
+    {
+        public override string ToString() => $"DataReceived(sub={Index}, off={Offset}, {Lease.Length} bytes)";
+    }
+
+    public sealed record AckReceived(int Index, long Received, long StampEcho, FrameFlags Flags, AckPayload Ack);
+
+    public sealed record FinReceived(int Index, long FinalOffset);
+
+    public sealed record RstReceived(int Index, SessionAbortReason Reason);
+
+    /// <summary>A substream's input ended; <paramref name="Reason"/> is null for a clean close.</summary>
+    public sealed record SubstreamEnded(int Index, string? Reason);
+
+    public sealed record EdgeAttached(IActorRef Leg);
+
+    public sealed record SubstreamAttached(int Index, IActorRef Leg);
+
+    /// <summary>Striper → session: every outbound byte and the FIN were delivered by the far side.</summary>
+    public sealed class OutboundFinished
+    {
+        public static OutboundFinished Instance { get; } = new();
+
+        private OutboundFinished()
+        {
+        }
+    }
+
+    /// <summary>Striper → session: a substream is gone; the session closes its leg.</summary>
+    public sealed record SubstreamDown(int Index, int Remaining);
+
+    /// <summary>Striper or Reassembler → session: the session cannot go on.</summary>
+    public sealed record SessionFailed(SessionAbortReason Reason, string Detail);
+
+    /// <summary>Reassembler → session: the peer broke the protocol on one substream; close just that one.</summary>
+    public sealed record SubstreamMisbehaved(int Index, string Reason);
+}

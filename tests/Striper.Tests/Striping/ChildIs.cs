@@ -1,0 +1,6 @@
+using Striper.Actors.Runtime;
+
+namespace Striper.Tests.Striping;
+
+/// <summary>Tells a test which actor its <see cref="StepParent"/> created.</summary>
+internal sealed record ChildIs(IActorRef Child);

@@ -1,0 +1,75 @@
+using System.Net.Sockets;
+using System.Security.Cryptography;
+
+namespace Striper.Tests.Support;
+
+/// <summary>Deterministic bytes and socket helpers that hash what they move.</summary>
+public static class TestData
+{
+    public static byte[] Random(int length, int seed)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    /// <summary>Sends <paramref name="size"/> pseudo-random bytes (seeded), then half-closes; returns their SHA-256.</summary>
+    public static async Task<byte[]> SendAsync(Socket socket, long size, int seed, bool shutdown = true, CancellationToken cancellationToken = default)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var random = new Random(seed);
+        var block = new byte[64 * 1024 + 17];
+        long sent = 0;
+        while (sent < size)
+        {
+            var length = (int)Math.Min(block.Length, size - sent);
+            random.NextBytes(block.AsSpan(0, length));
+            hash.AppendData(block, 0, length);
+            await socket.SendAsync(block.AsMemory(0, length), SocketFlags.None, cancellationToken);
+            sent += length;
+        }
+
+        if (shutdown)
+        {
+            socket.Shutdown(SocketShutdown.Send);
+        }
+
+        return hash.GetHashAndReset();
+    }
+
+    /// <summary>Reads to end of stream; returns the SHA-256 and the byte count.</summary>
+    public static async Task<(byte[] Hash, long Bytes)> ReceiveAsync(Socket socket, CancellationToken cancellationToken = default)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[128 * 1024];
+        long total = 0;
+        while (true)
+        {
+            var read = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+            if (read == 0)
+            {
+                return (hash.GetHashAndReset(), total);
+            }
+
+            hash.AppendData(buffer, 0, read);
+            total += read;
+        }
+    }
+
+    public static byte[] Sha256(long size, int seed)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var random = new Random(seed);
+        var block = new byte[64 * 1024 + 17];
+        long done = 0;
+        while (done < size)
+        {
+            var length = (int)Math.Min(block.Length, size - done);
+            random.NextBytes(block.AsSpan(0, length));
+            hash.AppendData(block, 0, length);
+            done += length;
+        }
+
+        return hash.GetHashAndReset();
+    }
+}
