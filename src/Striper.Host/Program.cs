@@ -1,6 +1,47 @@
+using Striper.Actors.Configuration;
+using Striper.Actors.Proxy;
+using Striper.Host.Cli;
+
 namespace Striper.Host;
 
 internal static class Program
 {
-    private static int Main() => 0;
+    private static async Task<int> Main(string[] args)
+    {
+        var root = StriperCommand.Build();
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            return Fail(parse.Errors[0].Message, ExitCodes.Usage);
+        }
+
+        try
+        {
+            // Our own handlers below turn known failures into one sentence; a bug should still show its stack.
+            return await parse.InvokeAsync(new System.CommandLine.InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (UsageException ex)
+        {
+            return Fail(ex.Message, ExitCodes.Usage);
+        }
+        catch (HoconException ex)
+        {
+            return Fail(ex.Message, ExitCodes.Usage);
+        }
+        catch (ProxyStartException ex)
+        {
+            return Fail(ex.Message, ExitCodes.Failure);
+        }
+    }
+
+    private static int Fail(string message, int code)
+    {
+        Console.Error.WriteLine($"striper: {message}");
+        if (code == ExitCodes.Usage)
+        {
+            Console.Error.WriteLine("Try 'striper --help'.");
+        }
+
+        return code;
+    }
 }

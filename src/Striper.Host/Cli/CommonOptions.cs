@@ -1,0 +1,13 @@
+using System.CommandLine;
+
+namespace Striper.Host.Cli;
+
+/// <summary>The options every command shares.</summary>
+internal sealed record CommonOptions(string? ConfigFile, int? Stripes, bool Verbose, bool Quiet)
+{
+    public static CommonOptions From(ParseResult result) => new(
+        result.GetValue(StriperCommand.ConfigFile),
+        result.GetValue(StriperCommand.Stripes),
+        result.GetValue(StriperCommand.Verbose),
+        result.GetValue(StriperCommand.Quiet));
+}

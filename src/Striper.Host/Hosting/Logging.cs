@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Logging;
+using Serilog;
+using Serilog.Events;
+using Serilog.Extensions.Logging;
+
+namespace Striper.Host.Hosting;
+
+/// <summary>Serilog to standard error (standard output belongs to data and the demo's report).</summary>
+internal static class Logging
+{
+    private static readonly string[] LevelNames = ["verbose", "debug", "information", "warning", "error", "fatal"];
+
+    public static bool TryParseLevel(string text, out LogEventLevel level)
+    {
+        var index = Array.IndexOf(LevelNames, text.Trim().ToLowerInvariant());
+        level = (LogEventLevel)Math.Max(index, 0);
+        return index >= 0;
+    }
+
+    public static string LevelChoices => string.Join(", ", LevelNames);
+
+    /// <summary>The configured level, one step more verbose per -v, and at least warning with -q.</summary>
+    public static LogEventLevel Effective(LogEventLevel configured, int verbose, bool quiet)
+    {
+        var level = (int)configured - verbose;
+        if (quiet)
+        {
+            level = Math.Max(level, (int)LogEventLevel.Warning);
+        }
+
+        return (LogEventLevel)Math.Clamp(level, (int)LogEventLevel.Verbose, (int)LogEventLevel.Fatal);
+    }
+
+    public static ILoggerFactory Create(LogEventLevel level)
+    {
+        var logger = new LoggerConfiguration()
+            .MinimumLevel.Is(level)
+            .WriteTo.Console(
+                outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}",
+                standardErrorFromLevel: LogEventLevel.Verbose)
+            .CreateLogger();
+        return new SerilogLoggerFactory(logger, dispose: true);
+    }
+}

@@ -1,0 +1,60 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Striper.Actors.Proxy;
+using Striper.Host.Cli;
+
+namespace Striper.Host.Hosting;
+
+/// <summary>Runs one proxy (client or server) until SIGINT or SIGTERM, then stops it cleanly.</summary>
+internal static partial class ProxyRunner
+{
+    public static async Task<int> RunAsync(ProxyOptions options, CancellationToken cancellationToken)
+    {
+        await using var environment = StriperEnvironment.Create(options.Common);
+        var logger = environment.LoggerFactory.CreateLogger("striper");
+        var listen = options.Listen.ToListenEndPoint();
+        await using var proxy = options.IsClient
+            ? RunningProxy.StartClient(environment.System, listen, options.Remote, environment.Settings)
+            : RunningProxy.StartServer(environment.System, listen, options.Remote, environment.Settings);
+
+        if (options.IsClient)
+        {
+            Log.ClientListening(logger, proxy.LocalEndPoint.ToString(), options.Remote.ToString(), environment.Settings.Stripes);
+        }
+        else
+        {
+            Log.ServerListening(logger, proxy.LocalEndPoint.ToString(), options.Remote.ToString());
+        }
+
+        await WaitForShutdownAsync(cancellationToken);
+        Log.Stopping(logger);
+        return ExitCodes.Success;
+    }
+
+    private static async Task WaitForShutdownAsync(CancellationToken cancellationToken)
+    {
+        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle);
+        await using var registration = cancellationToken.Register(() => stop.TrySetResult());
+        await stop.Task;
+
+        void Handle(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.TrySetResult();
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "client proxy listening on {Listen}, striping to {Peer} over {Stripes} substreams")]
+        public static partial void ClientListening(ILogger logger, string listen, string peer, int stripes);
+
+        [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "server proxy listening on {Listen}, forwarding to {Target}")]
+        public static partial void ServerListening(ILogger logger, string listen, string target);
+
+        [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "stopping")]
+        public static partial void Stopping(ILogger logger);
+    }
+}

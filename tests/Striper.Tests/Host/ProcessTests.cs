@@ -1,0 +1,62 @@
+using System.Net;
+using System.Net.Sockets;
+using Striper.Tests.Support;
+
+namespace Striper.Tests.Host;
+
+/// <summary>The program as users run it: two processes, real sockets, a signal to stop.</summary>
+public sealed class ProcessTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Demo_should_pass_and_report_every_substream()
+    {
+        var (code, stdout, stderr) = await StriperProcess.RunAsync(Timeout, "demo", "--size", "16MiB", "--stripes", "4");
+
+        Assert.True(code == 0, $"demo exited {code}\n{stdout}\n{stderr}");
+        Assert.Contains("PASS", stdout, StringComparison.Ordinal);
+        Assert.Equal(2, stdout.Split("match").Length - 1);
+        Assert.Contains("MB/s", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Client_and_server_processes_should_carry_a_transfer_and_stop_on_SIGTERM()
+    {
+        const long size = 16L * 1024 * 1024;
+        var received = new TaskCompletionSource<byte[]>();
+        await using var target = new TestTarget(async socket =>
+        {
+            var send = TestData.SendAsync(socket, size, seed: 2);
+            received.SetResult((await TestData.ReceiveAsync(socket)).Hash);
+            await send;
+        });
+        var serverPort = FreePort();
+        var clientPort = FreePort();
+        await using var server = StriperProcess.Start("-s", $"127.0.0.1:{serverPort}", target.EndPoint.ToString());
+        await server.WaitForLogAsync("listening", Timeout);
+        await using var client = StriperProcess.Start("-c", $"127.0.0.1:{clientPort}", "127.0.0.1", serverPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--stripes", "3");
+        await client.WaitForLogAsync("listening", Timeout);
+
+        using var app = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await app.ConnectAsync(IPAddress.Loopback, clientPort);
+        var sent = TestData.SendAsync(app, size, seed: 1);
+        var (downHash, downBytes) = await TestData.ReceiveAsync(app).WaitAsync(Timeout);
+
+        Assert.Equal(size, downBytes);
+        Assert.Equal(TestData.Sha256(size, seed: 2), downHash);
+        Assert.Equal(await sent, await received.Task.WaitAsync(Timeout));
+
+        client.Signal(15);
+        server.Signal(15);
+        Assert.Equal(0, await client.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(0, await server.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+    }
+}
