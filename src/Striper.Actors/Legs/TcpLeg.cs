@@ -154,21 +154,20 @@ internal sealed partial class TcpLeg : ReceiveActor
     private void AbortSocket(string reason)
     {
         Log.Aborting(Context.Log, Self.Path, reason);
-        CloseOutput();
         try
         {
             // Linger 0 turns close into a RST, which is how an abort reaches the peer promptly.
             _socket.LingerState = new LingerOption(true, 0);
         }
-        catch (SocketException)
-        {
-        }
-        catch (ObjectDisposedException)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
         }
 
-        _stopping.Cancel();
+        // Close before completing the output pipe: a completed pipe lets the send loop FIN the socket,
+        // and a FIN that overtakes the RST would tell the peer "clean end" instead of "reset".
         _socket.Close();
+        _stopping.Cancel();
+        CloseOutput();
     }
 
     private void OnInputViolation(InputViolation message)
