@@ -82,20 +82,7 @@ internal sealed class HoconParser
             }
 
             var key = ParseField(target, depth, path);
-            SkipWhitespace();
-            var after = _tokens.Peek();
-            switch (after.Kind)
-            {
-                case HoconTokenKind.Comma:
-                    _tokens.Next();
-                    break;
-                case HoconTokenKind.Newline:
-                case HoconTokenKind.End:
-                case HoconTokenKind.RightBrace:
-                    break;
-                default:
-                    throw Error($"expected a line break or ',' after the value of '{key}', found {after.Describe()}", after.Line);
-            }
+            SkipSeparator(HoconTokenKind.RightBrace, after => $"expected a line break or ',' after the value of '{key}', found {after.Describe()}");
 
             SkipBlankLines();
         }
@@ -294,20 +281,7 @@ internal sealed class HoconParser
             }
 
             items.Add(ParseValue(depth + 1, keyText, inList: true));
-            SkipWhitespace();
-            var after = _tokens.Peek();
-            switch (after.Kind)
-            {
-                case HoconTokenKind.Comma:
-                    _tokens.Next();
-                    break;
-                case HoconTokenKind.Newline:
-                case HoconTokenKind.RightBracket:
-                case HoconTokenKind.End:
-                    break;
-                default:
-                    throw Error($"expected ',' or ']' in the list opened at line {open.Line}, found {after.Describe()}", after.Line);
-            }
+            SkipSeparator(HoconTokenKind.RightBracket, after => $"expected ',' or ']' in the list opened at line {open.Line}, found {after.Describe()}");
 
             SkipBlankLines();
         }
@@ -405,6 +379,21 @@ internal sealed class HoconParser
         while (_tokens.Peek().Kind == HoconTokenKind.Whitespace)
         {
             _tokens.Next();
+        }
+    }
+
+    /// <summary>After a value: a comma (consumed), a line break, the end, or the closer; anything else is an error.</summary>
+    private void SkipSeparator(HoconTokenKind closer, Func<HoconToken, string> describeError)
+    {
+        SkipWhitespace();
+        var after = _tokens.Peek();
+        if (after.Kind == HoconTokenKind.Comma)
+        {
+            _tokens.Next();
+        }
+        else if (after.Kind != HoconTokenKind.Newline && after.Kind != HoconTokenKind.End && after.Kind != closer)
+        {
+            throw Error(describeError(after), after.Line);
         }
     }
 

@@ -26,7 +26,6 @@ internal abstract partial class SessionActor : ReceiveActor
     private bool _outboundFinished;
     private bool _inboundFinished;
     private bool _closing;
-    private int _pendingDials;
 
     protected SessionActor(StriperSettings settings, ProxyMetrics metrics, Guid sessionId)
     {
@@ -47,11 +46,8 @@ internal abstract partial class SessionActor : ReceiveActor
 
     protected IActorRef? Edge { get; private set; }
 
-    protected int PendingDials
-    {
-        get => _pendingDials;
-        set => _pendingDials = value;
-    }
+    /// <summary>Substreams still being dialled; losing every attached one is not fatal while some are on the way.</summary>
+    protected int PendingDials { get; set; }
 
     protected bool IsClosing => _closing;
 
@@ -76,6 +72,7 @@ internal abstract partial class SessionActor : ReceiveActor
             CompleteIfDone();
         });
         Receive<TcpLegProtocol.OutputEnded>(OnLegOutputEnded);
+        // The leg has logged the violation and is resetting; its input end arrives as SubstreamEnded.
         Receive<TcpLegProtocol.Violation>(_ => { });
         Receive<SubstreamDown>(OnSubstreamDown);
         Receive<SubstreamMisbehaved>(m => _substreams.GetValueOrDefault(m.Index)?.Tell(new TcpLegProtocol.Abort(m.Reason)));
@@ -156,7 +153,7 @@ internal abstract partial class SessionActor : ReceiveActor
     {
         // Half-close our side too: the far end has stopped sending on it.
         _substreams.GetValueOrDefault(message.Index)?.Tell(TcpLegProtocol.Shutdown.Instance);
-        if (message.Remaining == 0 && _pendingDials == 0 && !_outboundFinished)
+        if (message.Remaining == 0 && PendingDials == 0 && !_outboundFinished)
         {
             Abort(SessionAbortReason.SubstreamsLost, "every substream is gone", sendRst: false);
         }

@@ -88,7 +88,8 @@ internal static class StriperCommand
         var demo = new Command(
             "demo",
             "Start a server proxy, a client proxy and a data source/sink on loopback in this process, push data both ways "
-            + "through them, show progress and per-substream throughput, and verify SHA-256 on both sides. Exits 0 only if every byte matched.")
+            + "through them, show progress and per-substream throughput, and verify SHA-256 on both sides. Exits 0 only if every byte matched. "
+            + "Logs only warnings unless -v is given.")
         {
             DemoSize,
         };
