@@ -13,15 +13,15 @@ namespace Striper.Actors.Legs;
 /// </summary>
 internal sealed class SubstreamInbound : ILegInbound
 {
-    private readonly int _index;
+    private readonly int _slot;
     private readonly IActorRef _striper;
     private readonly IActorRef _reassembler;
     private readonly IActorRef _session;
     private readonly int _maxPayload;
 
-    public SubstreamInbound(int index, IActorRef striper, IActorRef reassembler, IActorRef session, int maxPayload)
+    public SubstreamInbound(int slot, IActorRef striper, IActorRef reassembler, IActorRef session, int maxPayload)
     {
-        _index = index;
+        _slot = slot;
         _striper = striper;
         _reassembler = reassembler;
         _session = session;
@@ -60,7 +60,7 @@ internal sealed class SubstreamInbound : ILegInbound
     public void Completed(Exception? error, long leftoverBytes)
     {
         var reason = error?.Message ?? (leftoverBytes > 0 ? $"connection closed inside a frame ({leftoverBytes} bytes pending)" : null);
-        var ended = new StriperProtocol.SubstreamEnded(_index, reason);
+        var ended = new StriperProtocol.SubstreamEnded(_slot, reason);
         _striper.Tell(ended);
         _reassembler.Tell(ended);
     }
@@ -72,20 +72,20 @@ internal sealed class SubstreamInbound : ILegInbound
             case FrameType.Data:
                 var lease = BufferLease.Rent(header.Length);
                 payload.CopyTo(lease.WritableSpan);
-                _reassembler.Tell(new StriperProtocol.DataReceived(_index, header.Offset, header.Stamp, lease));
+                _reassembler.Tell(new StriperProtocol.DataReceived(_slot, header.Offset, header.Stamp, lease));
                 break;
             case FrameType.Ack:
                 Span<byte> ack = stackalloc byte[ProtocolConstants.AckPayloadSize];
                 payload.CopyTo(ack);
-                _striper.Tell(new StriperProtocol.AckReceived(_index, header.Offset, header.Stamp, header.Flags, AckPayload.Read(ack)));
+                _striper.Tell(new StriperProtocol.AckReceived(_slot, header.Offset, header.Stamp, header.Flags, AckPayload.Read(ack)));
                 break;
             case FrameType.Fin:
-                _reassembler.Tell(new StriperProtocol.FinReceived(_index, header.Offset));
+                _reassembler.Tell(new StriperProtocol.FinReceived(_slot, header.Offset));
                 break;
             case FrameType.Rst:
                 Span<byte> reason = stackalloc byte[ProtocolConstants.RstPayloadSize];
                 payload.CopyTo(reason);
-                _session.Tell(new StriperProtocol.RstReceived(_index, (SessionAbortReason)BinaryPrimitives.ReadInt32BigEndian(reason)));
+                _session.Tell(new StriperProtocol.RstReceived(_slot, (SessionAbortReason)BinaryPrimitives.ReadInt32BigEndian(reason)));
                 break;
         }
     }

@@ -291,7 +291,9 @@ internal sealed partial class TcpLeg : ReceiveActor
             error = ex;
         }
 
-        await reader.CompleteAsync(error);
+        // Completed without the error: a failed reader would make the actor's next FlushAsync throw in its handler.
+        // The error travels in the message instead.
+        await reader.CompleteAsync();
         self.Tell(new OutputLoopEnded(error));
     }
 

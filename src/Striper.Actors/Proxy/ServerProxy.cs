@@ -85,7 +85,7 @@ internal sealed partial class ServerProxy : ReceiveActor
 
         if (_sessions.ContainsKey(handshake.SessionId))
         {
-            Refuse(socket, handshake, HandshakeStatus.DuplicateSubstream);
+            Refuse(socket, handshake, HandshakeStatus.Conflict);
             return;
         }
 

@@ -20,6 +20,10 @@ internal sealed partial class ClientSession : SessionActor
     private readonly string _peerHost;
     private readonly int _peerPort;
     private readonly CancellationTokenSource _dials = new();
+    private readonly Dictionary<int, int> _failedDials = [];
+
+    // The OPEN was accepted: from now on every dial is a JOIN, substream 0's included.
+    private bool _opened;
 
     public ClientSession(Socket edgeSocket, string peerHost, int peerPort, StriperSettings settings, ProxyMetrics metrics)
         : base(settings, metrics, Guid.NewGuid())
@@ -28,6 +32,7 @@ internal sealed partial class ClientSession : SessionActor
         _peerHost = peerHost;
         _peerPort = peerPort;
         Receive<DialResult>(OnDialResult);
+        Receive<Redial>(m => Dial(m.Index, HandshakeKind.Join));
         ReceiveSessionMessages();
     }
 
@@ -51,17 +56,38 @@ internal sealed partial class ClientSession : SessionActor
         _dials.Dispose();
     }
 
+    protected override void OnSubstreamLost(int index, string? reason) => ScheduleRedial(index);
+
     private void Dial(int index, HandshakeKind kind)
     {
-        PendingDials++;
+        if (IsClosing)
+        {
+            return;
+        }
+
         var handshake = new Handshake(kind, SessionId, index, Settings.Stripes);
         SubstreamDialer.DialAsync(_peerHost, _peerPort, handshake, Settings, _dials.Token)
-            .PipeTo(Self, socket => new DialResult(index, socket, null), error => new DialResult(index, null, error.Message));
+            .PipeTo(
+                Self,
+                socket => new DialResult(index, socket, null, Fatal: false),
+                error => new DialResult(index, null, error.Message, Fatal: error is SubstreamRefusedException));
+    }
+
+    /// <summary>Exponential backoff per index, so a peer that is down is not hammered and one that is back is found soon.</summary>
+    private void ScheduleRedial(int index)
+    {
+        var failures = _failedDials.GetValueOrDefault(index);
+        var delay = Settings.RedialBackoff * Math.Pow(2, Math.Min(failures, 16));
+        if (delay > Settings.RedialBackoffMax)
+        {
+            delay = Settings.RedialBackoffMax;
+        }
+
+        Timers.StartSingleTimer($"redial-{index}", new Redial(index), delay);
     }
 
     private void OnDialResult(DialResult result)
     {
-        PendingDials--;
         if (IsClosing)
         {
             result.Socket?.Dispose();
@@ -70,21 +96,29 @@ internal sealed partial class ClientSession : SessionActor
 
         if (result.Socket is null)
         {
-            if (result.Index == 0)
+            if (result.Index == 0 && !_opened)
             {
                 Abort(SessionAbortReason.SubstreamsLost, $"cannot open a session with {SocketFactory.Format(_peerHost, _peerPort)}: {result.Error}", sendRst: false);
+            }
+            else if (result.Fatal)
+            {
+                Abort(SessionAbortReason.SubstreamsLost, $"substream {result.Index} could not rejoin: {result.Error}", sendRst: false);
             }
             else
             {
                 Log.JoinFailed(Context.Log, SessionId, result.Index, result.Error ?? "unknown");
+                _failedDials[result.Index] = _failedDials.GetValueOrDefault(result.Index) + 1;
+                ScheduleRedial(result.Index);
             }
 
             return;
         }
 
+        _failedDials.Remove(result.Index);
         AttachSubstream(result.Index, result.Socket);
-        if (result.Index == 0)
+        if (!_opened)
         {
+            _opened = true;
             Log.Opened(Context.Log, SessionId, SocketFactory.Format(_peerHost, _peerPort), Settings.Stripes);
             for (var index = 1; index < Settings.Stripes; index++)
             {
@@ -98,7 +132,7 @@ internal sealed partial class ClientSession : SessionActor
         [LoggerMessage(EventId = 310, Level = LogLevel.Information, Message = "session {Session} opened to {Peer} with {Stripes} substreams")]
         public static partial void Opened(ILogger logger, Guid session, string peer, int stripes);
 
-        [LoggerMessage(EventId = 311, Level = LogLevel.Warning, Message = "session {Session}: substream {Index} could not join: {Reason}")]
+        [LoggerMessage(EventId = 311, Level = LogLevel.Warning, Message = "session {Session}: substream {Index} could not join ({Reason}); retrying")]
         public static partial void JoinFailed(ILogger logger, Guid session, int index, string reason);
     }
 }

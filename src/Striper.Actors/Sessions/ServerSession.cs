@@ -114,15 +114,14 @@ internal sealed partial class ServerSession : SessionActor
 
     private void AttachJoin(JoinSubstream join)
     {
-        var index = join.Handshake.Index;
-        if (HasSubstream(index) || join.Handshake.Count != _stripes)
+        if (join.Handshake.Count != _stripes)
         {
-            Log.JoinRefused(Context.Log, SessionId, index);
-            SubstreamRejector.Reject(join.Socket, HandshakeStatus.DuplicateSubstream, Settings.HandshakeTimeout);
+            Log.JoinRefused(Context.Log, SessionId, join.Handshake.Index, join.Handshake.Count, _stripes);
+            SubstreamRejector.Reject(join.Socket, HandshakeStatus.Conflict, Settings.HandshakeTimeout);
             return;
         }
 
-        AttachSubstream(index, join.Socket, HandshakeReply.Encode(HandshakeStatus.Accepted));
+        AttachSubstream(join.Handshake.Index, join.Socket, HandshakeReply.Encode(HandshakeStatus.Accepted));
     }
 
     private static partial class Log
@@ -133,7 +132,7 @@ internal sealed partial class ServerSession : SessionActor
         [LoggerMessage(EventId = 321, Level = LogLevel.Warning, Message = "session {Session} refused: target {Target} unreachable: {Reason}")]
         public static partial void TargetUnreachable(ILogger logger, Guid session, string target, string reason);
 
-        [LoggerMessage(EventId = 322, Level = LogLevel.Warning, Message = "session {Session}: refusing a second substream {Index} (or a count that differs from the OPEN)")]
-        public static partial void JoinRefused(ILogger logger, Guid session, int index);
+        [LoggerMessage(EventId = 322, Level = LogLevel.Warning, Message = "session {Session}: refusing substream {Index}: it says {Count} substreams, the OPEN said {Stripes}")]
+        public static partial void JoinRefused(ILogger logger, Guid session, int index, int count, int stripes);
     }
 }

@@ -12,20 +12,21 @@ namespace Striper.Actors.Sessions;
 /// <summary>
 /// What both ends of a tunnelled connection share: an edge leg, substream legs, a Striper for the outbound
 /// direction and a Reassembler for the inbound one. Subclasses only differ in how legs come to exist
-/// (the client dials, the server accepts and connects to its target).
+/// (the client dials and re-dials, the server accepts and connects to its target).
 ///
 /// Life: Streaming → Closing. The session finishes when its outbound FIN has been delivered by the far side
 /// and its inbound FIN has been written to the edge; it then half-closes every substream and waits (bounded by
-/// the close timeout) for the far side to do the same, so no late frame meets a reset. An abort (edge reset,
-/// peer RST, every substream lost) resets the edge, sends RST on the substreams and closes them the same way.
-/// A session is never restarted: any failure of its children escalates, and its parent stops it.
+/// the close timeout) for the far side to do the same, so no late frame meets a reset. Losing substreams is not
+/// fatal: their chunks go out on the others, and only when none is left for the grace period does the session
+/// abort. An abort (edge reset, peer RST, grace expired) resets the edge, sends RST on the substreams and closes
+/// them the same way. A session is never restarted: any failure of its children escalates, and its parent stops it.
 /// </summary>
 internal abstract partial class SessionActor : ReceiveActor
 {
-    private readonly Dictionary<int, IActorRef> _substreams = [];
-    private bool _outboundFinished;
+    private const string GraceTimer = "grace";
+    private readonly Dictionary<int, SubstreamLeg> _substreams = [];
+    private int _nextSlot;
     private bool _inboundFinished;
-    private bool _closing;
 
     protected SessionActor(StriperSettings settings, ProxyMetrics metrics, Guid sessionId)
     {
@@ -46,10 +47,10 @@ internal abstract partial class SessionActor : ReceiveActor
 
     protected IActorRef? Edge { get; private set; }
 
-    /// <summary>Substreams still being dialled; losing every attached one is not fatal while some are on the way.</summary>
-    protected int PendingDials { get; set; }
+    protected bool IsClosing { get; private set; }
 
-    protected bool IsClosing => _closing;
+    /// <summary>The far side has every outbound byte and the FIN.</summary>
+    protected bool OutboundFinished { get; private set; }
 
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(_ => Directive.Escalate);
@@ -66,20 +67,28 @@ internal abstract partial class SessionActor : ReceiveActor
     /// <summary>Registers the handlers both ends share; subclasses call it from their constructor after their own.</summary>
     protected void ReceiveSessionMessages()
     {
-        Receive<OutboundFinished>(_ =>
+        Receive<StriperProtocol.OutboundFinished>(_ =>
         {
-            _outboundFinished = true;
+            OutboundFinished = true;
             CompleteIfDone();
         });
         Receive<TcpLegProtocol.OutputEnded>(OnLegOutputEnded);
+
         // The leg has logged the violation and is resetting; its input end arrives as SubstreamEnded.
         Receive<TcpLegProtocol.Violation>(_ => { });
         Receive<SubstreamDown>(OnSubstreamDown);
-        Receive<SubstreamMisbehaved>(m => _substreams.GetValueOrDefault(m.Index)?.Tell(new TcpLegProtocol.Abort(m.Reason)));
+        Receive<SubstreamMisbehaved>(m => _substreams.GetValueOrDefault(m.Slot)?.Leg.Tell(new TcpLegProtocol.Abort(m.Reason)));
         Receive<SessionFailed>(m => Abort(m.Reason, m.Detail, sendRst: true));
         Receive<RstReceived>(m => Abort(m.Reason, $"the peer reset the session ({m.Reason})", sendRst: false));
         Receive<Terminated>(OnTerminated);
+        Receive<SessionProtocol.GraceExpired>(_ => Abort(
+            SessionAbortReason.SubstreamsLost, $"no substream left for {Settings.SubstreamGrace.TotalSeconds:0.#}s", sendRst: false));
         Receive<SessionProtocol.CloseTimeout>(_ => OnCloseTimeout());
+    }
+
+    /// <summary>A substream was lost while the session goes on: the client dials a replacement here.</summary>
+    protected virtual void OnSubstreamLost(int index, string? reason)
+    {
     }
 
     protected void AttachEdge(Socket socket)
@@ -92,41 +101,53 @@ internal abstract partial class SessionActor : ReceiveActor
         ReassemblerActor.Tell(attached);
     }
 
+    /// <summary>
+    /// Adds a substream leg. A leg that already holds the same index is reset and replaced: the client only
+    /// dials an index again once it has given that substream up, even if this side has not noticed yet.
+    /// </summary>
     protected void AttachSubstream(int index, Socket socket, byte[]? preamble = null)
     {
+        foreach (var (_, existing) in _substreams)
+        {
+            if (existing.Index == index)
+            {
+                existing.Leg.Tell(new TcpLegProtocol.Abort("replaced by a new connection for the same substream"));
+            }
+        }
+
         socket.NoDelay = true;
-        var inbound = new SubstreamInbound(index, StriperActor, ReassemblerActor, Self, Settings.MaxFramePayload);
-        var leg = Context.ActorOf(TcpLeg.Props(socket, inbound, null, Settings.ReceiveBufferSize, preamble), $"sub-{index}");
+        var slot = ++_nextSlot;
+        var inbound = new SubstreamInbound(slot, StriperActor, ReassemblerActor, Self, Settings.MaxFramePayload);
+        var leg = Context.ActorOf(TcpLeg.Props(socket, inbound, null, Settings.ReceiveBufferSize, preamble), $"sub-{index}-{slot}");
         Context.Watch(leg);
-        _substreams[index] = leg;
-        var attached = new SubstreamAttached(index, leg);
+        _substreams[slot] = new SubstreamLeg(index, leg);
+        Timers.Cancel(GraceTimer);
+        var attached = new SubstreamAttached(slot, index, leg);
         StriperActor.Tell(attached);
         ReassemblerActor.Tell(attached);
     }
 
-    protected bool HasSubstream(int index) => _substreams.ContainsKey(index);
-
     /// <summary>Resets everything and closes; the reason is logged once, here.</summary>
     protected void Abort(SessionAbortReason reason, string detail, bool sendRst)
     {
-        if (_closing)
+        if (IsClosing)
         {
             return;
         }
 
-        _closing = true;
+        IsClosing = true;
         Log.Aborted(Context.Log, SessionId, detail);
         Edge?.Tell(new TcpLegProtocol.Abort(detail));
         Context.Stop(StriperActor);
         Context.Stop(ReassemblerActor);
-        foreach (var leg in _substreams.Values)
+        foreach (var substream in _substreams.Values)
         {
             if (sendRst)
             {
-                leg.Tell(new TcpLegProtocol.WriteRst(reason));
+                substream.Leg.Tell(new TcpLegProtocol.WriteRst(reason));
             }
 
-            leg.Tell(TcpLegProtocol.Shutdown.Instance);
+            substream.Leg.Tell(TcpLegProtocol.Shutdown.Instance);
         }
 
         StartClosing();
@@ -151,26 +172,41 @@ internal abstract partial class SessionActor : ReceiveActor
 
     private void OnSubstreamDown(SubstreamDown message)
     {
-        // Half-close our side too: the far end has stopped sending on it.
-        _substreams.GetValueOrDefault(message.Index)?.Tell(TcpLegProtocol.Shutdown.Instance);
-        if (message.Remaining == 0 && PendingDials == 0 && !_outboundFinished)
+        if (_substreams.TryGetValue(message.Slot, out var substream))
         {
-            Abort(SessionAbortReason.SubstreamsLost, "every substream is gone", sendRst: false);
+            // A clean end is answered with our half-close; a failed or stalled one is reset.
+            substream.Leg.Tell(message.Reason is null ? TcpLegProtocol.Shutdown.Instance : new TcpLegProtocol.Abort(message.Reason));
+        }
+
+        if (IsClosing)
+        {
+            return;
+        }
+
+        // A clean close after our outbound finished is the far side finishing too, not a loss.
+        if (message.Reason is not null || !OutboundFinished)
+        {
+            OnSubstreamLost(message.Index, message.Reason);
+        }
+
+        if (message.Remaining == 0 && !Timers.IsTimerActive(GraceTimer))
+        {
+            Timers.StartSingleTimer(GraceTimer, SessionProtocol.GraceExpired.Instance, Settings.SubstreamGrace);
         }
     }
 
     private void CompleteIfDone()
     {
-        if (_closing || !_outboundFinished || !_inboundFinished)
+        if (IsClosing || !OutboundFinished || !_inboundFinished)
         {
             return;
         }
 
-        _closing = true;
+        IsClosing = true;
         Log.Completed(Context.Log, SessionId);
-        foreach (var leg in _substreams.Values)
+        foreach (var substream in _substreams.Values)
         {
-            leg.Tell(TcpLegProtocol.Shutdown.Instance);
+            substream.Leg.Tell(TcpLegProtocol.Shutdown.Instance);
         }
 
         StartClosing();
@@ -178,17 +214,18 @@ internal abstract partial class SessionActor : ReceiveActor
 
     private void StartClosing()
     {
+        Timers.Cancel(GraceTimer);
         Timers.StartSingleTimer("close", SessionProtocol.CloseTimeout.Instance, Settings.CloseTimeout);
         StopIfClosed();
     }
 
     private void OnTerminated(Terminated message)
     {
-        foreach (var (index, leg) in _substreams)
+        foreach (var (slot, substream) in _substreams)
         {
-            if (leg.Equals(message.ActorRef))
+            if (substream.Leg.Equals(message.ActorRef))
             {
-                _substreams.Remove(index);
+                _substreams.Remove(slot);
                 break;
             }
         }
@@ -203,7 +240,7 @@ internal abstract partial class SessionActor : ReceiveActor
 
     private void StopIfClosed()
     {
-        if (_closing && _substreams.Count == 0 && Edge is null)
+        if (IsClosing && _substreams.Count == 0 && Edge is null)
         {
             Context.Stop(Self);
         }

@@ -5,8 +5,11 @@ namespace Striper.Actors.Sessions;
 
 internal static class SessionProtocol
 {
-    /// <summary>A dial finished: a connected, accepted substream socket, or the reason it is not.</summary>
-    public sealed record DialResult(int Index, Socket? Socket, string? Error);
+    /// <summary>A dial finished: a connected, accepted substream socket, or the reason it is not (and whether retrying is pointless).</summary>
+    public sealed record DialResult(int Index, Socket? Socket, string? Error, bool Fatal);
+
+    /// <summary>Client: time to dial a lost substream again.</summary>
+    public sealed record Redial(int Index);
 
     /// <summary>Server: a further substream for this session passed its handshake.</summary>
     public sealed record JoinSubstream(Socket Socket, Handshake Handshake);
@@ -14,6 +17,15 @@ internal static class SessionProtocol
     public sealed record TargetConnected(Socket Socket);
 
     public sealed record TargetFailed(string Reason);
+
+    internal sealed class GraceExpired
+    {
+        public static GraceExpired Instance { get; } = new();
+
+        private GraceExpired()
+        {
+        }
+    }
 
     internal sealed class CloseTimeout
     {

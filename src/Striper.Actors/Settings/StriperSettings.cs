@@ -21,6 +21,20 @@ public sealed record StriperSettings
     /// <summary>Limit on bytes queued on one substream that the far side has not yet acknowledged.</summary>
     public long SubstreamInFlightLimit { get; init; } = 4L * 1024 * 1024;
 
+    /// <summary>Queueing delay each substream's in-flight cap aims for: its rate times this, plus two chunks.</summary>
+    public TimeSpan TargetDelay { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>A substream with data in flight and no acknowledgement for this long (or 4 smoothed RTTs, if longer) is stalled.</summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a session survives with no substream at all while replacements are dialled.</summary>
+    public TimeSpan SubstreamGrace { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>First wait before re-dialling a lost substream; it doubles per failed attempt up to <see cref="RedialBackoffMax"/>.</summary>
+    public TimeSpan RedialBackoff { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    public TimeSpan RedialBackoffMax { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Edge socket receive size; also the granularity of read credit.</summary>
     public int ReceiveBufferSize { get; init; } = 64 * 1024;
 

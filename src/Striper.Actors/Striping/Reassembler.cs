@@ -57,18 +57,17 @@ internal sealed class Reassembler : ReceiveActor
 
     private void OnSubstreamAttached(SubstreamAttached message)
     {
-        _slots[message.Index] = new ReceiveSlot(message.Leg);
-        _ackOrder.Remove(message.Index);
-        _ackOrder.Add(message.Index);
+        _slots[message.Slot] = new ReceiveSlot(message.Leg);
+        _ackOrder.Add(message.Slot);
 
         // The first ACK on a fresh substream tells the sender its initial credit.
-        SendAck(message.Index);
+        SendAck(message.Slot);
     }
 
     private void OnData(DataReceived message)
     {
         var lease = message.Lease;
-        if (!_slots.TryGetValue(message.Index, out var slot))
+        if (!_slots.TryGetValue(message.Slot, out var slot))
         {
             lease.Dispose();
             return;
@@ -80,14 +79,14 @@ internal sealed class Reassembler : ReceiveActor
         if (end > _creditLimit)
         {
             lease.Dispose();
-            Context.Parent.Tell(new SubstreamMisbehaved(message.Index, $"DATA up to offset {end} beyond the credit limit {_creditLimit}"));
+            Context.Parent.Tell(new SubstreamMisbehaved(message.Slot, $"DATA up to offset {end} beyond the credit limit {_creditLimit}"));
             return;
         }
 
         if (_finOffset >= 0 && end > _finOffset)
         {
             lease.Dispose();
-            Context.Parent.Tell(new SubstreamMisbehaved(message.Index, $"DATA up to offset {end} after FIN at {_finOffset}"));
+            Context.Parent.Tell(new SubstreamMisbehaved(message.Slot, $"DATA up to offset {end} after FIN at {_finOffset}"));
             return;
         }
 
@@ -103,20 +102,20 @@ internal sealed class Reassembler : ReceiveActor
             BufferedBytes += lease.Length;
         }
 
-        SendAck(message.Index);
+        SendAck(message.Slot);
     }
 
     private void OnFin(FinReceived message)
     {
         if ((_finOffset >= 0 && _finOffset != message.FinalOffset) || message.FinalOffset < _delivered)
         {
-            Context.Parent.Tell(new SubstreamMisbehaved(message.Index, $"FIN at {message.FinalOffset} contradicts the stream (delivered {_delivered}, FIN {_finOffset})"));
+            Context.Parent.Tell(new SubstreamMisbehaved(message.Slot, $"FIN at {message.FinalOffset} contradicts the stream (delivered {_delivered}, FIN {_finOffset})"));
             return;
         }
 
         _finOffset = message.FinalOffset;
         TryApplyFin();
-        SendAck(message.Index);
+        SendAck(message.Slot);
     }
 
     private void OnWritten(TcpLegProtocol.Written message)
@@ -134,14 +133,10 @@ internal sealed class Reassembler : ReceiveActor
 
     private void OnSubstreamEnded(SubstreamEnded message)
     {
-        if (_slots.Remove(message.Index))
+        // Whether the session can go on without it is the session's call (it waits out a grace period).
+        if (_slots.Remove(message.Slot))
         {
-            _ackOrder.Remove(message.Index);
-        }
-
-        if (_slots.Count == 0 && !_finApplied)
-        {
-            Context.Parent.Tell(new SessionFailed(SessionAbortReason.SubstreamsLost, "every substream closed before the peer's data was complete"));
+            _ackOrder.Remove(message.Slot);
         }
     }
 
@@ -186,15 +181,15 @@ internal sealed class Reassembler : ReceiveActor
         _edge?.Tell(TcpLegProtocol.Shutdown.Instance);
 
         // Every live substream hears it, so the sender learns even if some of them die now.
-        foreach (var index in _ackOrder)
+        foreach (var slotId in _ackOrder)
         {
-            SendAck(index);
+            SendAck(slotId);
         }
     }
 
-    private void SendAck(int index)
+    private void SendAck(int slotId)
     {
-        if (!_slots.TryGetValue(index, out var slot))
+        if (!_slots.TryGetValue(slotId, out var slot))
         {
             return;
         }

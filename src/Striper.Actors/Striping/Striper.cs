@@ -10,13 +10,19 @@ using static Striper.Actors.Striping.StriperProtocol;
 namespace Striper.Actors.Striping;
 
 /// <summary>
-/// One per session and direction: takes chunks from the edge leg, gives each a stream offset, schedules it onto a
-/// substream and keeps it until the far side acknowledges it. When a substream dies its unacknowledged chunks
-/// go out again on the others (the far Reassembler drops duplicates by offset). The edge may read only up to the
-/// credit limit the far Reassembler grants, so nothing here grows beyond the credit window.
+/// One per session and direction: takes chunks from the edge leg, gives each a stream offset, schedules it onto the
+/// substream that would deliver it first (<see cref="SubstreamScheduler"/>) and keeps it until the far side
+/// acknowledges it. Acknowledgements echo send stamps, so each substream has its own RTT and delivery rate.
+/// When a substream dies or stalls its unacknowledged chunks go out again on the others (the far Reassembler drops
+/// duplicates by offset). The edge may read only up to the credit limit the far Reassembler grants, so nothing
+/// here grows beyond the credit window.
 /// </summary>
 internal sealed partial class Striper : ReceiveActor
 {
+    private static readonly TimeSpan StallCheckInterval = TimeSpan.FromMilliseconds(250);
+
+    private readonly StriperSettings _settings;
+    private readonly ProxyMetrics _metrics;
     private readonly SubstreamScheduler _scheduler;
     private readonly List<SubstreamSlot> _slots = [];
     private readonly Queue<BufferLease> _pending = new();
@@ -30,12 +36,11 @@ internal sealed partial class Striper : ReceiveActor
     private int _finSlot = -1;
     private bool _finDelivered;
 
-    private readonly ProxyMetrics _metrics;
-
     public Striper(StriperSettings settings, ProxyMetrics metrics)
     {
+        _settings = settings;
         _metrics = metrics;
-        _scheduler = new SubstreamScheduler(settings.SubstreamInFlightLimit);
+        _scheduler = new SubstreamScheduler(Clock, settings.ChunkSize, settings.SubstreamInFlightLimit, settings.TargetDelay);
         Receive<EdgeAttached>(m =>
         {
             _edge = m.Leg;
@@ -45,12 +50,15 @@ internal sealed partial class Striper : ReceiveActor
         Receive<EdgeData>(OnEdgeData);
         Receive<EdgeEnded>(OnEdgeEnded);
         Receive<AckReceived>(OnAck);
-        Receive<SubstreamEnded>(OnSubstreamEnded);
+        Receive<SubstreamEnded>(m => Lose(Find(m.Slot), m.Reason));
+        Receive<StallCheck>(_ => CheckForStalls());
     }
 
     public static Props Props(StriperSettings settings, ProxyMetrics metrics) => Runtime.Props.Create(() => new Striper(settings, metrics));
 
-    private long Now => Context.System.TimeProvider.GetTimestamp();
+    private TimeProvider Clock => Context.System.TimeProvider;
+
+    protected override void PreStart() => Timers.StartPeriodicTimer("stall-check", StallCheck.Instance, StallCheckInterval);
 
     protected override void PostStop()
     {
@@ -64,8 +72,8 @@ internal sealed partial class Striper : ReceiveActor
 
     private void OnSubstreamAttached(SubstreamAttached message)
     {
-        _slots.RemoveAll(s => s.Index == message.Index && !s.Alive);
-        _slots.Add(new SubstreamSlot(message.Index, message.Leg));
+        _slots.RemoveAll(s => !s.Alive);
+        _slots.Add(new SubstreamSlot(message.Slot, message.Index, message.Leg, Clock.GetTimestamp()));
         TrySend();
     }
 
@@ -89,18 +97,30 @@ internal sealed partial class Striper : ReceiveActor
 
     private void OnAck(AckReceived message)
     {
-        var slot = Find(message.Index);
+        var slot = Find(message.Slot);
         if (slot is null)
         {
             return;
         }
 
-        while (slot.Unacked.TryPeek(out var chunk) && chunk.SubstreamEnd <= message.Received)
+        var now = Clock.GetTimestamp();
+        if (message.StampEcho != 0)
         {
-            slot.Unacked.Dequeue().Lease.Dispose();
+            slot.Estimator.OnRttSample(Clock.GetElapsedTime(message.StampEcho, now));
         }
 
-        slot.Acked = Math.Max(slot.Acked, message.Received);
+        if (message.Received > slot.Acked)
+        {
+            while (slot.Unacked.TryPeek(out var chunk) && chunk.SubstreamEnd <= message.Received)
+            {
+                slot.Unacked.Dequeue().Lease.Dispose();
+            }
+
+            slot.Acked = message.Received;
+            slot.LastProgress = now;
+            slot.Estimator.OnAcked(slot.Acked, now, Clock);
+        }
+
         if (message.Ack.CreditLimit > _creditLimit)
         {
             _creditLimit = message.Ack.CreditLimit;
@@ -116,40 +136,90 @@ internal sealed partial class Striper : ReceiveActor
         TrySend();
     }
 
-    private void OnSubstreamEnded(SubstreamEnded message)
+    /// <summary>
+    /// A substream with bytes in flight whose acknowledgements stopped is treated as lost: its chunks go out on the
+    /// others now rather than waiting for TCP to give up, and the session replaces it. Only if it is alone or some
+    /// other substream is healthy (everything it carried acknowledged, or acknowledged recently), though: when all of
+    /// them are silent the cause is not one path but the peer or this machine pausing, and cutting would not help.
+    /// </summary>
+    private void CheckForStalls()
     {
-        var slot = Find(message.Index);
+        var now = Clock.GetTimestamp();
+        foreach (var slot in _slots)
+        {
+            if (!slot.Alive || slot.InFlight == 0)
+            {
+                continue;
+            }
+
+            var limit = StallLimit(slot);
+            var silent = Clock.GetElapsedTime(slot.LastProgress, now);
+            if (silent > limit && AnotherIsHealthyOrAlone(slot, now))
+            {
+                Lose(slot, $"stalled: {slot.InFlight} bytes unacknowledged for {silent.TotalSeconds:0.0}s");
+            }
+        }
+
+        TrySend();
+    }
+
+    private TimeSpan StallLimit(SubstreamSlot slot) =>
+        slot.Estimator.SmoothedRtt is { } srtt && 4 * srtt > _settings.StallTimeout ? 4 * srtt : _settings.StallTimeout;
+
+    private bool AnotherIsHealthyOrAlone(SubstreamSlot slot, long now)
+    {
+        var others = 0;
+        foreach (var other in _slots)
+        {
+            if (other == slot || !other.Alive)
+            {
+                continue;
+            }
+
+            others++;
+            if (other.InFlight == 0 || Clock.GetElapsedTime(other.LastProgress, now) < StallLimit(other) / 2)
+            {
+                return true;
+            }
+        }
+
+        return others == 0;
+    }
+
+    private void Lose(SubstreamSlot? slot, string? reason)
+    {
         if (slot is null || !slot.Alive)
         {
             return;
         }
 
         slot.Alive = false;
+        var resend = slot.Unacked.Count;
         while (slot.Unacked.TryDequeue(out var chunk))
         {
             _resend.Enqueue(chunk, chunk.Offset);
         }
 
-        if (_finSlot == slot.Index && !_finDelivered)
+        if (_finSlot == slot.Id && !_finDelivered)
         {
             _finSent = false;
         }
 
         var remaining = _slots.Count(s => s.Alive);
-        if (message.Reason is not null || !_finDelivered)
+        if (reason is not null || !_finDelivered)
         {
-            Log.SubstreamLost(Context.Log, Self.Path, message.Index, message.Reason ?? "closed by peer", _resend.Count, remaining);
+            Log.SubstreamLost(Context.Log, Self.Path, slot.Index, reason ?? "closed by peer", resend, remaining);
         }
 
-        Context.Parent.Tell(new SubstreamDown(message.Index, remaining));
+        Context.Parent.Tell(new SubstreamDown(slot.Id, slot.Index, remaining, reason));
         TrySend();
     }
 
-    private SubstreamSlot? Find(int index)
+    private SubstreamSlot? Find(int id)
     {
         foreach (var slot in _slots)
         {
-            if (slot.Index == index && slot.Alive)
+            if (slot.Id == id && slot.Alive)
             {
                 return slot;
             }
@@ -169,6 +239,7 @@ internal sealed partial class Striper : ReceiveActor
 
     private void TrySend()
     {
+        var now = Clock.GetTimestamp();
         while (true)
         {
             SentChunk chunk;
@@ -183,7 +254,7 @@ internal sealed partial class Striper : ReceiveActor
                 chunk = new SentChunk(_nextOffset, lease, 0);
             }
 
-            var slot = _scheduler.Pick(_slots, chunk.Lease.Length);
+            var slot = _scheduler.Pick(_slots, chunk.Lease.Length, now);
             if (slot is null)
             {
                 break;
@@ -199,19 +270,25 @@ internal sealed partial class Striper : ReceiveActor
                 _nextOffset += chunk.Lease.Length;
             }
 
+            if (slot.InFlight == 0)
+            {
+                // Silence while idle is not a stall: the clock starts when there is something to acknowledge.
+                slot.LastProgress = now;
+            }
+
             slot.Sent += chunk.Lease.Length;
             _metrics.AddSubstreamBytes(slot.Index, chunk.Lease.Length);
             slot.Unacked.Enqueue(chunk with { SubstreamEnd = slot.Sent });
-            slot.Leg.Tell(new TcpLegProtocol.WriteData(chunk.Offset, Now, chunk.Lease));
+            slot.Leg.Tell(new TcpLegProtocol.WriteData(chunk.Offset, now, chunk.Lease));
         }
 
         if (_edgeEnded && !_finSent && _pending.Count == 0 && _resend.Count == 0)
         {
-            var slot = _scheduler.Pick(_slots, 0);
+            var slot = _scheduler.Pick(_slots, 0, now);
             if (slot is not null)
             {
                 _finSent = true;
-                _finSlot = slot.Index;
+                _finSlot = slot.Id;
                 slot.Leg.Tell(new TcpLegProtocol.WriteFin(_nextOffset));
             }
         }

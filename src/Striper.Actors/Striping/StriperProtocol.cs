@@ -16,23 +16,24 @@ internal static class StriperProtocol
     /// <summary>The edge socket's input ended: a clean FIN when <paramref name="Error"/> is null.</summary>
     public sealed record EdgeEnded(Exception? Error);
 
-    public sealed record DataReceived(int Index, long Offset, long Stamp, BufferLease Lease)
+    public sealed record DataReceived(int Slot, long Offset, long Stamp, BufferLease Lease)
     {
-        public override string ToString() => $"DataReceived(sub={Index}, off={Offset}, {Lease.Length} bytes)";
+        public override string ToString() => $"DataReceived(slot={Slot}, off={Offset}, {Lease.Length} bytes)";
     }
 
-    public sealed record AckReceived(int Index, long Received, long StampEcho, FrameFlags Flags, AckPayload Ack);
+    public sealed record AckReceived(int Slot, long Received, long StampEcho, FrameFlags Flags, AckPayload Ack);
 
-    public sealed record FinReceived(int Index, long FinalOffset);
+    public sealed record FinReceived(int Slot, long FinalOffset);
 
-    public sealed record RstReceived(int Index, SessionAbortReason Reason);
+    public sealed record RstReceived(int Slot, SessionAbortReason Reason);
 
-    /// <summary>A substream's input ended; <paramref name="Reason"/> is null for a clean close.</summary>
-    public sealed record SubstreamEnded(int Index, string? Reason);
+    /// <summary>A substream leg's input ended; <paramref name="Reason"/> is null for a clean close.</summary>
+    public sealed record SubstreamEnded(int Slot, string? Reason);
 
     public sealed record EdgeAttached(IActorRef Leg);
 
-    public sealed record SubstreamAttached(int Index, IActorRef Leg);
+    /// <summary>A substream leg joined: <paramref name="Slot"/> is unique per leg, <paramref name="Index"/> is its handshake index.</summary>
+    public sealed record SubstreamAttached(int Slot, int Index, IActorRef Leg);
 
     /// <summary>Striper → session: every outbound byte and the FIN were delivered by the far side.</summary>
     public sealed class OutboundFinished
@@ -44,12 +45,25 @@ internal static class StriperProtocol
         }
     }
 
-    /// <summary>Striper → session: a substream is gone; the session closes its leg.</summary>
-    public sealed record SubstreamDown(int Index, int Remaining);
+    /// <summary>
+    /// Striper → session: a substream is gone (its chunks are already queued for the others); the session closes
+    /// its leg and, on the client, dials a replacement. <paramref name="Reason"/> is null for a clean close.
+    /// </summary>
+    public sealed record SubstreamDown(int Slot, int Index, int Remaining, string? Reason);
 
     /// <summary>Striper or Reassembler → session: the session cannot go on.</summary>
     public sealed record SessionFailed(SessionAbortReason Reason, string Detail);
 
+    /// <summary>The Striper's periodic look for substreams whose acknowledgements have stopped.</summary>
+    public sealed class StallCheck
+    {
+        public static StallCheck Instance { get; } = new();
+
+        private StallCheck()
+        {
+        }
+    }
+
     /// <summary>Reassembler → session: the peer broke the protocol on one substream; close just that one.</summary>
-    public sealed record SubstreamMisbehaved(int Index, string Reason);
+    public sealed record SubstreamMisbehaved(int Slot, string Reason);
 }

@@ -2,15 +2,22 @@ using Striper.Actors.Runtime;
 
 namespace Striper.Actors.Striping;
 
-/// <summary>The Striper's view of one substream: its leg, what it carries and what the far side has confirmed.</summary>
+/// <summary>The Striper's view of one substream leg: what it carries, what the far side confirmed, how its path behaves.</summary>
 internal sealed class SubstreamSlot
 {
-    public SubstreamSlot(int index, IActorRef leg)
+    public SubstreamSlot(int id, int index, IActorRef leg, long now)
     {
+        Id = id;
         Index = index;
         Leg = leg;
+        LastProgress = now;
+        Estimator.Start(now);
     }
 
+    /// <summary>Unique per leg within the session: a re-dialled substream gets a new id for the same index.</summary>
+    public int Id { get; }
+
+    /// <summary>The substream index from the handshake (for logs and per-substream metrics).</summary>
     public int Index { get; }
 
     public IActorRef Leg { get; }
@@ -24,6 +31,11 @@ internal sealed class SubstreamSlot
     public long Acked { get; set; }
 
     public long InFlight => Sent - Acked;
+
+    /// <summary>When the acknowledged count last grew (or the slot started): for stall detection.</summary>
+    public long LastProgress { get; set; }
+
+    public SubstreamEstimator Estimator { get; } = new();
 
     public Queue<SentChunk> Unacked { get; } = new();
 }

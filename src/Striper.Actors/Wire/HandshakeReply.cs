@@ -49,7 +49,7 @@ internal static class HandshakeReply
         HandshakeStatus.TargetUnreachable => "the server could not connect to its target",
         HandshakeStatus.TooManySessions => "the server has too many sessions",
         HandshakeStatus.BadHandshake => "the server rejected the handshake as malformed",
-        HandshakeStatus.DuplicateSubstream => "the server already has this substream index for the session",
+        HandshakeStatus.Conflict => "the session conflicts with one the server has (same id opened twice, or a different substream count)",
         _ => $"unknown status {(byte)status}",
     };
 }

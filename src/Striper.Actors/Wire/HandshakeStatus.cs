@@ -8,5 +8,5 @@ internal enum HandshakeStatus : byte
     TargetUnreachable = 2,
     TooManySessions = 3,
     BadHandshake = 4,
-    DuplicateSubstream = 5,
+    Conflict = 5,
 }

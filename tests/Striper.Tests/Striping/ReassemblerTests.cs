@@ -28,8 +28,8 @@ public sealed class ReassemblerTests : TestKitBase
         ActorOf(StepParent.Props(Reassembler.Props(Settings), _parent, "reassembler"), "parent");
         _reassembler = _parent.ExpectMsg<ChildIs>().Child;
         _reassembler.Tell(new EdgeAttached(_edge));
-        _reassembler.Tell(new SubstreamAttached(0, _sub0));
-        _reassembler.Tell(new SubstreamAttached(1, _sub1));
+        _reassembler.Tell(new SubstreamAttached(0, 0, _sub0));
+        _reassembler.Tell(new SubstreamAttached(1, 1, _sub1));
         Assert.Equal(Settings.CreditWindow, _sub0.ExpectMsg<TcpLegProtocol.WriteAck>().Ack.CreditLimit);
         _sub1.ExpectMsg<TcpLegProtocol.WriteAck>();
     }
@@ -109,7 +109,7 @@ public sealed class ReassemblerTests : TestKitBase
         _reassembler.Tell(new DataReceived(1, Settings.CreditWindow - 10, 1, BufferLease.CopyOf(new byte[100])));
 
         var report = _parent.ExpectMsg<SubstreamMisbehaved>();
-        Assert.Equal(1, report.Index);
+        Assert.Equal(1, report.Slot);
         Assert.Contains("beyond the credit limit", report.Reason, StringComparison.Ordinal);
         _edge.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }

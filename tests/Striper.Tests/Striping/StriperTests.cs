@@ -13,7 +13,12 @@ namespace Striper.Tests.Striping;
 
 public sealed class StriperTests : TestKitBase
 {
-    private static readonly StriperSettings Settings = StriperSettings.Default with { SubstreamInFlightLimit = 256 * 1024 };
+    // A long target delay makes each substream's cap the configured ceiling, whatever rate the tests' clock suggests.
+    private static readonly StriperSettings Settings = StriperSettings.Default with
+    {
+        SubstreamInFlightLimit = 256 * 1024,
+        TargetDelay = TimeSpan.FromHours(1),
+    };
     private readonly TestProbe _parent;
     private readonly TestProbe _edge;
     private readonly TestProbe _sub0;
@@ -29,8 +34,8 @@ public sealed class StriperTests : TestKitBase
         ActorOf(StepParent.Props(StriperActor.Props(Settings, new ProxyMetrics()), _parent, "striper"), "parent");
         _striper = _parent.ExpectMsg<ChildIs>().Child;
         _striper.Tell(new EdgeAttached(_edge));
-        _striper.Tell(new SubstreamAttached(0, _sub0));
-        _striper.Tell(new SubstreamAttached(1, _sub1));
+        _striper.Tell(new SubstreamAttached(0, 0, _sub0));
+        _striper.Tell(new SubstreamAttached(1, 1, _sub1));
     }
 
     [Fact]

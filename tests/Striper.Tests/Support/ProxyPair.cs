@@ -39,7 +39,8 @@ public sealed class ProxyPair : IAsyncDisposable
 
     public IPEndPoint ClientEndPoint => Client.LocalEndPoint;
 
-    public static ProxyPair Start(IPEndPoint target, StriperSettings? settings = null, IPAddress? bindAddress = null)
+    /// <param name="interpose">Given the server proxy's endpoint, returns where the client proxy should dial instead (a relay).</param>
+    public static ProxyPair Start(IPEndPoint target, StriperSettings? settings = null, IPAddress? bindAddress = null, Func<IPEndPoint, IPEndPoint>? interpose = null)
     {
         settings ??= StriperSettings.Default;
         bindAddress ??= IPAddress.Loopback;
@@ -50,7 +51,8 @@ public sealed class ProxyPair : IAsyncDisposable
         var serverMetrics = new ProxyMetrics();
         var clientMetrics = new ProxyMetrics();
         var server = RunningProxy.StartServer(serverSystem, new IPEndPoint(bindAddress, 0), new HostPort(target.Address.ToString(), target.Port), settings, serverMetrics);
-        var client = RunningProxy.StartClient(clientSystem, new IPEndPoint(bindAddress, 0), new HostPort(bindAddress.ToString(), server.LocalEndPoint.Port), settings, clientMetrics);
+        var peer = interpose?.Invoke(server.LocalEndPoint) ?? server.LocalEndPoint;
+        var client = RunningProxy.StartClient(clientSystem, new IPEndPoint(bindAddress, 0), new HostPort(peer.Address.ToString(), peer.Port), settings, clientMetrics);
         return new ProxyPair(serverSystem, clientSystem, server, client)
         {
             ServerLog = serverLog,

@@ -79,6 +79,21 @@ public sealed class TestProbe : IActorRef, IInternalActorRef
         return typed;
     }
 
+    /// <summary>Takes the next message if one arrives within <paramref name="wait"/>; it must be a <typeparamref name="T"/>.</summary>
+    public bool TryExpectMsg<T>(TimeSpan wait, out T typed)
+    {
+        typed = default!;
+        if (!TryReceive(wait, out var message, out var sender))
+        {
+            return false;
+        }
+
+        typed = message is T t
+            ? t
+            : throw new XunitException($"{Path}: expected a message of type {typeof(T).Name} but received {Describe(message)} from {sender.Path}");
+        return true;
+    }
+
     public void ExpectNoMsg(TimeSpan duration)
     {
         if (TryReceive(duration, out var message, out var sender))

@@ -60,7 +60,7 @@ public sealed class HandshakeTests
     [Theory]
     [InlineData((byte)HandshakeStatus.Accepted)]
     [InlineData((byte)HandshakeStatus.TargetUnreachable)]
-    [InlineData((byte)HandshakeStatus.DuplicateSubstream)]
+    [InlineData((byte)HandshakeStatus.Conflict)]
     public void Reply_should_round_trip(byte code)
     {
         var status = (HandshakeStatus)code;

@@ -1,0 +1,172 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using Striper.Actors.Settings;
+using Striper.Tests.Support;
+
+namespace Striper.Tests.EndToEnd;
+
+/// <summary>
+/// The network misbehaves between the proxies (a relay resets, stalls or throttles substreams); the bytes that
+/// arrive must still be exactly the bytes that were sent, and only a total loss past the grace period may fail.
+/// </summary>
+public sealed class FaultInjectionTests
+{
+    private readonly ConcurrentQueue<string> _targetReceived = new();
+
+    [Fact]
+    public async Task Transfer_should_survive_random_substream_resets_in_both_directions()
+    {
+        const long size = 256L * 1024 * 1024;
+        await using var target = new TestTarget(SendAndHashEverything(size, seed: 42));
+        var (pair, relay) = StartBehindRelay(target, StriperSettings.Default with { Stripes = 8 });
+        await using var _ = pair;
+        await using var __ = relay;
+        using var app = await pair.ConnectAsync();
+
+        var send = TestData.SendAsync(app, size, seed: 41);
+        var receive = TestData.ReceiveAsync(app);
+        var chaos = ResetRandomSubstreamsAsync(relay, Task.WhenAll(send, receive));
+        var (receivedHash, receivedBytes) = await receive.WaitAsync(TimeSpan.FromSeconds(120));
+        var sentHash = await send;
+        var moments = await chaos;
+        await target.WhenHandlersDoneAsync().WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(size, receivedBytes);
+        Assert.Equal(TestData.Sha256(size, seed: 42), receivedHash);
+        Assert.Equal([Convert.ToHexString(sentHash)], _targetReceived);
+        Assert.True(relay.Resets >= 8, $"only {relay.Resets} resets happened: the test did not test much");
+        Assert.Contains(moments, m => m == 1);
+        Assert.True(pair.ClientLog.Contains("lost"), "the client never noticed a lost substream");
+    }
+
+    [Fact]
+    public async Task Transfer_should_survive_a_substream_that_silently_stops_forwarding()
+    {
+        const long size = 48L * 1024 * 1024;
+        var settings = StriperSettings.Default with { Stripes = 4, StallTimeout = TimeSpan.FromSeconds(1) };
+        await using var target = new TestTarget(SendAndHashEverything(size, seed: 52));
+        var (pair, relay) = StartBehindRelay(target, settings, stallAfter: index => index == 2 ? 1024 * 1024 : null);
+        await using var _ = pair;
+        await using var __ = relay;
+        using var app = await pair.ConnectAsync();
+
+        var send = TestData.SendAsync(app, size, seed: 51);
+        var receive = TestData.ReceiveAsync(app);
+        var (receivedHash, receivedBytes) = await receive.WaitAsync(TimeSpan.FromSeconds(60));
+        var sentHash = await send;
+        await target.WhenHandlersDoneAsync().WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(size, receivedBytes);
+        Assert.Equal(TestData.Sha256(size, seed: 52), receivedHash);
+        Assert.Equal([Convert.ToHexString(sentHash)], _targetReceived);
+        // Whichever proxy notices first calls it stalled and resets it; the other then sees the reset.
+        Assert.True(
+            pair.ClientLog.Contains("substream 2 lost (stalled") || pair.ServerLog.Contains("substream 2 lost (stalled"),
+            "neither proxy noticed that substream 2 stalled");
+    }
+
+    [Fact]
+    public async Task Session_should_fail_with_its_reason_when_no_substream_comes_back_within_the_grace_period()
+    {
+        var settings = StriperSettings.Default with { Stripes = 2, SubstreamGrace = TimeSpan.FromSeconds(1) };
+        await using var target = new TestTarget(async socket => await TestData.ReceiveAsync(socket));
+        var (pair, relay) = StartBehindRelay(target, settings);
+        await using var _ = pair;
+        using var app = await pair.ConnectAsync();
+        var send = TestData.SendAsync(app, 1L << 40, seed: 1);
+        await WaitForAsync(() => relay.LiveIndices.Count == 2);
+
+        // The path goes away for good: live substreams are reset and re-dials are refused.
+        await relay.DisposeAsync();
+
+        var error = await Record.ExceptionAsync(() => send.WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.IsType<SocketException>(error);
+        await pair.ClientLog.WaitForAsync("no substream left for 1s");
+    }
+
+    [Fact]
+    public async Task Scheduler_should_shift_load_away_from_a_slow_substream()
+    {
+        // Three substreams capped at 4 MB/s and one at 0.25 MB/s each way: an even split would put a quarter of
+        // the bytes on the slow one and make it the bottleneck; earliest-completion scheduling gives it its share.
+        const long size = 24L * 1024 * 1024;
+        var settings = StriperSettings.Default with { Stripes = 4 };
+        await using var target = new TestTarget(SendAndHashEverything(size, seed: 62));
+        var (pair, relay) = StartBehindRelay(target, settings, index => index == 1 ? 250_000 : 4_000_000);
+        await using var _ = pair;
+        await using var __ = relay;
+        using var app = await pair.ConnectAsync();
+
+        var send = TestData.SendAsync(app, size, seed: 61);
+        var (receivedHash, receivedBytes) = await TestData.ReceiveAsync(app).WaitAsync(TimeSpan.FromSeconds(60));
+        var sentHash = await send;
+        await target.WhenHandlersDoneAsync().WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(size, receivedBytes);
+        Assert.Equal(TestData.Sha256(size, seed: 62), receivedHash);
+        Assert.Equal([Convert.ToHexString(sentHash)], _targetReceived);
+        foreach (var (direction, metrics) in new[] { ("upstream", pair.ClientMetrics), ("downstream", pair.ServerMetrics) })
+        {
+            var total = Enumerable.Range(0, 4).Sum(metrics.SubstreamBytesSent);
+            var slowShare = (double)metrics.SubstreamBytesSent(1) / total;
+            Assert.True(slowShare < 0.10, $"{direction}: the slow substream carried {slowShare:P1} of the bytes; its capacity is about 2%");
+        }
+    }
+
+    private static (ProxyPair Pair, ChaosRelay Relay) StartBehindRelay(
+        TestTarget target, StriperSettings settings, Func<int, long?>? rateOf = null, Func<int, long?>? stallAfter = null)
+    {
+        ChaosRelay? relay = null;
+        var pair = ProxyPair.Start(target.EndPoint, settings, interpose: server => (relay = new ChaosRelay(server, rateOf, stallAfter)).EndPoint);
+        return (pair, relay ?? throw new InvalidOperationException("the relay was not created"));
+    }
+
+    /// <summary>
+    /// Resets a random live substream every 100 ms until the transfer ends; once, resets all but one at the same
+    /// moment. Returns how many substreams were left alive at each moment of chaos.
+    /// </summary>
+    private static async Task<List<int>> ResetRandomSubstreamsAsync(ChaosRelay relay, Task transfer)
+    {
+        var random = new Random(7);
+        var moments = new List<int>();
+        var allButOneDone = false;
+        await WaitForAsync(() => relay.LiveIndices.Count >= 8);
+        while (!transfer.IsCompleted)
+        {
+            var live = relay.LiveIndices;
+            if (!allButOneDone && live.Count >= 8)
+            {
+                relay.Reset([.. live.Skip(1)]);
+                allButOneDone = true;
+                moments.Add(1);
+            }
+            else if (live.Count > 1)
+            {
+                relay.Reset(live[random.Next(live.Count)]);
+                moments.Add(live.Count - 1);
+            }
+
+            await Task.WhenAny(transfer, Task.Delay(100));
+        }
+
+        return moments;
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the condition never came true");
+            await Task.Delay(10);
+        }
+    }
+
+    private Func<Socket, Task> SendAndHashEverything(long size, int seed) => async socket =>
+    {
+        var send = TestData.SendAsync(socket, size, seed);
+        var (hash, _) = await TestData.ReceiveAsync(socket);
+        await send;
+        _targetReceived.Enqueue(Convert.ToHexString(hash));
+    };
+}
