@@ -113,7 +113,7 @@ internal sealed partial class Striper : ReceiveActor
         {
             while (slot.Unacked.TryPeek(out var chunk) && chunk.SubstreamEnd <= message.Received)
             {
-                slot.Unacked.Dequeue().Lease.Dispose();
+                slot.Unacked.Dequeue().Release();
             }
 
             slot.Acked = message.Received;
@@ -197,7 +197,7 @@ internal sealed partial class Striper : ReceiveActor
         var resend = slot.Unacked.Count;
         while (slot.Unacked.TryDequeue(out var chunk))
         {
-            _resend.Enqueue(chunk, chunk.Offset);
+            _resend.Enqueue(chunk with { Shared = true }, chunk.Offset);
         }
 
         if (_finSlot == slot.Id && !_finDelivered)
@@ -240,36 +240,15 @@ internal sealed partial class Striper : ReceiveActor
     private void TrySend()
     {
         var now = Clock.GetTimestamp();
-        while (true)
+        while (NextChunk() is { } next)
         {
-            SentChunk chunk;
-            var isResend = _resend.TryPeek(out chunk, out _);
-            if (!isResend)
-            {
-                if (!_pending.TryPeek(out var lease))
-                {
-                    break;
-                }
-
-                chunk = new SentChunk(_nextOffset, lease, 0);
-            }
-
-            var slot = _scheduler.Pick(_slots, chunk.Lease.Length, now);
+            var slot = _scheduler.Pick(_slots, next.Lease.Length, now, out var length);
             if (slot is null)
             {
                 break;
             }
 
-            if (isResend)
-            {
-                _resend.Dequeue();
-            }
-            else
-            {
-                _pending.Dequeue();
-                _nextOffset += chunk.Lease.Length;
-            }
-
+            var chunk = Take(next, length);
             if (slot.InFlight == 0)
             {
                 // Silence while idle is not a stall: the clock starts when there is something to acknowledge.
@@ -284,7 +263,7 @@ internal sealed partial class Striper : ReceiveActor
 
         if (_edgeEnded && !_finSent && _pending.Count == 0 && _resend.Count == 0)
         {
-            var slot = _scheduler.Pick(_slots, 0, now);
+            var slot = _scheduler.Pick(_slots, 0, now, out _);
             if (slot is not null)
             {
                 _finSent = true;
@@ -292,6 +271,56 @@ internal sealed partial class Striper : ReceiveActor
                 slot.Leg.Tell(new TcpLegProtocol.WriteFin(_nextOffset));
             }
         }
+    }
+
+    /// <summary>Resends first (lowest offset first, the far side is waiting for them), then new data.</summary>
+    private SentChunk? NextChunk()
+    {
+        if (_resend.TryPeek(out var resend, out _))
+        {
+            return resend;
+        }
+
+        return _pending.TryPeek(out var lease) ? new SentChunk(_nextOffset, lease, 0) : null;
+    }
+
+    /// <summary>
+    /// Removes the next chunk from its queue, or only its first <paramref name="length"/> bytes when the chosen
+    /// substream takes smaller pieces. New data is split in place; a resent lease may still be read by a lost leg,
+    /// so it is copied instead.
+    /// </summary>
+    private SentChunk Take(SentChunk next, int length)
+    {
+        var isResend = _resend.Count > 0;
+        if (length >= next.Lease.Length)
+        {
+            if (isResend)
+            {
+                _resend.Dequeue();
+            }
+            else
+            {
+                _pending.Dequeue();
+                _nextOffset += length;
+            }
+
+            return next;
+        }
+
+        var piece = new SentChunk(next.Offset, BufferLease.CopyOf(next.Lease.Span[..length]), 0);
+        if (isResend)
+        {
+            _resend.Dequeue();
+            var rest = new SentChunk(next.Offset + length, BufferLease.CopyOf(next.Lease.Span[length..]), 0);
+            _resend.Enqueue(rest, rest.Offset);
+        }
+        else
+        {
+            next.Lease.TrimStart(length);
+            _nextOffset += length;
+        }
+
+        return piece;
     }
 
     private static partial class Log

@@ -2,15 +2,23 @@ namespace Striper.Actors.Striping;
 
 /// <summary>
 /// Sends each chunk where it would be delivered first: the estimated completion on a substream is what it already
-/// has in flight plus the chunk, at its delivery rate, plus half its smoothed RTT. A slow or congested substream
-/// thus gets chunks only in proportion to what it can carry, and one whose RTT climbs gets less.
+/// has in flight plus the piece, at its delivery rate, plus half its smoothed RTT. A slow or congested substream
+/// thus gets data only in proportion to what it can carry, and one whose RTT climbs gets less.
 ///
-/// Each substream also has an in-flight cap derived from its rate: what it delivers in <c>target-delay</c>, plus two
-/// chunks, within the configured bounds. The cap keeps the queue behind every substream short, so chunks sent on a
-/// slow substream arrive about as soon as those on fast ones and the far side's reorder buffer stays small.
+/// Two limits keep the queue behind every substream short, so pieces sent on slow substreams arrive about when
+/// those on fast ones do and the far side's reorder buffer stays small:
+/// - a piece size: what the substream delivers in half the target delay (at most a chunk, at least 4 KiB), so a
+///   slow substream is given small pieces instead of whole chunks it would take a long time to carry;
+/// - an in-flight cap: what it delivers in the target delay, plus two pieces, within the configured maximum.
 /// </summary>
 internal sealed class SubstreamScheduler
 {
+    /// <summary>The smallest piece worth a frame header and an actor message.</summary>
+    public const int MinPiece = 4 * 1024;
+
+    /// <summary>Piece size before a substream's first rate sample: a cautious start, since it may be a slow one.</summary>
+    public const int ProbePiece = 16 * 1024;
+
     private readonly TimeProvider _clock;
     private readonly int _chunkSize;
     private readonly long _maxInFlight;
@@ -24,10 +32,12 @@ internal sealed class SubstreamScheduler
         _targetDelay = targetDelay;
     }
 
-    public SubstreamSlot? Pick(IReadOnlyList<SubstreamSlot> slots, int length, long now)
+    /// <summary>The substream for the next <paramref name="length"/> bytes, and how many of them it should take.</summary>
+    public SubstreamSlot? Pick(IReadOnlyList<SubstreamSlot> slots, int length, long now, out int take)
     {
         SubstreamSlot? best = null;
         var bestCompletion = double.MaxValue;
+        take = 0;
         foreach (var slot in slots)
         {
             if (!slot.Alive)
@@ -36,32 +46,45 @@ internal sealed class SubstreamScheduler
             }
 
             var rate = slot.Estimator.PlanningRate(now, _clock);
-            if (slot.InFlight > 0 && slot.InFlight + length > Cap(slot, rate))
+            var piece = Math.Min(length, PieceSize(slot, rate));
+            if (slot.InFlight > 0 && slot.InFlight + piece > Cap(slot, rate))
             {
                 continue;
             }
 
-            var completion = ((slot.InFlight + length) / rate) + ((slot.Estimator.SmoothedRtt ?? TimeSpan.Zero).TotalSeconds / 2);
+            var completion = ((slot.InFlight + piece) / rate) + ((slot.Estimator.SmoothedRtt ?? TimeSpan.Zero).TotalSeconds / 2);
             if (completion < bestCompletion)
             {
                 best = slot;
                 bestCompletion = completion;
+                take = piece;
             }
         }
 
         return best;
     }
 
-    /// <summary>Bytes this substream may have unacknowledged: before any rate sample, four chunks.</summary>
-    public long Cap(SubstreamSlot slot, double rate)
+    /// <summary>Largest piece for this substream.</summary>
+    public int PieceSize(SubstreamSlot slot, double rate)
     {
-        var floor = 2L * _chunkSize;
         if (slot.Estimator.DeliveryRate <= 0)
         {
-            return Math.Min(2 * floor, _maxInFlight);
+            return Math.Min(ProbePiece, _chunkSize);
         }
 
-        var cap = (long)(rate * _targetDelay.TotalSeconds) + floor;
-        return Math.Clamp(cap, Math.Min(floor, _maxInFlight), _maxInFlight);
+        var piece = rate * _targetDelay.TotalSeconds / 2;
+        return (int)Math.Clamp(piece, Math.Min(MinPiece, _chunkSize), _chunkSize);
+    }
+
+    /// <summary>Bytes this substream may have unacknowledged: before any rate sample, four probe pieces.</summary>
+    public long Cap(SubstreamSlot slot, double rate)
+    {
+        if (slot.Estimator.DeliveryRate <= 0)
+        {
+            return Math.Min(4L * PieceSize(slot, rate), _maxInFlight);
+        }
+
+        var cap = (long)(rate * _targetDelay.TotalSeconds) + (2L * PieceSize(slot, rate));
+        return Math.Min(cap, _maxInFlight);
     }
 }

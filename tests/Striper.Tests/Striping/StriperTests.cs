@@ -25,8 +25,17 @@ public sealed class StriperTests : TestKitBase
     private readonly TestProbe _sub1;
     private readonly IActorRef _striper;
 
+    private readonly ManualTimeProvider _clock;
+
     public StriperTests()
+        : this(new ManualTimeProvider())
     {
+    }
+
+    private StriperTests(ManualTimeProvider clock)
+        : base(new ActorSystemOptions { TimeProvider = clock })
+    {
+        _clock = clock;
         _parent = CreateTestProbe();
         _edge = CreateTestProbe();
         _sub0 = CreateTestProbe();
@@ -70,10 +79,16 @@ public sealed class StriperTests : TestKitBase
     [Fact]
     public void Striper_should_give_a_substream_at_its_in_flight_limit_nothing_more()
     {
-        _striper.Tell(Ack(0, 0, 10_000_000));
+        var chunk = 64 * 1024;
+        _striper.Tell(Ack(0, 0, 100_000_000));
         _striper.Tell(new SubstreamEnded(1, "test: only one substream"));
         _parent.ExpectMsg<SubstreamDown>();
-        var chunk = 64 * 1024;
+
+        // One acknowledged piece 100 ms later gives the substream a rate, so it takes whole chunks up to the limit.
+        _striper.Tell(new EdgeData(BufferLease.CopyOf(new byte[16 * 1024])));
+        _sub0.ExpectMsg<TcpLegProtocol.WriteData>();
+        _clock.Advance(TimeSpan.FromMilliseconds(100));
+        _striper.Tell(Ack(0, received: 16 * 1024, credit: 100_000_000));
         for (var i = 0; i < 5; i++)
         {
             _striper.Tell(new EdgeData(BufferLease.CopyOf(new byte[chunk])));
@@ -81,12 +96,12 @@ public sealed class StriperTests : TestKitBase
 
         for (var i = 0; i < 4; i++)
         {
-            _sub0.ExpectMsg<TcpLegProtocol.WriteData>();
+            Assert.Equal(chunk, _sub0.ExpectMsg<TcpLegProtocol.WriteData>().Lease.Length);
         }
 
         _sub0.ExpectNoMsg(TimeSpan.FromMilliseconds(150));
-        _striper.Tell(Ack(0, received: chunk, credit: 10_000_000));
-        Assert.Equal(4L * chunk, _sub0.ExpectMsg<TcpLegProtocol.WriteData>().Offset);
+        _striper.Tell(Ack(0, received: (16 * 1024) + chunk, credit: 100_000_000));
+        Assert.Equal((16L * 1024) + (4L * chunk), _sub0.ExpectMsg<TcpLegProtocol.WriteData>().Offset);
     }
 
     [Fact]

@@ -77,19 +77,21 @@ public sealed class StriperTimingTests : TestKitBase
         var sent = new Dictionary<TestProbe, long> { [_sub0] = 0, [_sub1] = 0 };
         var acked = new Dictionary<TestProbe, long> { [_sub0] = 0, [_sub1] = 0 };
         var rates = new Dictionary<TestProbe, long> { [_sub0] = 4_000_000, [_sub1] = 1_000_000 };
-        var counts = new Dictionary<TestProbe, int> { [_sub0] = 0, [_sub1] = 0 };
+        var counts = new Dictionary<TestProbe, long> { [_sub0] = 0, [_sub1] = 0 };
+        var pieces = new List<(long Offset, int Length)>();
         for (var step = 0; step < 300; step++)
         {
             _striper.Tell(new EdgeData(BufferLease.CopyOf(new byte[Chunk])));
             _striper.Tell(Ack(10, 0, credit: long.MaxValue / 2));
             foreach (var probe in new[] { _sub0, _sub1 })
             {
-                while (probe.TryExpectMsg<TcpLegProtocol.WriteData>(TimeSpan.FromMilliseconds(5), out _))
+                while (probe.TryExpectMsg<TcpLegProtocol.WriteData>(TimeSpan.FromMilliseconds(5), out var write))
                 {
-                    sent[probe] += Chunk;
+                    sent[probe] += write.Lease.Length;
+                    pieces.Add((write.Offset, write.Lease.Length));
                     if (step >= 150)
                     {
-                        counts[probe]++;
+                        counts[probe] += write.Lease.Length;
                     }
                 }
             }
@@ -105,6 +107,16 @@ public sealed class StriperTimingTests : TestKitBase
 
         var share = (double)counts[_sub0] / (counts[_sub0] + counts[_sub1]);
         Assert.InRange(share, 0.7, 0.9);
+
+        // Pieces cut for the slower substream still tile the stream: no gap, no overlap.
+        long expected = 0;
+        foreach (var (offset, length) in pieces.OrderBy(p => p.Offset))
+        {
+            Assert.Equal(expected, offset);
+            expected += length;
+        }
+
+        Assert.Contains(pieces, p => p.Length < Chunk);
     }
 
     private AckReceived Ack(int slot, long received, long credit = 100_000_000) =>
