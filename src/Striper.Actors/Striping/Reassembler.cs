@@ -27,6 +27,7 @@ internal sealed class Reassembler : ReceiveActor
     private long _announced;
     private long _finOffset = -1;
     private bool _finApplied;
+    private bool _flushQueued;
     private int _nextAckSlot;
 
     public Reassembler(StriperSettings settings)
@@ -39,6 +40,7 @@ internal sealed class Reassembler : ReceiveActor
         Receive<FinReceived>(OnFin);
         Receive<TcpLegProtocol.Written>(OnWritten);
         Receive<SubstreamEnded>(OnSubstreamEnded);
+        Receive<FlushAcks>(_ => OnFlushAcks());
     }
 
     public static Props Props(StriperSettings settings) => Runtime.Props.Create(() => new Reassembler(settings));
@@ -102,7 +104,34 @@ internal sealed class Reassembler : ReceiveActor
             BufferedBytes += lease.Length;
         }
 
-        SendAck(message.Slot);
+        OweAck(slot);
+    }
+
+    /// <summary>
+    /// ACKs are coalesced per burst: the first DATA that needs one queues a flush message behind whatever is already
+    /// in the mailbox, so frames that arrived together share one ACK per substream (one frame and one syscall on the
+    /// way back instead of one per DATA), yet no ACK waits for a timer.
+    /// </summary>
+    private void OweAck(ReceiveSlot slot)
+    {
+        slot.OwesAck = true;
+        if (!_flushQueued)
+        {
+            _flushQueued = true;
+            Self.Tell(FlushAcks.Instance);
+        }
+    }
+
+    private void OnFlushAcks()
+    {
+        _flushQueued = false;
+        foreach (var (id, slot) in _slots)
+        {
+            if (slot.OwesAck)
+            {
+                SendAck(id);
+            }
+        }
     }
 
     private void OnFin(FinReceived message)
@@ -194,6 +223,7 @@ internal sealed class Reassembler : ReceiveActor
             return;
         }
 
+        slot.OwesAck = false;
         _announced = Math.Max(_announced, _creditLimit);
         var flags = _finApplied ? FrameFlags.FinDelivered : FrameFlags.None;
         slot.Leg.Tell(new TcpLegProtocol.WriteAck(slot.Received, slot.LastStamp, flags, new AckPayload(_delivered, _creditLimit)));

@@ -12,4 +12,7 @@ internal sealed class ReceiveSlot(IActorRef leg)
 
     /// <summary>The stamp of the newest DATA frame, echoed so the sender can measure this substream's RTT.</summary>
     public long LastStamp { get; set; }
+
+    /// <summary>DATA arrived since the last ACK on this substream; the next flush sends one.</summary>
+    public bool OwesAck { get; set; }
 }

@@ -54,6 +54,16 @@ internal static class StriperProtocol
     /// <summary>Striper or Reassembler → session: the session cannot go on.</summary>
     public sealed record SessionFailed(SessionAbortReason Reason, string Detail);
 
+    /// <summary>The Reassembler's note to itself: the burst of DATA before this message has been handled, acknowledge it.</summary>
+    public sealed class FlushAcks
+    {
+        public static FlushAcks Instance { get; } = new();
+
+        private FlushAcks()
+        {
+        }
+    }
+
     /// <summary>The Striper's periodic look for substreams whose acknowledgements have stopped.</summary>
     public sealed class StallCheck
     {
