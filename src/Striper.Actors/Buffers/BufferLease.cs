@@ -42,6 +42,9 @@ internal sealed class BufferLease : IDisposable
 
     public Memory<byte> WritableMemory => new(Array, _start, Length);
 
+    /// <summary>The bytes as an array segment, for gather sends.</summary>
+    public ArraySegment<byte> Segment => new(Array, _start, Length);
+
     private byte[] Array => _array ?? throw new ObjectDisposedException(nameof(BufferLease));
 
     /// <summary>Drops <paramref name="count"/> bytes from the front: a retransmitted chunk that overlaps delivered data.</summary>

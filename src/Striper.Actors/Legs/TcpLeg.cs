@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Striper.Actors.Runtime;
 using Striper.Actors.Wire;
@@ -12,10 +11,10 @@ namespace Striper.Actors.Legs;
 /// <summary>
 /// One actor per TCP socket, edge or substream. Two loops run beside the mailbox, as in Kestrel's socket
 /// transport: a receive loop (socket → pipe → <see cref="ILegInbound"/> → messages to other actors) and a
-/// send loop (pipe → one gather send per batch → socket). The actor itself only copies queued writes into
-/// the output pipe, so a busy socket never blocks a mailbox. Back-pressure on the way in is the inbound
-/// strategy's business (credit); on the way out it is the protocol's (senders respect credit and in-flight caps).
-/// The leg stops itself once both loops have ended; a leg is never restarted.
+/// send loop (<see cref="LegOutput"/>: queued segments → one gather send per batch → socket). The actor itself only
+/// queues what it is told to write, so a busy socket never blocks a mailbox. Back-pressure on the way in is the
+/// inbound strategy's business (credit); on the way out it is the protocol's (senders respect credit and in-flight
+/// caps). The leg stops itself once both loops have ended; a leg is never restarted.
 /// </summary>
 internal sealed partial class TcpLeg : ReceiveActor
 {
@@ -25,8 +24,7 @@ internal sealed partial class TcpLeg : ReceiveActor
     private readonly int _receiveSize;
     private readonly byte[]? _preamble;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Pipe _output;
-    private bool _outputClosed;
+    private readonly LegOutput _output = new();
     private bool _inputEnded;
     private bool _outputEnded;
 
@@ -38,17 +36,10 @@ internal sealed partial class TcpLeg : ReceiveActor
         _receiveSize = receiveSize;
         _preamble = preamble;
 
-        // No pause threshold: the actor must never block on a flush. What can be queued is bounded by the
-        // protocol instead (credit window and per-substream in-flight caps).
-        _output = new Pipe(new PipeOptions(
-            pauseWriterThreshold: 0,
-            minimumSegmentSize: 64 * 1024,
-            useSynchronizationContext: false));
-
         Receive<WriteRaw>(OnWriteRaw);
         Receive<WriteData>(OnWriteData);
         Receive<WriteAck>(OnWriteAck);
-        Receive<WriteFin>(m => WriteFrame(new FrameHeader(FrameType.Fin, FrameFlags.None, 0, m.FinalOffset, 0), default));
+        Receive<WriteFin>(m => WriteHeader(new FrameHeader(FrameType.Fin, FrameFlags.None, 0, m.FinalOffset, 0), []));
         Receive<WriteRst>(OnWriteRst);
         Receive<GrantRead>(m => ((IReadCredit)_inbound).Grant(m.Bytes));
         Receive<Shutdown>(_ => CloseOutput());
@@ -69,8 +60,7 @@ internal sealed partial class TcpLeg : ReceiveActor
     {
         if (_preamble is not null)
         {
-            _output.Writer.Write(_preamble);
-            Flush();
+            _output.Enqueue(new OutgoingSegment(_preamble));
         }
 
         var self = Self;
@@ -81,75 +71,53 @@ internal sealed partial class TcpLeg : ReceiveActor
     protected override void PostStop()
     {
         _stopping.Cancel();
-        _output.Writer.Complete();
+        _output.Complete();
         _socket.Dispose();
         _stopping.Dispose();
     }
 
-    private void OnWriteRaw(WriteRaw message)
+    private void OnWriteRaw(WriteRaw message) =>
+        _output.Enqueue(new OutgoingSegment(message.Lease.Segment, Owned: message.Lease));
+
+    private void OnWriteData(WriteData message)
     {
-        using var lease = message.Lease;
-        if (!_outputClosed)
+        // The payload is sent from the Striper's own buffer, which it keeps until the far side acknowledges it.
+        if (WriteHeader(new FrameHeader(FrameType.Data, FrameFlags.None, message.Lease.Length, message.Offset, message.Stamp), []))
         {
-            _output.Writer.Write(lease.Span);
-            Flush();
+            _output.Enqueue(new OutgoingSegment(message.Lease.Segment));
         }
     }
-
-    private void OnWriteData(WriteData message) =>
-        WriteFrame(new FrameHeader(FrameType.Data, FrameFlags.None, message.Lease.Length, message.Offset, message.Stamp), message.Lease.Span);
 
     private void OnWriteAck(WriteAck message)
     {
         Span<byte> payload = stackalloc byte[ProtocolConstants.AckPayloadSize];
         message.Ack.Write(payload);
-        WriteFrame(new FrameHeader(FrameType.Ack, message.Flags, payload.Length, message.Received, message.StampEcho), payload);
+        WriteHeader(new FrameHeader(FrameType.Ack, message.Flags, payload.Length, message.Received, message.StampEcho), payload);
     }
 
     private void OnWriteRst(WriteRst message)
     {
         Span<byte> payload = stackalloc byte[ProtocolConstants.RstPayloadSize];
         System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(payload, (int)message.Reason);
-        WriteFrame(new FrameHeader(FrameType.Rst, FrameFlags.None, payload.Length, 0, 0), payload);
+        WriteHeader(new FrameHeader(FrameType.Rst, FrameFlags.None, payload.Length, 0, 0), payload);
     }
 
-    private void WriteFrame(FrameHeader header, ReadOnlySpan<byte> payload)
+    /// <summary>Queues a frame header, followed by a small inline payload (ACK, RST) when there is one.</summary>
+    private bool WriteHeader(FrameHeader header, ReadOnlySpan<byte> inlinePayload)
     {
-        if (_outputClosed)
+        if (_output.IsCompleted)
         {
-            return;
+            return false;
         }
 
-        var writer = _output.Writer;
-        var span = writer.GetSpan(ProtocolConstants.FrameHeaderSize);
-        header.Write(span);
-        writer.Advance(ProtocolConstants.FrameHeaderSize);
-        if (!payload.IsEmpty)
-        {
-            writer.Write(payload);
-        }
-
-        Flush();
+        var size = ProtocolConstants.FrameHeaderSize + inlinePayload.Length;
+        var bytes = ArrayPool<byte>.Shared.Rent(size);
+        header.Write(bytes);
+        inlinePayload.CopyTo(bytes.AsSpan(ProtocolConstants.FrameHeaderSize));
+        return _output.Enqueue(new OutgoingSegment(new ArraySegment<byte>(bytes, 0, size), RentedArray: true));
     }
 
-    private void Flush()
-    {
-        // Never pauses (no threshold), so this completes synchronously and wakes the send loop.
-        var flush = _output.Writer.FlushAsync();
-        if (!flush.IsCompleted)
-        {
-            flush.AsTask().GetAwaiter().GetResult();
-        }
-    }
-
-    private void CloseOutput()
-    {
-        if (!_outputClosed)
-        {
-            _outputClosed = true;
-            _output.Writer.Complete();
-        }
-    }
+    private void CloseOutput() => _output.Complete();
 
     private void AbortSocket(string reason)
     {
@@ -163,7 +131,7 @@ internal sealed partial class TcpLeg : ReceiveActor
         {
         }
 
-        // Close before completing the output pipe: a completed pipe lets the send loop FIN the socket,
+        // Close before completing the output: a completed output lets the send loop FIN the socket,
         // and a FIN that overtakes the RST would tell the peer "clean end" instead of "reset".
         _socket.Close();
         _stopping.Cancel();
@@ -180,7 +148,6 @@ internal sealed partial class TcpLeg : ReceiveActor
     private void OnOutputLoopEnded(OutputLoopEnded message)
     {
         _outputEnded = true;
-        _outputClosed = true;
         Context.Parent.Tell(new OutputEnded(Self, message.Error));
         StopWhenDone();
     }
@@ -257,85 +224,21 @@ internal sealed partial class TcpLeg : ReceiveActor
 
     private async Task SendLoopAsync(IActorRef self)
     {
-        Exception? error = null;
-        var reader = _output.Reader;
-        var segments = new List<ArraySegment<byte>>();
-        try
+        var listener = _writtenListener;
+        var error = await _output.RunAsync(_socket, bytes => listener?.Tell(new Written(bytes)), _stopping.Token);
+        if (error is null)
         {
-            while (true)
+            try
             {
-                var result = await reader.ReadAsync(_stopping.Token);
-                var buffer = result.Buffer;
-                var length = buffer.Length;
-                if (length > 0)
-                {
-                    await SendAsync(buffer, segments);
-                }
-
-                reader.AdvanceTo(buffer.End);
-                if (length > 0)
-                {
-                    _writtenListener?.Tell(new Written(length));
-                }
-
-                if (result.IsCompleted || result.IsCanceled)
-                {
-                    break;
-                }
+                _socket.Shutdown(SocketShutdown.Send);
             }
-
-            _socket.Shutdown(SocketShutdown.Send);
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
-        {
-            error = ex;
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                error = ex;
+            }
         }
 
-        // Completed without the error: a failed reader would make the actor's next FlushAsync throw in its handler.
-        // The error travels in the message instead.
-        await reader.CompleteAsync();
         self.Tell(new OutputLoopEnded(error));
-    }
-
-    private async ValueTask SendAsync(ReadOnlySequence<byte> buffer, List<ArraySegment<byte>> segments)
-    {
-        if (buffer.IsSingleSegment)
-        {
-            var memory = buffer.First;
-            while (!memory.IsEmpty)
-            {
-                var sent = await _socket.SendAsync(memory, SocketFlags.None, _stopping.Token);
-                memory = memory[sent..];
-            }
-
-            return;
-        }
-
-        // One gather send for everything queued: batching for free.
-        segments.Clear();
-        foreach (var memory in buffer)
-        {
-            if (!MemoryMarshal.TryGetArray(memory, out var segment))
-            {
-                throw new InvalidOperationException("Pipe memory is not array-backed.");
-            }
-
-            segments.Add(segment);
-        }
-
-        var total = await _socket.SendAsync(segments, SocketFlags.None);
-        if (total != buffer.Length)
-        {
-            // Stream sockets send everything or fail; finish by hand if that ever changes.
-            foreach (var memory in buffer.Slice(total))
-            {
-                var rest = memory;
-                while (!rest.IsEmpty)
-                {
-                    rest = rest[await _socket.SendAsync(rest, SocketFlags.None, _stopping.Token)..];
-                }
-            }
-        }
     }
 
     private static partial class Log
