@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net.Sockets;
 using Striper.Actors.Settings;
 using Striper.Tests.Support;
@@ -11,29 +10,20 @@ namespace Striper.Tests.EndToEnd;
 /// </summary>
 public sealed class FaultInjectionTests
 {
-    private readonly ConcurrentQueue<string> _targetReceived = new();
-
     [Fact]
     public async Task Transfer_should_survive_random_substream_resets_in_both_directions()
     {
         const long size = 256L * 1024 * 1024;
-        await using var target = new TestTarget(SendAndHashEverything(size, seed: 42));
+        await using var target = new HashingTarget(size, seed: 42);
         var (pair, relay) = StartBehindRelay(target, StriperSettings.Default with { Stripes = 8 });
         await using var _ = pair;
         await using var __ = relay;
         using var app = await pair.ConnectAsync();
 
-        var send = TestData.SendAsync(app, size, seed: 41);
-        var receive = TestData.ReceiveAsync(app);
-        var chaos = ResetRandomSubstreamsAsync(relay, Task.WhenAll(send, receive));
-        var (receivedHash, receivedBytes) = await receive.WaitAsync(TimeSpan.FromSeconds(120));
-        var sentHash = await send;
-        var moments = await chaos;
-        await target.WhenHandlersDoneAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        var exchange = target.AssertSingleExchangeAsync(app, size, seed: 41, TimeSpan.FromSeconds(120));
+        var moments = await ResetRandomSubstreamsAsync(relay, exchange);
+        await exchange;
 
-        Assert.Equal(size, receivedBytes);
-        Assert.Equal(TestData.Sha256(size, seed: 42), receivedHash);
-        Assert.Equal([Convert.ToHexString(sentHash)], _targetReceived);
         Assert.True(relay.Resets >= 8, $"only {relay.Resets} resets happened: the test did not test much");
         Assert.Contains(moments, m => m == 1);
         Assert.True(pair.ClientLog.Contains("lost"), "the client never noticed a lost substream");
@@ -44,21 +34,14 @@ public sealed class FaultInjectionTests
     {
         const long size = 48L * 1024 * 1024;
         var settings = StriperSettings.Default with { Stripes = 4, StallTimeout = TimeSpan.FromSeconds(1) };
-        await using var target = new TestTarget(SendAndHashEverything(size, seed: 52));
+        await using var target = new HashingTarget(size, seed: 52);
         var (pair, relay) = StartBehindRelay(target, settings, stallAfter: index => index == 2 ? 1024 * 1024 : null);
         await using var _ = pair;
         await using var __ = relay;
         using var app = await pair.ConnectAsync();
 
-        var send = TestData.SendAsync(app, size, seed: 51);
-        var receive = TestData.ReceiveAsync(app);
-        var (receivedHash, receivedBytes) = await receive.WaitAsync(TimeSpan.FromSeconds(60));
-        var sentHash = await send;
-        await target.WhenHandlersDoneAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        await target.AssertSingleExchangeAsync(app, size, seed: 51, TimeSpan.FromSeconds(60));
 
-        Assert.Equal(size, receivedBytes);
-        Assert.Equal(TestData.Sha256(size, seed: 52), receivedHash);
-        Assert.Equal([Convert.ToHexString(sentHash)], _targetReceived);
         // Whichever proxy notices first calls it stalled and resets it; the other then sees the reset.
         Assert.True(
             pair.ClientLog.Contains("substream 2 lost (stalled") || pair.ServerLog.Contains("substream 2 lost (stalled"),
@@ -69,7 +52,7 @@ public sealed class FaultInjectionTests
     public async Task Session_should_fail_with_its_reason_when_no_substream_comes_back_within_the_grace_period()
     {
         var settings = StriperSettings.Default with { Stripes = 2, SubstreamGrace = TimeSpan.FromSeconds(1) };
-        await using var target = new TestTarget(async socket => await TestData.ReceiveAsync(socket));
+        await using var target = new HashingTarget(0, seed: 0);
         var (pair, relay) = StartBehindRelay(target, settings);
         await using var _ = pair;
         using var app = await pair.ConnectAsync();
@@ -91,20 +74,14 @@ public sealed class FaultInjectionTests
         // the bytes on the slow one and make it the bottleneck; earliest-completion scheduling gives it its share.
         const long size = 24L * 1024 * 1024;
         var settings = StriperSettings.Default with { Stripes = 4 };
-        await using var target = new TestTarget(SendAndHashEverything(size, seed: 62));
+        await using var target = new HashingTarget(size, seed: 62);
         var (pair, relay) = StartBehindRelay(target, settings, index => index == 1 ? 250_000 : 4_000_000);
         await using var _ = pair;
         await using var __ = relay;
         using var app = await pair.ConnectAsync();
 
-        var send = TestData.SendAsync(app, size, seed: 61);
-        var (receivedHash, receivedBytes) = await TestData.ReceiveAsync(app).WaitAsync(TimeSpan.FromSeconds(60));
-        var sentHash = await send;
-        await target.WhenHandlersDoneAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        await target.AssertSingleExchangeAsync(app, size, seed: 61, TimeSpan.FromSeconds(60));
 
-        Assert.Equal(size, receivedBytes);
-        Assert.Equal(TestData.Sha256(size, seed: 62), receivedHash);
-        Assert.Equal([Convert.ToHexString(sentHash)], _targetReceived);
         foreach (var (direction, metrics) in new[] { ("upstream", pair.ClientMetrics), ("downstream", pair.ServerMetrics) })
         {
             var total = Enumerable.Range(0, 4).Sum(metrics.SubstreamBytesSent);
@@ -114,7 +91,7 @@ public sealed class FaultInjectionTests
     }
 
     private static (ProxyPair Pair, ChaosRelay Relay) StartBehindRelay(
-        TestTarget target, StriperSettings settings, Func<int, long?>? rateOf = null, Func<int, long?>? stallAfter = null)
+        HashingTarget target, StriperSettings settings, Func<int, long?>? rateOf = null, Func<int, long?>? stallAfter = null)
     {
         ChaosRelay? relay = null;
         var pair = ProxyPair.Start(target.EndPoint, settings, interpose: server => (relay = new ChaosRelay(server, rateOf, stallAfter)).EndPoint);
@@ -161,12 +138,4 @@ public sealed class FaultInjectionTests
             await Task.Delay(10);
         }
     }
-
-    private Func<Socket, Task> SendAndHashEverything(long size, int seed) => async socket =>
-    {
-        var send = TestData.SendAsync(socket, size, seed);
-        var (hash, _) = await TestData.ReceiveAsync(socket);
-        await send;
-        _targetReceived.Enqueue(Convert.ToHexString(hash));
-    };
 }

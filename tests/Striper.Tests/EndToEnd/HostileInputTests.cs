@@ -97,9 +97,9 @@ public sealed class HostileInputTests
     private sealed class Fixture : IAsyncDisposable
     {
         private const long Size = 4L * 1024 * 1024;
-        private readonly TestTarget _target;
+        private readonly HashingTarget _target;
 
-        private Fixture(TestTarget target, ProxyPair pair)
+        private Fixture(HashingTarget target, ProxyPair pair)
         {
             _target = target;
             Pair = pair;
@@ -109,12 +109,7 @@ public sealed class HostileInputTests
 
         public static Task<Fixture> StartAsync()
         {
-            var target = new TestTarget(async socket =>
-            {
-                var send = TestData.SendAsync(socket, Size, seed: 31);
-                await TestData.ReceiveAsync(socket);
-                await send;
-            });
+            var target = new HashingTarget(Size, seed: 31);
             return Task.FromResult(new Fixture(target, ProxyPair.Start(target.EndPoint, FastTimeouts)));
         }
 
@@ -128,12 +123,7 @@ public sealed class HostileInputTests
         public async Task AssertTransferStillIntactAsync()
         {
             using var app = await Pair.ConnectAsync();
-            var send = TestData.SendAsync(app, Size, seed: 30);
-            var (hash, bytes) = await TestData.ReceiveAsync(app).WaitAsync(TimeSpan.FromSeconds(30));
-            await send;
-
-            Assert.Equal(Size, bytes);
-            Assert.Equal(TestData.Sha256(Size, seed: 31), hash);
+            await _target.ExchangeAsync(app, Size, seed: 30, TimeSpan.FromSeconds(30));
         }
 
         public async ValueTask DisposeAsync()

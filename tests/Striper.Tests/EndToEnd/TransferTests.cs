@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Striper.Actors.Settings;
@@ -9,8 +8,6 @@ namespace Striper.Tests.EndToEnd;
 /// <summary>Bytes in equal bytes out, both directions at once, through a real proxy pair on loopback.</summary>
 public sealed class TransferTests
 {
-    private readonly ConcurrentQueue<string> _targetReceived = new();
-
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
@@ -18,18 +15,12 @@ public sealed class TransferTests
     public async Task Proxy_pair_should_carry_64MiB_each_way_at_once_intact(int stripes)
     {
         const long size = 64L * 1024 * 1024;
-        await using var target = new TestTarget(SendAndHashEverything(size, seed: 2));
+        await using var target = new HashingTarget(size, seed: 2);
         await using var pair = ProxyPair.Start(target.EndPoint, StriperSettings.Default with { Stripes = stripes });
         using var app = await pair.ConnectAsync();
 
-        var send = TestData.SendAsync(app, size, seed: 1);
-        var (receivedHash, receivedBytes) = await TestData.ReceiveAsync(app).WaitAsync(TimeSpan.FromSeconds(90));
-        var sentHash = await send;
-        await target.WhenHandlersDoneAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        await target.AssertSingleExchangeAsync(app, size, seed: 1, TimeSpan.FromSeconds(90));
 
-        Assert.Equal(size, receivedBytes);
-        Assert.Equal(Convert.ToHexString(TestData.Sha256(size, seed: 2)), Convert.ToHexString(receivedHash));
-        Assert.Equal([Convert.ToHexString(sentHash)], _targetReceived);
         for (var i = 0; i < stripes; i++)
         {
             Assert.True(pair.ClientMetrics.SubstreamBytesSent(i) > 0, $"substream {i} carried nothing upstream");
@@ -42,18 +33,11 @@ public sealed class TransferTests
     {
         Assert.True(Socket.OSSupportsIPv6, "this machine has no IPv6; the proxy must still be tested on it");
         const long size = 4L * 1024 * 1024;
-        await using var target = new TestTarget(SendAndHashEverything(size, seed: 5), IPAddress.IPv6Loopback);
+        await using var target = new HashingTarget(size, seed: 5, IPAddress.IPv6Loopback);
         await using var pair = ProxyPair.Start(target.EndPoint, bindAddress: IPAddress.IPv6Loopback);
         using var app = await pair.ConnectAsync();
 
-        var send = TestData.SendAsync(app, size, seed: 4);
-        var (receivedHash, receivedBytes) = await TestData.ReceiveAsync(app).WaitAsync(TimeSpan.FromSeconds(30));
-        var sentHash = await send;
-        await target.WhenHandlersDoneAsync().WaitAsync(TimeSpan.FromSeconds(10));
-
-        Assert.Equal(size, receivedBytes);
-        Assert.Equal(TestData.Sha256(size, seed: 5), receivedHash);
-        Assert.Equal([Convert.ToHexString(sentHash)], _targetReceived);
+        await target.AssertSingleExchangeAsync(app, size, seed: 4, TimeSpan.FromSeconds(30));
     }
 
     [Fact]
@@ -61,32 +45,18 @@ public sealed class TransferTests
     {
         const int connections = 100;
         const long size = 512 * 1024;
-        await using var target = new TestTarget(SendAndHashEverything(size, seed: 77));
+        await using var target = new HashingTarget(size, seed: 77);
         await using var pair = ProxyPair.Start(target.EndPoint, StriperSettings.Default with { Stripes = 4 });
-        var expectedDown = TestData.Sha256(size, seed: 77);
 
         var runs = Enumerable.Range(0, connections).Select(async i =>
         {
             using var app = await pair.ConnectAsync();
-            var send = TestData.SendAsync(app, size, seed: 1000 + i);
-            var (hash, bytes) = await TestData.ReceiveAsync(app);
-            Assert.Equal(size, bytes);
-            Assert.Equal(expectedDown, hash);
-            return Convert.ToHexString(await send);
+            return await target.ExchangeAsync(app, size, seed: 1000 + i, TimeSpan.FromSeconds(120));
         }).ToArray();
         var sent = await Task.WhenAll(runs).WaitAsync(TimeSpan.FromSeconds(120));
         await target.WhenHandlersDoneAsync().WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(connections, target.Accepted);
-        Assert.Equal(sent.Order(), _targetReceived.Order());
+        Assert.Equal(sent.Order(), target.Received.Order());
     }
-
-    /// <summary>Target: sends its own seeded stream while hashing everything it receives, then closes.</summary>
-    private Func<Socket, Task> SendAndHashEverything(long size, int seed) => async socket =>
-    {
-        var send = TestData.SendAsync(socket, size, seed);
-        var (hash, _) = await TestData.ReceiveAsync(socket);
-        await send;
-        _targetReceived.Enqueue(Convert.ToHexString(hash));
-    };
 }
