@@ -96,6 +96,26 @@ peak_rss_kib() {
   echo "$best"
 }
 
+# Samples peak_rss_kib of PID every 0.2 s into FILE (the highest seen), in the background; sets STARTED_PID.
+# Needed where the process that carried the data is gone by the end of the run (socat's forked children).
+start_rss_sampler() {
+  local pid=$1 file=$2
+  echo 0 >"$file"
+  (
+    best=0
+    while :; do
+      v=$(peak_rss_kib "$pid")
+      if ((v > best)); then
+        best=$v
+        echo "$best" >"$file"
+      fi
+      sleep 0.2
+    done
+  ) &
+  STARTED_PID=$!
+  BG_PIDS+=("$STARTED_PID")
+}
+
 # Runs iperf3 as a client inside a namespace and prints the receiver's rate in bit/s (empty on failure, with
 # the reason on stderr). The receiver's figure is what arrived, not what was handed to the sender's socket.
 iperf_bps() {
