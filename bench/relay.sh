@@ -147,18 +147,23 @@ row() {
   echo
 }
 
-echo
-echo "Striper relay benchmark (no throttle), $(date -u '+%Y-%m-%d %H:%M UTC')"
-echo "netlab namespaces on a veth pair, no cap; one iperf3 connection; socat -b $SOCAT_BUFFER; Striper --stripes $STRIPES"
-echo "$RUNS run(s) x $TIME s; each cell: median (min-max) over runs; rates in Gbit/s as iperf3's receiver saw them"
-echo
-printf '%-40s%-24s%-24s\n' "" "upload" "download (iperf3 -R)"
-row "direct, no proxy" rate direct
-row "socat relay pair" rate socat
-row "Striper, $STRIPES substreams" rate striper
-row "Striper / socat, per run" ratio ratio
-row "Striper / socat, of medians" medians -
-row "socat client side peak RSS, MiB" rss rssc.socat
-row "socat server side peak RSS, MiB" rss rsss.socat
-row "Striper client proxy peak RSS, MiB" rss rssc.striper
-row "Striper server proxy peak RSS, MiB" rss rsss.striper
+# Padding the columns leaves trailing blanks; they are trimmed so the table pastes cleanly.
+print_table() {
+  echo
+  echo "Striper relay benchmark (no throttle), $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "netlab namespaces on a veth pair, no cap; one iperf3 connection; socat -b $SOCAT_BUFFER; Striper --stripes $STRIPES"
+  echo "$RUNS run(s) x $TIME s; each cell: median (min-max) over runs; rates in Gbit/s as iperf3's receiver saw them"
+  echo
+  printf '%-40s%-24s%-24s\n' "" "upload" "download (iperf3 -R)"
+  row "direct, no proxy" rate direct
+  row "socat relay pair" rate socat
+  row "Striper, $STRIPES substreams" rate striper
+  row "Striper / socat, per run" ratio ratio
+  row "Striper / socat, of medians" medians -
+  row "socat client side peak RSS, MiB" rss rssc.socat
+  row "socat server side peak RSS, MiB" rss rsss.socat
+  row "Striper client proxy peak RSS, MiB" rss rssc.striper
+  row "Striper server proxy peak RSS, MiB" rss rsss.striper
+}
+
+print_table | sed 's/[[:space:]]*$//'

@@ -175,24 +175,29 @@ row() {
   echo
 }
 
-echo
-echo "Striper per-flow throttle benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
-echo "$LAB_DESC"
-echo "$RUNS run(s) x $TIME s; each cell: median (min-max) over runs; rates in Mbit/s as iperf3's receiver saw them"
-for dir in upload download; do
+# Padding the columns leaves trailing blanks; they are trimmed so the table pastes cleanly.
+print_table() {
   echo
-  if [ "$dir" = upload ]; then title="upload (client -> server)"; else title="download (server -> client, iperf3 -R)"; fi
-  printf '%-40s' "$title"
-  for n in $STRIPES; do printf '%-24s' "N=$n"; done
-  echo
-  row "direct, 1 flow" rate "$dir" direct
-  row "iperf3 -P N" rate "$dir" ideal
-  row "cap sum of Striper's buckets" rate "$dir" capsum
-  row "Striper, 1 connection" rate "$dir" striper
-  row "Striper / iperf3 -P N, per run" ratio "$dir" rideal
-  row "Striper / iperf3 -P N, of medians" medians "$dir" striper ideal
-  row "Striper / cap sum, per run" ratio "$dir" rcap
-  row "Striper / cap sum, of medians" medians "$dir" striper capsum
-  row "client proxy peak RSS, MiB" rss "$dir" rssc
-  row "server proxy peak RSS, MiB" rss "$dir" rsss
-done
+  echo "Striper per-flow throttle benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "$LAB_DESC"
+  echo "$RUNS run(s) x $TIME s; each cell: median (min-max) over runs; rates in Mbit/s as iperf3's receiver saw them"
+  for dir in upload download; do
+    echo
+    if [ "$dir" = upload ]; then title="upload (client -> server)"; else title="download (server -> client, iperf3 -R)"; fi
+    printf '%-40s' "$title"
+    for n in $STRIPES; do printf '%-24s' "N=$n"; done
+    echo
+    row "direct, 1 flow" rate "$dir" direct
+    row "iperf3 -P N" rate "$dir" ideal
+    row "cap sum of Striper's buckets" rate "$dir" capsum
+    row "Striper, 1 connection" rate "$dir" striper
+    row "Striper / iperf3 -P N, per run" ratio "$dir" rideal
+    row "Striper / iperf3 -P N, of medians" medians "$dir" striper ideal
+    row "Striper / cap sum, per run" ratio "$dir" rcap
+    row "Striper / cap sum, of medians" medians "$dir" striper capsum
+    row "client proxy peak RSS, MiB" rss "$dir" rssc
+    row "server proxy peak RSS, MiB" rss "$dir" rsss
+  done
+}
+
+print_table | sed 's/[[:space:]]*$//'
