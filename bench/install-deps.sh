@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# install-deps.sh: installs from Debian what the benchmarks and the lab tests use, and only what is missing.
+# CI runs it before the tests (a fresh machine has none of these), so it must be quiet, idempotent and never
+# fail the build for a tool: a lab test whose tool is missing skips and names the tool.
+# Not root: prints what is missing and exits 0 without installing anything.
+set -euo pipefail
+
+# command -> Debian package that provides it
+declare -A PACKAGE_OF=(
+  [iperf3]=iperf3
+  [socat]=socat
+  [ip]=iproute2
+  [tc]=iproute2
+  [ss]=iproute2
+  [pgrep]=procps
+  [jq]=jq
+  [sha256sum]=coreutils
+)
+
+# Root's tools live in sbin, which a non-root PATH may leave out.
+PATH=$PATH:/usr/sbin:/sbin
+missing=()
+for tool in "${!PACKAGE_OF[@]}"; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("${PACKAGE_OF[$tool]}")
+done
+[ ${#missing[@]} -gt 0 ] || exit 0
+mapfile -t packages < <(printf '%s\n' "${missing[@]}" | sort -u)
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing ${packages[*]}; as root: apt-get install ${packages[*]}" >&2
+  exit 0
+fi
+
+echo "install-deps: installing ${packages[*]}" >&2
+log=$(mktemp "${TMPDIR:-/tmp}/install-deps.XXXXXX")
+# iperf3's package asks whether to start a daemon; noninteractive keeps its default (no).
+export DEBIAN_FRONTEND=noninteractive
+# A stale or empty package list is the usual reason an install fails on a fresh machine, so refresh first.
+if apt-get update -qq >"$log" 2>&1 &&
+  apt-get install -y -qq --no-install-recommends "${packages[@]}" >>"$log" 2>&1; then
+  rm -f "$log"
+else
+  echo "install-deps: apt-get failed (log: $log); the lab tests will skip, the benchmarks will not run" >&2
+fi
+exit 0

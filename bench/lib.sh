@@ -1,0 +1,196 @@
+# shellcheck shell=bash
+# Helpers shared by throttle.sh and relay.sh; sourced, never run. The benchmarks talk to Striper only through
+# its command line, so they keep working while its internals change.
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(dirname "$BENCH_DIR")
+STRIPER=$BENCH_DIR/out/striper
+NETLAB=$BENCH_DIR/netlab.sh
+
+# Every process a benchmark starts is recorded here, so the exit trap can stop exactly those.
+BG_PIDS=()
+WORK_DIR=
+
+log() { echo "[$(date +%T)] $*" >&2; }
+
+die() {
+  echo "$(basename "$0"): $*" >&2
+  exit 1
+}
+
+need_root_and_tools() {
+  [ "$(id -u)" -eq 0 ] || die "needs root (it creates network namespaces)"
+  local tool missing=()
+  for tool in ip tc ss jq awk "$@"; do
+    command -v "$tool" >/dev/null || missing+=("$tool")
+  done
+  [ ${#missing[@]} -eq 0 ] || die "missing ${missing[*]}; run bench/install-deps.sh"
+}
+
+# Publishes the program into bench/out when it is missing or older than any source, so one command is enough.
+ensure_built() {
+  local newer=
+  if [ -x "$STRIPER" ]; then
+    newer=$(find "$REPO_DIR/src" "$REPO_DIR/config.hocon" "$REPO_DIR/Directory.Build.props" \
+      \( -name bin -o -name obj \) -prune -o -type f -newer "$STRIPER" -print -quit)
+  fi
+  if [ ! -x "$STRIPER" ] || [ -n "$newer" ]; then
+    log "building striper into bench/out${newer:+ ($newer changed)}"
+    (cd "$REPO_DIR" && dotnet publish src/Striper.Host -c Release -o bench/out -v quiet -nologo) >&2 ||
+      die "dotnet publish failed"
+    # publish skips copying an unchanged apphost; touching it stops the next run from building again.
+    touch "$STRIPER"
+  fi
+}
+
+# Runs a command in a namespace in the background with its output in a log file; sets STARTED_PID.
+# `exec` in the subshell makes $! the command's own PID (ip netns exec execs the command in turn), which
+# is what /proc/PID/status and kill need.
+start_in_ns() {
+  local ns=$1 logfile=$2
+  shift 2
+  (exec ip netns exec "$ns" "$@") >"$logfile" 2>&1 &
+  STARTED_PID=$!
+  BG_PIDS+=("$STARTED_PID")
+}
+
+# True while PID runs (a zombie waiting to be reaped counts as gone).
+alive() {
+  [ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
+# Waits until something listens on PORT in the namespace; fails if PID dies first.
+wait_listening() {
+  local ns=$1 port=$2 pid=$3 logfile=$4
+  for _ in $(seq 1 200); do
+    if [ -n "$(ip netns exec "$ns" ss -Hltn "sport = :$port")" ]; then return 0; fi
+    alive "$pid" || die "process $pid exited before listening on $port in $ns: $(tail -n 5 "$logfile")"
+    sleep 0.05
+  done
+  die "nothing listened on $port in $ns after 10 s: $(tail -n 5 "$logfile")"
+}
+
+# Stops one process we started and forgets it.
+stop_pid() {
+  local pid=$1
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do
+    alive "$pid" || break
+    sleep 0.1
+  done
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  local kept=() p
+  for p in "${BG_PIDS[@]}"; do [ "$p" = "$pid" ] || kept+=("$p"); done
+  BG_PIDS=("${kept[@]}")
+}
+
+# Peak resident memory (VmHWM) of a process and its children, in KiB; 0 if gone. The largest single process
+# is reported: for Striper there is one, for socat the forked child that carried the data.
+peak_rss_kib() {
+  local pid=$1 best=0 p v
+  for p in "$pid" $(pgrep -P "$pid" 2>/dev/null || true); do
+    v=$(awk '/^VmHWM:/ { print $2 }' "/proc/$p/status" 2>/dev/null || true)
+    [ -n "$v" ] && ((v > best)) && best=$v
+  done
+  echo "$best"
+}
+
+# Samples peak_rss_kib of PID every 0.2 s into FILE (the highest seen), in the background; sets STARTED_PID.
+# Needed where the process that carried the data is gone by the end of the run (socat's forked children).
+start_rss_sampler() {
+  local pid=$1 file=$2
+  echo 0 >"$file"
+  (
+    best=0
+    while :; do
+      v=$(peak_rss_kib "$pid")
+      if ((v > best)); then
+        best=$v
+        echo "$best" >"$file"
+      fi
+      sleep 0.2
+    done
+  ) &
+  STARTED_PID=$!
+  BG_PIDS+=("$STARTED_PID")
+}
+
+# Runs iperf3 as a client inside a namespace and prints the receiver's rate in bit/s (empty on failure, with
+# the reason on stderr). The receiver's figure is what arrived, not what was handed to the sender's socket.
+iperf_bps() {
+  local ns=$1 json=$2
+  shift 2
+  local seconds=$IPERF_TIME
+  if ! timeout $((seconds + 30)) ip netns exec "$ns" iperf3 --json --connect-timeout 5000 -t "$seconds" "$@" >"$json" 2>&1; then
+    log "iperf3 $* failed: $(jq -r '.error // empty' "$json" 2>/dev/null || tail -n 3 "$json")"
+    return 0
+  fi
+  jq -r '.end.sum_received.bits_per_second // empty' "$json" 2>/dev/null || true
+}
+
+# Appends a value to a named series (a file per series under WORK_DIR), skipping empty values.
+record() {
+  [ -n "$2" ] || return 0
+  echo "$2" >>"$WORK_DIR/series.$1"
+}
+
+# Prints "median min max" of a series (median of an even count is the mean of the middle two), or nothing.
+series_stats() {
+  local file=$WORK_DIR/series.$1
+  [ -s "$file" ] || return 0
+  sort -g "$file" | awk '{ v[NR] = $1 } END {
+    m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+    print m, v[1], v[NR] }'
+}
+
+# Formats a series as "median (min-max)" scaled by a divisor, or "-" when it has no values.
+cell() {
+  local name=$1 div=$2 fmt=${3:-%.1f} stats
+  stats=$(series_stats "$name")
+  if [ -z "$stats" ]; then
+    echo "-"
+    return
+  fi
+  # shellcheck disable=SC2086 # three numbers, split on purpose
+  set -- $stats
+  awk -v m="$1" -v lo="$2" -v hi="$3" -v d="$div" -v f="$fmt" \
+    'BEGIN { if (lo == hi) printf f "\n", m / d; else printf f " (" f "-" f ")\n", m / d, lo / d, hi / d }'
+}
+
+# The ratio of two series' medians, or "-".
+median_ratio() {
+  local a b
+  a=$(series_stats "$1" | awk '{ print $1 }')
+  b=$(series_stats "$2" | awk '{ print $1 }')
+  if [ -z "$a" ] || [ -z "$b" ]; then
+    echo "-"
+    return
+  fi
+  awk -v a="$a" -v b="$b" 'BEGIN { if (b > 0) printf "%.2f\n", a / b; else print "-" }'
+}
+
+# a / b, for per-run ratios; empty if either is missing.
+ratio() {
+  [ -n "$1" ] && [ -n "$2" ] || return 0
+  awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.4f\n", a / b }'
+}
+
+# Stops everything this benchmark started and removes its lab; runs on every exit, Ctrl+C included.
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  local pid
+  for pid in "${BG_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${BG_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  "$NETLAB" down >/dev/null 2>&1 || true
+  if [ -n "$WORK_DIR" ] && [ -z "${BENCH_KEEP:-}" ]; then rm -rf "$WORK_DIR"; fi
+  exit "$status"
+}
+
+install_cleanup() {
+  WORK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/striper-bench.XXXXXX")
+  trap cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}

@@ -1,0 +1,90 @@
+using System.Globalization;
+
+namespace Striper.Tests.Lab;
+
+/// <summary>
+/// A lab of two network namespaces made by bench/netlab.sh (copied next to the tests), under a prefix of its
+/// own so that tests and benchmarks never share namespaces. Disposing removes it, whatever the test did.
+/// </summary>
+public sealed class NetLab : IAsyncDisposable
+{
+    public const string ClientAddress = "10.77.0.1";
+    public const string ServerAddress = "10.77.0.2";
+
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(30);
+    private static readonly string Script = Path.Combine(AppContext.BaseDirectory, "Lab", "netlab.sh");
+
+    private readonly Dictionary<string, string> _environment;
+
+    private NetLab(string prefix)
+    {
+        Prefix = prefix;
+        _environment = new Dictionary<string, string>
+        {
+            ["LAB_PREFIX"] = prefix,
+            ["LAB_CLIENT_ADDR"] = ClientAddress,
+            ["LAB_SERVER_ADDR"] = ServerAddress,
+        };
+    }
+
+    public string Prefix { get; }
+
+    /// <summary>The application's side: the client proxy and the data source run here.</summary>
+    public string ClientNamespace => Prefix + "c";
+
+    /// <summary>The target's side: the server proxy and the data sink run here.</summary>
+    public string ServerNamespace => Prefix + "s";
+
+    /// <summary>Brings up a lab whose every flow is capped at <paramref name="rate"/> (netlab.sh syntax, e.g. 40mbit).</summary>
+    public static async Task<NetLab> StartAsync(string tag, string rate)
+    {
+        // The process id keeps two test runs on one machine apart; the tag keeps tests of one run apart.
+        var lab = new NetLab(string.Create(CultureInfo.InvariantCulture, $"sl{Environment.ProcessId}{tag}"));
+        try
+        {
+            await lab.ScriptAsync("up", rate);
+            return lab;
+        }
+        catch
+        {
+            await lab.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Waits until something listens on <paramref name="port"/> in the namespace.</summary>
+    public static async Task WaitForListenerAsync(string ns, int port, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var filter = string.Create(CultureInfo.InvariantCulture, $"sport = :{port}");
+        while (true)
+        {
+            var (_, stdout, _) = await LabShell.RunAsync("ip", ["netns", "exec", ns, "ss", "-Hltn", filter], CommandTimeout);
+            if (!string.IsNullOrWhiteSpace(stdout))
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"nothing listened on port {port} in {ns} within {timeout}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await ScriptAsync("down");
+    }
+
+    private async Task ScriptAsync(params string[] args)
+    {
+        var (code, stdout, stderr) = await LabShell.RunAsync("bash", [Script, .. args], CommandTimeout, _environment);
+        if (code != 0)
+        {
+            throw new InvalidOperationException($"netlab.sh {string.Join(' ', args)} exited {code}\n{stdout}\n{stderr}");
+        }
+    }
+}
