@@ -10,10 +10,10 @@ public sealed record StriperSettings
     public int Stripes { get; init; } = 8;
 
     /// <summary>Largest payload the sender puts in one DATA frame (and the edge read size).</summary>
-    public int ChunkSize { get; init; } = 64 * 1024;
+    public int ChunkSize { get; init; } = 256 * 1024;
 
     /// <summary>Largest DATA payload accepted from a peer; larger frames close the substream.</summary>
-    public int MaxFramePayload { get; init; } = 256 * 1024;
+    public int MaxFramePayload { get; init; } = 1024 * 1024;
 
     /// <summary>Bytes a receiver lets the sender run ahead of what it has written to its edge.</summary>
     public long CreditWindow { get; init; } = 8L * 1024 * 1024;
@@ -36,7 +36,7 @@ public sealed record StriperSettings
     public TimeSpan RedialBackoffMax { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Edge socket receive size; also the granularity of read credit.</summary>
-    public int ReceiveBufferSize { get; init; } = 64 * 1024;
+    public int ReceiveBufferSize { get; init; } = 256 * 1024;
 
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
