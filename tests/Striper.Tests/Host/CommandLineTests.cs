@@ -11,7 +11,7 @@ public sealed class CommandLineTests : IDisposable
     [Fact]
     public async Task Help_should_describe_both_proxies_the_demo_and_every_option()
     {
-        var (code, stdout, _) = await StriperProcess.RunAsync(Timeout, "--help");
+        var (code, stdout, _) = await ChildProcess.RunStriperAsync(Timeout, "--help");
 
         Assert.Equal(0, code);
         foreach (var expected in new[] { "-c", "-s", "demo", "--stripes", "--config", "-v", "-q", "[::1]:22222", "ssh -p 11111 localhost" })
@@ -23,7 +23,7 @@ public sealed class CommandLineTests : IDisposable
     [Fact]
     public async Task Demo_help_should_describe_size()
     {
-        var (code, stdout, _) = await StriperProcess.RunAsync(Timeout, "demo", "--help");
+        var (code, stdout, _) = await ChildProcess.RunStriperAsync(Timeout, "demo", "--help");
 
         Assert.Equal(0, code);
         Assert.Contains("--size", stdout, StringComparison.Ordinal);
@@ -43,7 +43,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--size", new[] { "demo", "--size", "lots" })]
     public async Task Bad_command_line_should_exit_2_with_one_sentence(string expected, string[] args)
     {
-        var (code, _, stderr) = await StriperProcess.RunAsync(Timeout, args);
+        var (code, _, stderr) = await ChildProcess.RunStriperAsync(Timeout, args);
 
         Assert.Equal(2, code);
         Assert.Contains(expected, stderr, StringComparison.Ordinal);
@@ -55,7 +55,7 @@ public sealed class CommandLineTests : IDisposable
     {
         var path = Path.Combine(_directory, "nope.conf");
 
-        var (code, _, stderr) = await StriperProcess.RunAsync(Timeout, "-c", "127.0.0.1:9", "h:2", "--config", path);
+        var (code, _, stderr) = await ChildProcess.RunStriperAsync(Timeout, "-c", "127.0.0.1:9", "h:2", "--config", path);
 
         Assert.Equal(2, code);
         Assert.Contains(path, stderr, StringComparison.Ordinal);
@@ -72,7 +72,7 @@ public sealed class CommandLineTests : IDisposable
         var path = Path.Combine(_directory, "bad.conf");
         await File.WriteAllTextAsync(path, text);
 
-        var (code, _, stderr) = await StriperProcess.RunAsync(Timeout, "-c", "127.0.0.1:9", "h:2", "--config", path);
+        var (code, _, stderr) = await ChildProcess.RunStriperAsync(Timeout, "-c", "127.0.0.1:9", "h:2", "--config", path);
 
         Assert.Equal(2, code);
         Assert.Contains(expected, stderr, StringComparison.Ordinal);
@@ -83,7 +83,7 @@ public sealed class CommandLineTests : IDisposable
     {
         await using var occupied = new TestTarget(_ => Task.CompletedTask);
 
-        var (code, _, stderr) = await StriperProcess.RunAsync(Timeout, "-s", occupied.EndPoint.ToString(), "127.0.0.1:22");
+        var (code, _, stderr) = await ChildProcess.RunStriperAsync(Timeout, "-s", occupied.EndPoint.ToString(), "127.0.0.1:22");
 
         Assert.Equal(1, code);
         Assert.Contains($"cannot listen on {occupied.EndPoint}", stderr, StringComparison.Ordinal);

@@ -12,7 +12,7 @@ public sealed class ProcessTests
     [Fact]
     public async Task Demo_should_pass_and_report_every_substream()
     {
-        var (code, stdout, stderr) = await StriperProcess.RunAsync(Timeout, "demo", "--size", "16MiB", "--stripes", "4");
+        var (code, stdout, stderr) = await ChildProcess.RunStriperAsync(Timeout, "demo", "--size", "16MiB", "--stripes", "4");
 
         Assert.True(code == 0, $"demo exited {code}\n{stdout}\n{stderr}");
         Assert.Contains("PASS", stdout, StringComparison.Ordinal);
@@ -33,9 +33,9 @@ public sealed class ProcessTests
         });
         var serverPort = FreePort();
         var clientPort = FreePort();
-        await using var server = StriperProcess.Start("-s", $"127.0.0.1:{serverPort}", target.EndPoint.ToString());
+        await using var server = ChildProcess.StartStriper("-s", $"127.0.0.1:{serverPort}", target.EndPoint.ToString());
         await server.WaitForLogAsync("listening", Timeout);
-        await using var client = StriperProcess.Start("-c", $"127.0.0.1:{clientPort}", "127.0.0.1", serverPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--stripes", "3");
+        await using var client = ChildProcess.StartStriper("-c", $"127.0.0.1:{clientPort}", "127.0.0.1", serverPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--stripes", "3");
         await client.WaitForLogAsync("listening", Timeout);
 
         using var app = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

@@ -52,9 +52,9 @@ public sealed class StripingLabTests : IDisposable
         var singleSeconds = await SendOneWayAsync(
             lab, NetLab.ServerAddress, DirectPort, $"TCP:{NetLab.ServerAddress}:{DirectPort}", single, Sink("single.out"));
 
-        await using var server = NamespaceProcess.StartStriper(
+        await using var server = ChildProcess.StartStriperInNamespace(
             lab.ServerNamespace, "-s", $"{NetLab.ServerAddress}:{ServerProxyPort}", $"127.0.0.1:{TargetPort}");
-        await using var client = NamespaceProcess.StartStriper(
+        await using var client = ChildProcess.StartStriperInNamespace(
             lab.ClientNamespace, "-c", $"127.0.0.1:{ClientProxyPort}", NetLab.ServerAddress, Invariant(ServerProxyPort), "--stripes", Invariant(Stripes));
         await WaitForProxiesAsync(lab, server, client);
 
@@ -85,19 +85,19 @@ public sealed class StripingLabTests : IDisposable
         var up = WriteData("up.bin", 16 * MiB, seed: 3);
         var down = WriteData("down.bin", 16 * MiB, seed: 4);
 
-        await using var server = NamespaceProcess.StartStriper(
+        await using var server = ChildProcess.StartStriperInNamespace(
             lab.ServerNamespace, "-s", $"{NetLab.ServerAddress}:{ServerProxyPort}", $"127.0.0.1:{TargetPort}");
-        await using var client = NamespaceProcess.StartStriper(
+        await using var client = ChildProcess.StartStriperInNamespace(
             lab.ClientNamespace, "-c", $"127.0.0.1:{ClientProxyPort}", NetLab.ServerAddress, Invariant(ServerProxyPort), "--stripes", Invariant(Stripes));
         await WaitForProxiesAsync(lab, server, client);
 
         // Each end sends its file and writes what it receives to another (socat's read!!write address). After
         // its own file ends it half-closes and keeps receiving, for up to -t seconds, until the other side ends.
-        await using var target = NamespaceProcess.Start(
+        await using var target = ChildProcess.StartInNamespace(
             lab.ServerNamespace, Socat, "-t", "30", $"TCP-LISTEN:{TargetPort},bind=127.0.0.1,reuseaddr", $"OPEN:{down}!!CREATE:{Sink("up.out")}");
         await NetLab.WaitForListenerAsync(lab.ServerNamespace, TargetPort, Timeout);
         var clock = Stopwatch.StartNew();
-        await using var app = NamespaceProcess.Start(
+        await using var app = ChildProcess.StartInNamespace(
             lab.ClientNamespace, Socat, "-t", "30", $"OPEN:{up}!!CREATE:{Sink("down.out")}", $"TCP:127.0.0.1:{ClientProxyPort}");
 
         Assert.True(await app.WaitForExitAsync(Timeout) == 0, $"{app.Description} failed:\n{app.Output}\n{client.Output}");
@@ -115,18 +115,18 @@ public sealed class StripingLabTests : IDisposable
     /// <summary>socat -u from the client namespace to a socat -u listener in the server namespace; returns seconds.</summary>
     private static async Task<double> SendOneWayAsync(NetLab lab, string listenAddress, int listenPort, string connectTo, string source, string sink)
     {
-        await using var receiver = NamespaceProcess.Start(
+        await using var receiver = ChildProcess.StartInNamespace(
             lab.ServerNamespace, Socat, "-u", $"TCP-LISTEN:{listenPort},bind={listenAddress},reuseaddr", $"CREATE:{sink}");
         await NetLab.WaitForListenerAsync(lab.ServerNamespace, listenPort, Timeout);
         var clock = Stopwatch.StartNew();
-        await using var sender = NamespaceProcess.Start(lab.ClientNamespace, Socat, "-u", $"OPEN:{source}", connectTo);
+        await using var sender = ChildProcess.StartInNamespace(lab.ClientNamespace, Socat, "-u", $"OPEN:{source}", connectTo);
         Assert.True(await receiver.WaitForExitAsync(Timeout) == 0, $"{receiver.Description} failed:\n{receiver.Output}");
         var seconds = clock.Elapsed.TotalSeconds;
         Assert.True(await sender.WaitForExitAsync(Timeout) == 0, $"{sender.Description} failed:\n{sender.Output}");
         return seconds;
     }
 
-    private static async Task WaitForProxiesAsync(NetLab lab, NamespaceProcess server, NamespaceProcess client)
+    private static async Task WaitForProxiesAsync(NetLab lab, ChildProcess server, ChildProcess client)
     {
         try
         {
