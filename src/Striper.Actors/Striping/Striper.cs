@@ -147,7 +147,9 @@ internal sealed partial class Striper : ReceiveActor
         var now = Clock.GetTimestamp();
         foreach (var slot in _slots)
         {
-            if (!slot.Alive || slot.InFlight == 0)
+            // An unacknowledged FIN counts as something in flight: a silent substream must not swallow it.
+            var carriesFin = _finSent && !_finDelivered && _finSlot == slot.Id;
+            if (!slot.Alive || (slot.InFlight == 0 && !carriesFin))
             {
                 continue;
             }
@@ -156,7 +158,7 @@ internal sealed partial class Striper : ReceiveActor
             var silent = Clock.GetElapsedTime(slot.LastProgress, now);
             if (silent > limit && AnotherIsHealthyOrAlone(slot, now))
             {
-                Lose(slot, $"stalled: {slot.InFlight} bytes unacknowledged for {silent.TotalSeconds:0.0}s");
+                Lose(slot, $"stalled: {slot.InFlight} bytes{(carriesFin ? " and the FIN" : "")} unacknowledged for {silent.TotalSeconds:0.0}s");
             }
         }
 
@@ -266,6 +268,11 @@ internal sealed partial class Striper : ReceiveActor
             var slot = _scheduler.Pick(_slots, 0, now, out _);
             if (slot is not null)
             {
+                if (slot.InFlight == 0)
+                {
+                    slot.LastProgress = now;
+                }
+
                 _finSent = true;
                 _finSlot = slot.Id;
                 slot.Leg.Tell(new TcpLegProtocol.WriteFin(_nextOffset));

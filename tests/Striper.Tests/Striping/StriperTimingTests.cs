@@ -63,6 +63,24 @@ public sealed class StriperTimingTests : TestKitBase
     }
 
     [Fact]
+    public void Striper_should_resend_a_fin_whose_substream_went_silent()
+    {
+        _striper.Tell(new EdgeEnded(null));
+        var fin = _sub0.ExpectMsg<TcpLegProtocol.WriteFin>();
+
+        // Substream 1 is idle and healthy; substream 0 never acknowledges the FIN.
+        for (var i = 0; i < 10; i++)
+        {
+            _clock.Advance(TimeSpan.FromMilliseconds(250));
+        }
+
+        var down = _parent.FishForMessage<SubstreamDown>(_ => true);
+        Assert.Equal(0, down.Index);
+        Assert.Contains("and the FIN", down.Reason, StringComparison.Ordinal);
+        Assert.Equal(fin.FinalOffset, _sub1.FishForMessage<TcpLegProtocol.WriteFin>(_ => true).FinalOffset);
+    }
+
+    [Fact]
     public void Striper_should_not_call_an_idle_substream_stalled()
     {
         _clock.Advance(TimeSpan.FromSeconds(30));
