@@ -21,9 +21,9 @@ internal sealed partial class Striper : ReceiveActor
 {
     private static readonly TimeSpan StallCheckInterval = TimeSpan.FromMilliseconds(250);
 
-    private readonly StriperSettings _settings;
     private readonly ProxyMetrics _metrics;
     private readonly SubstreamScheduler _scheduler;
+    private readonly StallDetector _stallDetector;
     private readonly List<SubstreamSlot> _slots = [];
     private readonly Queue<BufferLease> _pending = new();
     private readonly PriorityQueue<SentChunk, long> _resend = new();
@@ -38,9 +38,9 @@ internal sealed partial class Striper : ReceiveActor
 
     public Striper(StriperSettings settings, ProxyMetrics metrics)
     {
-        _settings = settings;
         _metrics = metrics;
         _scheduler = new SubstreamScheduler(Clock, settings.ChunkSize, settings.SubstreamInFlightLimit, settings.TargetDelay);
+        _stallDetector = new StallDetector(Clock, settings.StallTimeout);
         Receive<EdgeAttached>(m =>
         {
             _edge = m.Leg;
@@ -136,56 +136,15 @@ internal sealed partial class Striper : ReceiveActor
         TrySend();
     }
 
-    /// <summary>
-    /// A substream with bytes in flight whose acknowledgements stopped is treated as lost: its chunks go out on the
-    /// others now rather than waiting for TCP to give up, and the session replaces it. Only if it is alone or some
-    /// other substream is healthy (everything it carried acknowledged, or acknowledged recently), though: when all of
-    /// them are silent the cause is not one path but the peer or this machine pausing, and cutting would not help.
-    /// </summary>
     private void CheckForStalls()
     {
-        var now = Clock.GetTimestamp();
-        foreach (var slot in _slots)
+        var finSlot = _finSent && !_finDelivered ? _finSlot : -1;
+        foreach (var (slot, reason) in _stallDetector.FindStalled(_slots, finSlot, Clock.GetTimestamp()))
         {
-            // An unacknowledged FIN counts as something in flight: a silent substream must not swallow it.
-            var carriesFin = _finSent && !_finDelivered && _finSlot == slot.Id;
-            if (!slot.Alive || (slot.InFlight == 0 && !carriesFin))
-            {
-                continue;
-            }
-
-            var limit = StallLimit(slot);
-            var silent = Clock.GetElapsedTime(slot.LastProgress, now);
-            if (silent > limit && AnotherIsHealthyOrAlone(slot, now))
-            {
-                Lose(slot, $"stalled: {slot.InFlight} bytes{(carriesFin ? " and the FIN" : "")} unacknowledged for {silent.TotalSeconds:0.0}s");
-            }
+            Lose(slot, reason);
         }
 
         TrySend();
-    }
-
-    private TimeSpan StallLimit(SubstreamSlot slot) =>
-        slot.Estimator.SmoothedRtt is { } srtt && 4 * srtt > _settings.StallTimeout ? 4 * srtt : _settings.StallTimeout;
-
-    private bool AnotherIsHealthyOrAlone(SubstreamSlot slot, long now)
-    {
-        var others = 0;
-        foreach (var other in _slots)
-        {
-            if (other == slot || !other.Alive)
-            {
-                continue;
-            }
-
-            others++;
-            if (other.InFlight == 0 || Clock.GetElapsedTime(other.LastProgress, now) < StallLimit(other) / 2)
-            {
-                return true;
-            }
-        }
-
-        return others == 0;
     }
 
     private void Lose(SubstreamSlot? slot, string? reason)
