@@ -22,7 +22,7 @@ internal sealed class LossyLink : IDatagramLink, IDisposable
     {
         _options = options;
         _random = new Random(seed);
-        _flush = (clock ?? TimeProvider.System).CreateTimer(_ => FlushHeld(), null, TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(5));
+        _flush = (clock ?? TimeProvider.System).CreateTimer(_ => FlushHeld(), null, TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(1));
     }
 
     public IActorRef? Target
