@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using Striper.Actors.Msp;
+using Striper.Actors.Runtime;
+using Striper.Tests.TestKit;
+using Xunit.Sdk;
+using static Striper.Actors.Msp.MspProtocol;
+
+namespace Striper.Tests.Msp;
+
+/// <summary>The stream's timers on a manual clock: retransmission timeout with backoff, keepalive, idle timeout.</summary>
+public sealed class MspStreamTimingTests : TestKitBase
+{
+    private static readonly MspSettings Settings = MspSettings.Default with
+    {
+        InitialRto = TimeSpan.FromSeconds(1),
+        MinRto = TimeSpan.FromMilliseconds(200),
+        KeepaliveInterval = TimeSpan.FromSeconds(10),
+        IdleTimeout = TimeSpan.FromSeconds(30),
+    };
+
+    private readonly ManualTimeProvider _clock;
+    private readonly TestProbe _ownerA;
+    private readonly TestProbe _ownerB;
+    private readonly StreamPair _pair;
+
+    public MspStreamTimingTests()
+        : this(new ManualTimeProvider())
+    {
+    }
+
+    private MspStreamTimingTests(ManualTimeProvider clock)
+        : base(new ActorSystemOptions { TimeProvider = clock })
+    {
+        _clock = clock;
+        _ownerA = CreateTestProbe();
+        _ownerB = CreateTestProbe();
+        // The links' flush timers run on the manual clock too, so nothing outlives the test.
+        _pair = StreamPair.Create(Sys, _ownerA, _ownerB, Settings, LossyLinkOptions.Perfect, 21, clock);
+        Assert.Equal(MspState.DataOut, _ownerA.ExpectMsg<StateChanged>().State);
+
+        // The initiator opens with a bare SYN, which the responder answers.
+        AwaitCondition(() => _pair.ToB.Sent == 1 && _pair.ToA.Sent == 1);
+        Settle();
+    }
+
+    [Fact]
+    public void MspStream_should_retransmit_on_timeout_with_backoff_and_recover_when_the_link_returns()
+    {
+        _pair.ToB.Blackhole = true;
+        for (var i = 0; i < 3; i++)
+        {
+            _pair.A.Tell(new Send(new[] { (byte)i }), _ownerA);
+        }
+
+        AwaitCondition(() => _pair.ToB.Sent == 4);
+
+        _clock.Advance(TimeSpan.FromMilliseconds(999));
+        Settle();
+        Assert.Equal(4, _pair.ToB.Sent);
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        AwaitCondition(() => _pair.ToB.Sent == 5);
+
+        // Backed off: the next try comes 2 s later, not 1 s.
+        _clock.Advance(TimeSpan.FromMilliseconds(1999));
+        Settle();
+        Assert.Equal(5, _pair.ToB.Sent);
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        AwaitCondition(() => _pair.ToB.Sent == 6);
+
+        _pair.ToB.Blackhole = false;
+        _clock.Advance(TimeSpan.FromSeconds(4));
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(new[] { (byte)i }, _ownerB.FishForMessage<Received>(_ => true).Payload.ToArray());
+        }
+
+        _pair.A.Tell(GetStats.Instance, TestActor);
+        var stats = ExpectMsg<MspStats>();
+        Assert.Equal(3, stats.Timeouts);
+        Assert.True(stats.Rto < TimeSpan.FromSeconds(1), $"RTO {stats.Rto} should have come down after a fresh sample");
+    }
+
+    [Fact]
+    public void MspStream_should_send_keepalives_when_idle_and_reset_after_the_idle_timeout()
+    {
+        _pair.A.Tell(new Send(new byte[] { 1 }), _ownerA);
+        _ownerB.FishForMessage<Received>(_ => true);
+        Settle();
+        var sentBefore = _pair.ToB.Sent;
+
+        _pair.ToB.Blackhole = true;
+        _pair.ToA.Blackhole = true;
+        _clock.Advance(TimeSpan.FromSeconds(12.5));
+        AwaitCondition(() => _pair.ToB.Sent > sentBefore);
+
+        _clock.Advance(TimeSpan.FromSeconds(20));
+
+        var closedA = _ownerA.FishForMessage<StateChanged>(s => (s.State & MspState.Closed) != 0);
+        var closedB = _ownerB.FishForMessage<StateChanged>(s => (s.State & MspState.Closed) != 0);
+        Assert.True((closedA.State & MspState.Error) != 0);
+        Assert.True((closedB.State & MspState.Error) != 0);
+        Assert.Contains("nothing heard", closedA.Reason, StringComparison.Ordinal);
+    }
+
+    private static void Settle() => Thread.Sleep(50);
+
+    private static void AwaitCondition(Func<bool> condition)
+    {
+        var started = Stopwatch.GetTimestamp();
+        while (!condition())
+        {
+            if (Stopwatch.GetElapsedTime(started) > TimeSpan.FromSeconds(3))
+            {
+                throw new XunitException("condition not met within 3 s");
+            }
+
+            Thread.Sleep(1);
+        }
+    }
+}
