@@ -89,7 +89,7 @@ public sealed class StriperTimingTests : TestKitBase
     }
 
     [Fact]
-    public void Striper_should_give_a_substream_chunks_in_proportion_to_its_delivery_rate()
+    public void Striper_should_favour_the_faster_substream_and_cut_pieces_that_tile_the_stream()
     {
         // Substream 0 delivers four times as fast as substream 1; after the estimates settle, count where chunks go.
         var sent = new Dictionary<TestProbe, long> { [_sub0] = 0, [_sub1] = 0 };
@@ -123,8 +123,8 @@ public sealed class StriperTimingTests : TestKitBase
             }
         }
 
-        var share = (double)counts[_sub0] / (counts[_sub0] + counts[_sub1]);
-        Assert.InRange(share, 0.7, 0.9);
+        // The share itself is checked deterministically in SubstreamSchedulerTests; here only that both carry data.
+        Assert.True(counts[_sub0] > counts[_sub1] && counts[_sub1] > 0, $"fast {counts[_sub0]} bytes, slow {counts[_sub1]}");
 
         // Pieces cut for the slower substream still tile the stream: no gap, no overlap.
         long expected = 0;
