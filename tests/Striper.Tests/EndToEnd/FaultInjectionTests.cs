@@ -35,11 +35,13 @@ public sealed class FaultInjectionTests
         const long size = 48L * 1024 * 1024;
         var settings = StriperSettings.Default with { Stripes = 4, StallTimeout = TimeSpan.FromSeconds(1) };
         await using var target = new HashingTarget(size, seed: 52);
-        var (pair, relay) = StartBehindRelay(target, settings, stallAfter: index => index == 2 ? 1024 * 1024 : null);
+        var (pair, relay) = StartBehindRelay(target, settings, stallAfter: index => index == 2 ? 1 : null);
         await using var _ = pair;
         await using var __ = relay;
         using var app = await pair.ConnectAsync();
 
+        // Substream 2's first frame (and every replacement's) is held forever: the transfer can only complete
+        // once a proxy has called it stalled and resent what it carried.
         await target.AssertSingleExchangeAsync(app, size, seed: 51, TimeSpan.FromSeconds(60));
 
         // Whichever proxy notices first calls it stalled and resets it; the other then sees the reset.
