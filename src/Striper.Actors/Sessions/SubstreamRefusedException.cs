@@ -8,7 +8,6 @@ public sealed class SubstreamRefusedException : Exception
     internal SubstreamRefusedException(HandshakeStatus status)
         : base("refused by the server: " + HandshakeReply.Describe(status))
     {
-        Status = status;
     }
 
     public SubstreamRefusedException()
@@ -24,6 +23,4 @@ public sealed class SubstreamRefusedException : Exception
         : base(message, innerException)
     {
     }
-
-    internal HandshakeStatus Status { get; }
 }
