@@ -55,6 +55,8 @@ internal sealed partial class ActorCell : IActorContext
 
     internal bool CanProcessUserMessages => !_suspended && !_terminating;
 
+    internal bool IsTerminating => _terminating;
+
     internal ITimerScheduler Timers => _timers ??= new TimerScheduler(_self, _system.TimeProvider);
 
     public IActorRef Self => _self;

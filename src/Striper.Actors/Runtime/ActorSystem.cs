@@ -87,6 +87,30 @@ public sealed class ActorSystem : IAsyncDisposable
 
     public ValueTask DisposeAsync() => new(Terminate());
 
+    /// <summary>
+    /// One line per live actor, indented by depth, with whether it is stopping: what to print when a termination
+    /// takes too long, so the actor that holds it up is named instead of guessed.
+    /// </summary>
+    public string DescribeLiveActors()
+    {
+        var text = new System.Text.StringBuilder();
+        Describe(_guardian, 0);
+        return text.ToString();
+
+        void Describe(ActorCell cell, int depth)
+        {
+            text.Append(' ', depth * 2).Append(cell.Self.Path)
+                .Append(cell.IsTerminating ? " (stopping)" : string.Empty).Append('\n');
+            foreach (var child in cell.Children)
+            {
+                if (child is LocalActorRef local)
+                {
+                    Describe(local.Cell, depth + 1);
+                }
+            }
+        }
+    }
+
     public override string ToString() => "striper://" + Name;
 
     /// <summary>Test hook: <paramref name="subscriber"/> receives every <see cref="DeadLetter"/> from now on.</summary>

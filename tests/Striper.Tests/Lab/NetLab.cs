@@ -39,6 +39,7 @@ public sealed class NetLab : IAsyncDisposable
     public static async Task<NetLab> StartAsync(string tag, string rate)
     {
         // The process id keeps two test runs on one machine apart; the tag keeps tests of one run apart.
+        await RemoveLabsOfDeadRunsAsync();
         var lab = new NetLab(string.Create(CultureInfo.InvariantCulture, $"sl{Environment.ProcessId}{tag}"));
         try
         {
@@ -49,6 +50,24 @@ public sealed class NetLab : IAsyncDisposable
         {
             await lab.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// A test run that was killed (a hang timeout, a cancelled CI job) cannot dispose its labs; its namespaces carry
+    /// its process id, so the next run removes those whose process is gone before they pile up.
+    /// </summary>
+    private static async Task RemoveLabsOfDeadRunsAsync()
+    {
+        var (_, stdout, _) = await LabShell.RunAsync("ip", ["netns", "list"], CommandTimeout);
+        foreach (var line in stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var name = line.Split(' ')[0];
+            var match = System.Text.RegularExpressions.Regex.Match(name, "^sl([0-9]+)[a-z]*[cs]$");
+            if (match.Success && !Directory.Exists("/proc/" + match.Groups[1].Value))
+            {
+                await LabShell.RunAsync("ip", ["netns", "del", name], CommandTimeout);
+            }
         }
     }
 

@@ -71,7 +71,7 @@ public sealed class ProxyPair : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _clientSystem.Terminate();
-        await _serverSystem.Terminate();
+        await _clientSystem.TerminateWithin();
+        await _serverSystem.TerminateWithin();
     }
 }

@@ -1,4 +1,5 @@
 using Striper.Actors.Runtime;
+using Striper.Tests.Support;
 
 namespace Striper.Tests.TestKit;
 
@@ -42,17 +43,14 @@ public abstract class TestKitBase : IAsyncDisposable, IDisposable
     public void Dispose()
     {
         // Terminate is idempotent, so xunit calling both Dispose and DisposeAsync is harmless.
-        if (!Sys.Terminate().Wait(ShutdownTimeout))
-        {
-            throw new TimeoutException($"Actor system {Sys.Name} did not terminate within {ShutdownTimeout}");
-        }
+        Sys.TerminateWithin(ShutdownTimeout).GetAwaiter().GetResult();
 
         GC.SuppressFinalize(this);
     }
 
     public async ValueTask DisposeAsync()
     {
-        await Sys.Terminate().WaitAsync(ShutdownTimeout);
+        await Sys.TerminateWithin(ShutdownTimeout);
         GC.SuppressFinalize(this);
     }
 }
