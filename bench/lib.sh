@@ -129,6 +129,17 @@ iperf_bps() {
   jq -r '.end.sum_received.bits_per_second // empty' "$json" 2>/dev/null || true
 }
 
+# CPU time (user + system) a process and its reaped children have used so far, in clock ticks
+# (fields 14 to 17 of /proc/PID/stat).
+cpu_ticks() {
+  awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+
+# Bytes iperf3's receiver counted, from the JSON that iperf_bps left behind.
+iperf_bytes() {
+  jq -r '.end.sum_received.bytes // empty' "$1" 2>/dev/null || true
+}
+
 # Appends a value to a named series (a file per series under WORK_DIR), skipping empty values.
 record() {
   [ -n "$2" ] || return 0

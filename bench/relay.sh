@@ -75,9 +75,13 @@ measure_pair() {
   local client_sampler=$STARTED_PID
   start_rss_sampler "$server" "$WORK_DIR/rss.server.$tag"
   local server_sampler=$STARTED_PID
-  local bps
+  local bps cpu_before cpu_after
+  cpu_before=$(($(cpu_ticks "$client") + $(cpu_ticks "$server")))
   # shellcheck disable=SC2086 # $flag is empty or -R
   bps=$(iperf_bps "$LAB_CLIENT_NS" "$WORK_DIR/$tag.json" -c 127.0.0.1 -p "$cport" -P 1 $flag)
+  # socat serves each connection in a forked child: give it a moment to exit and be reaped into the parent's count.
+  sleep 1
+  cpu_after=$(($(cpu_ticks "$client") + $(cpu_ticks "$server")))
   local final_client final_server
   final_client=$(peak_rss_kib "$client")
   final_server=$(peak_rss_kib "$server")
@@ -86,6 +90,9 @@ measure_pair() {
   stop_pid "$client"
   stop_pid "$server"
   record "$name.$dir" "$bps"
+  # CPU seconds both relays spent per GiB carried: unlike the rate, it hardly moves when other work shares the cores.
+  record "cpu.$name.$dir" "$(awk -v t=$((cpu_after - cpu_before)) -v hz="$(getconf CLK_TCK)" -v b="$(iperf_bytes "$WORK_DIR/$tag.json")" \
+    'BEGIN { if (b > 0) printf "%.3f", t / hz / (b / 1073741824) }')"
   record "rssc.$name.$dir" "$(printf '%s\n' "$final_client" "$(cat "$WORK_DIR/rss.client.$tag")" | sort -n | tail -n 1)"
   record "rsss.$name.$dir" "$(printf '%s\n' "$final_server" "$(cat "$WORK_DIR/rss.server.$tag")" | sort -n | tail -n 1)"
   MEASURED_BPS=$bps
@@ -130,6 +137,7 @@ for run in $(seq 1 "$RUNS"); do
       if [ "$name" = socat ]; then socat_bps=$MEASURED_BPS; fi
     done
     record "ratio.$dir" "$(ratio "$MEASURED_BPS" "$socat_bps")"
+    record "cpuratio.$dir" "$(ratio "$(tail -n 1 "$WORK_DIR/series.cpu.striper.$dir" 2>/dev/null)" "$(tail -n 1 "$WORK_DIR/series.cpu.socat.$dir" 2>/dev/null)")"
   done
 done
 
@@ -142,6 +150,7 @@ row() {
       ratio) printf '%-24s' "$(cell "$name.$dir" 1 %.2f)" ;;
       medians) printf '%-24s' "$(median_ratio "striper.$dir" "socat.$dir")" ;;
       rss) printf '%-24s' "$(cell "$name.$dir" 1024)" ;;
+      cpu) printf '%-24s' "$(cell "$name.$dir" 1 %.2f)" ;;
     esac
   done
   echo
@@ -160,6 +169,9 @@ print_table() {
   row "Striper, $STRIPES substreams" rate striper
   row "Striper / socat, per run" ratio ratio
   row "Striper / socat, of medians" medians -
+  row "socat pair CPU-s per GiB" cpu cpu.socat
+  row "Striper pair CPU-s per GiB" cpu cpu.striper
+  row "Striper / socat CPU per byte, per run" cpu cpuratio
   row "socat client side peak RSS, MiB" rss rssc.socat
   row "socat server side peak RSS, MiB" rss rsss.socat
   row "Striper client proxy peak RSS, MiB" rss rssc.striper

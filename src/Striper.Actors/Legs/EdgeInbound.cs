@@ -1,4 +1,3 @@
-using System.Buffers;
 using Striper.Actors.Buffers;
 using Striper.Actors.Runtime;
 using Striper.Actors.Striping;
@@ -6,11 +5,11 @@ using Striper.Actors.Striping;
 namespace Striper.Actors.Legs;
 
 /// <summary>
-/// Inbound side of an edge leg (the application's or the target's socket): cuts received bytes into pooled
-/// chunks of at most the chunk size and hands them to the <see cref="Striping.Striper"/>. It emits only as
-/// many bytes as the Striper has granted, so with no credit the leg stops reading and TCP pushes back.
+/// Inbound side of an edge leg (the application's or the target's socket): the leg receives into pooled chunks of
+/// at most the chunk size and this hands them to the <see cref="Striping.Striper"/>. It asks for only as many bytes
+/// as the Striper has granted, so with no credit the leg stops reading and TCP pushes back.
 /// </summary>
-internal sealed class EdgeInbound : ILegInbound, IReadCredit
+internal sealed class EdgeInbound : IChunkInbound, IReadCredit
 {
     private readonly IActorRef _striper;
     private readonly int _chunkSize;
@@ -24,7 +23,7 @@ internal sealed class EdgeInbound : ILegInbound, IReadCredit
         _chunkSize = chunkSize;
     }
 
-    public bool IsBlocked => Volatile.Read(ref _budget) <= 0;
+    public int NextChunkSize => (int)Math.Clamp(Volatile.Read(ref _budget), 0, _chunkSize);
 
     public void Grant(long bytes)
     {
@@ -55,29 +54,14 @@ internal sealed class EdgeInbound : ILegInbound, IReadCredit
         return new ValueTask(waiter.Task.WaitAsync(cancellationToken));
     }
 
-    public string? Process(ref ReadOnlySequence<byte> buffer)
+    public void Accept(BufferLease chunk)
     {
-        while (!buffer.IsEmpty)
+        lock (_gate)
         {
-            long budget = Volatile.Read(ref _budget);
-            if (budget <= 0)
-            {
-                break;
-            }
-
-            var size = (int)Math.Min(Math.Min(buffer.Length, _chunkSize), budget);
-            var lease = BufferLease.Rent(size);
-            buffer.Slice(0, size).CopyTo(lease.WritableSpan);
-            buffer = buffer.Slice(size);
-            lock (_gate)
-            {
-                _budget -= size;
-            }
-
-            _striper.Tell(new StriperProtocol.EdgeData(lease));
+            _budget -= chunk.Length;
         }
 
-        return null;
+        _striper.Tell(new StriperProtocol.EdgeData(chunk));
     }
 
     public void Completed(Exception? error, long leftoverBytes) =>

@@ -11,7 +11,7 @@ namespace Striper.Actors.Legs;
 /// Inbound side of a substream leg: parses frames and routes them. DATA and FIN go to the Reassembler, ACKs to
 /// the Striper, RST to the session. A header is validated completely before its payload is allocated.
 /// </summary>
-internal sealed class SubstreamInbound : ILegInbound
+internal sealed class SubstreamInbound : IFrameInbound
 {
     private readonly int _slot;
     private readonly IActorRef _striper;

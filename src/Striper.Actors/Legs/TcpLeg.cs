@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Striper.Actors.Buffers;
 using Striper.Actors.Runtime;
 using Striper.Actors.Wire;
 using static Striper.Actors.Legs.TcpLegProtocol;
@@ -162,7 +163,86 @@ internal sealed partial class TcpLeg : ReceiveActor
 
     private async Task ReceiveLoopAsync(IActorRef self)
     {
-        Exception? error = null;
+        var (error, leftover) = _inbound switch
+        {
+            IChunkInbound chunks => await ReceiveChunksAsync(chunks),
+            IFrameInbound frames => await ReceiveFramesAsync(frames, self),
+            _ => throw new InvalidOperationException($"unknown inbound strategy {_inbound.GetType().Name}"),
+        };
+
+        _inbound.Completed(error, leftover);
+        self.Tell(new InputLoopEnded());
+    }
+
+    /// <summary>
+    /// Raw bytes: receive straight into a lease and top it up with whatever else has already arrived, so a fast sender
+    /// yields full chunks (fewer messages, frames and ACKs per byte) while a trickle is still passed on at once.
+    /// </summary>
+    private async Task<(Exception? Error, long Leftover)> ReceiveChunksAsync(IChunkInbound inbound)
+    {
+        var token = _stopping.Token;
+        try
+        {
+            while (true)
+            {
+                await inbound.WaitUntilReadyAsync(token);
+                var size = inbound.NextChunkSize;
+                if (size == 0)
+                {
+                    continue;
+                }
+
+                var chunk = BufferLease.Rent(size);
+                int received;
+                try
+                {
+                    received = await _socket.ReceiveAsync(chunk.WritableMemory, SocketFlags.None, token);
+                    while (received > 0 && received < size && _socket.Available > 0)
+                    {
+                        received += _socket.Receive(chunk.WritableSpan[received..], SocketFlags.None);
+                    }
+                }
+                catch
+                {
+                    chunk.Dispose();
+                    throw;
+                }
+
+                if (received == 0)
+                {
+                    chunk.Dispose();
+                    return (null, 0);
+                }
+
+                inbound.Accept(Fit(chunk, received));
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            return (ex, 0);
+        }
+    }
+
+    /// <summary>
+    /// A chunk is kept until the far side acknowledges it, so a few bytes must not pin a whole chunk-sized array:
+    /// a short read moves to a lease of its own size (a small copy) and the large array goes back to the pool.
+    /// </summary>
+    private static BufferLease Fit(BufferLease chunk, int received)
+    {
+        if (received >= chunk.Length / 4)
+        {
+            chunk.Truncate(received);
+            return chunk;
+        }
+
+        var fitted = BufferLease.CopyOf(chunk.Span[..received]);
+        chunk.Dispose();
+        return fitted;
+    }
+
+    /// <summary>Frames: a pipe holds partial frames across reads; the strategy consumes whole ones.</summary>
+    private async Task<(Exception? Error, long Leftover)> ReceiveFramesAsync(IFrameInbound inbound, IActorRef self)
+    {
         long leftover = 0;
         var input = new Pipe(new PipeOptions(
             pauseWriterThreshold: 0,
@@ -175,7 +255,7 @@ internal sealed partial class TcpLeg : ReceiveActor
         {
             while (true)
             {
-                await _inbound.WaitUntilReadyAsync(token);
+                await inbound.WaitUntilReadyAsync(token);
                 var memory = input.Writer.GetMemory(_receiveSize);
                 var received = await _socket.ReceiveAsync(memory, SocketFlags.None, token);
                 if (received == 0)
@@ -189,22 +269,20 @@ internal sealed partial class TcpLeg : ReceiveActor
                 var buffer = result.Buffer;
                 while (true)
                 {
-                    var violation = _inbound.Process(ref buffer);
+                    var violation = inbound.Process(ref buffer);
                     if (violation is not null)
                     {
                         self.Tell(new InputViolation(violation));
                         input.Reader.AdvanceTo(buffer.Start, buffer.End);
-                        _inbound.Completed(new InvalidDataException(violation), 0);
-                        self.Tell(new InputLoopEnded());
-                        return;
+                        return (new InvalidDataException(violation), 0);
                     }
 
-                    if (buffer.IsEmpty || !_inbound.IsBlocked)
+                    if (buffer.IsEmpty || !inbound.IsBlocked)
                     {
                         break;
                     }
 
-                    await _inbound.WaitUntilReadyAsync(token);
+                    await inbound.WaitUntilReadyAsync(token);
                 }
 
                 leftover = buffer.Length;
@@ -213,13 +291,15 @@ internal sealed partial class TcpLeg : ReceiveActor
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
         {
-            error = ex;
+            return (ex, leftover);
+        }
+        finally
+        {
+            input.Writer.Complete();
+            input.Reader.Complete();
         }
 
-        input.Writer.Complete();
-        input.Reader.Complete();
-        _inbound.Completed(error, leftover);
-        self.Tell(new InputLoopEnded());
+        return (null, leftover);
     }
 
     private async Task SendLoopAsync(IActorRef self)
