@@ -1,0 +1,247 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using Microsoft.Extensions.Logging;
+using Striper.Actors.Msp;
+using Striper.Actors.Runtime;
+using Striper.Actors.Wire;
+using static Striper.Actors.Legs.TcpLegProtocol;
+
+namespace Striper.Actors.Legs;
+
+/// <summary>
+/// A substream leg on an MSP stream instead of a TCP socket: it speaks the same <see cref="TcpLegProtocol"/> to the
+/// session, Striper and Reassembler, so striping does not care which transport a substream uses. Frames are written
+/// as one byte stream cut into MSP messages (a DATA payload is sliced, not copied: the Striper keeps its chunks alive
+/// until the far side acknowledges them, long after MSP is done with them); received messages are parsed by the same
+/// <see cref="IFrameInbound"/> as a TCP substream's bytes.
+/// </summary>
+internal sealed partial class MspLeg : ReceiveActor
+{
+    private readonly IActorRef _stream;
+    private readonly IFrameInbound _inbound;
+    private readonly int _messageSize;
+    private readonly Queue<ReadOnlyMemory<byte>> _pending = new();
+    private readonly Pipe _input = new(new PipeOptions(pauseWriterThreshold: 0, useSynchronizationContext: false));
+    private long _sent;
+    private long _sendLimit;
+    private bool _shutdownRequested;
+    private bool _outputEnded;
+    private bool _inputEnded;
+    private bool _streamClosed;
+
+    public MspLeg(IActorRef stream, IFrameInbound inbound, int messageSize)
+    {
+        _stream = stream;
+        _inbound = inbound;
+        _messageSize = messageSize;
+
+        Receive<WriteData>(OnWriteData);
+        Receive<WriteAck>(OnWriteAck);
+        Receive<WriteFin>(m => WriteHeader(new FrameHeader(FrameType.Fin, FrameFlags.None, 0, m.FinalOffset, 0), []));
+        Receive<WriteRst>(OnWriteRst);
+        Receive<TcpLegProtocol.Shutdown>(_ =>
+        {
+            _shutdownRequested = true;
+            Flush();
+        });
+        Receive<TcpLegProtocol.Abort>(m => AbortStream(m.Reason));
+        Receive<MspProtocol.StateChanged>(OnStateChanged);
+        Receive<MspProtocol.Received>(OnReceived);
+        Receive<MspProtocol.SendRejected>(m => AbortStream("MSP refused a message: " + m.Reason));
+    }
+
+    public static Props Props(IActorRef stream, IFrameInbound inbound, int messageSize) =>
+        Runtime.Props.Create(() => new MspLeg(stream, inbound, messageSize));
+
+    protected override void PreStart() => _stream.Tell(new MspProtocol.SetOwner(Self), Self);
+
+    protected override void PostStop()
+    {
+        // A leg stopped from outside (its session ended) must not leave a half-open stream behind.
+        if (!_streamClosed && !(_inputEnded && _outputEnded))
+        {
+            _stream.Tell(MspProtocol.Abort.Instance, Self);
+        }
+
+        _input.Writer.Complete();
+        _input.Reader.Complete();
+    }
+
+    private void OnWriteData(WriteData message)
+    {
+        if (WriteHeader(new FrameHeader(FrameType.Data, FrameFlags.None, message.Lease.Length, message.Offset, message.Stamp), []))
+        {
+            Enqueue(message.Lease.Memory);
+            Flush();
+        }
+    }
+
+    private void OnWriteAck(WriteAck message)
+    {
+        Span<byte> payload = stackalloc byte[ProtocolConstants.AckPayloadSize];
+        message.Ack.Write(payload);
+        WriteHeader(new FrameHeader(FrameType.Ack, message.Flags, payload.Length, message.Received, message.StampEcho), payload);
+    }
+
+    private void OnWriteRst(WriteRst message)
+    {
+        Span<byte> payload = stackalloc byte[ProtocolConstants.RstPayloadSize];
+        BinaryPrimitives.WriteInt32BigEndian(payload, (int)message.Reason);
+        WriteHeader(new FrameHeader(FrameType.Rst, FrameFlags.None, payload.Length, 0, 0), payload);
+    }
+
+    /// <summary>Queues a frame header with its small inline payload (ACK, RST); false once the output has ended.</summary>
+    private bool WriteHeader(FrameHeader header, ReadOnlySpan<byte> inlinePayload)
+    {
+        if (_outputEnded || _shutdownRequested)
+        {
+            return false;
+        }
+
+        // MSP keeps a message until it is acknowledged, so the header cannot live in a pooled buffer.
+        var bytes = new byte[ProtocolConstants.FrameHeaderSize + inlinePayload.Length];
+        header.Write(bytes);
+        inlinePayload.CopyTo(bytes.AsSpan(ProtocolConstants.FrameHeaderSize));
+        Enqueue(bytes);
+        Flush();
+        return true;
+    }
+
+    private void Enqueue(ReadOnlyMemory<byte> bytes)
+    {
+        for (var start = 0; start < bytes.Length; start += _messageSize)
+        {
+            _pending.Enqueue(bytes.Slice(start, Math.Min(_messageSize, bytes.Length - start)));
+        }
+    }
+
+    /// <summary>Hands queued messages to the stream as far as its send limit allows; then the FIN if one is due.</summary>
+    private void Flush()
+    {
+        while (_sent < _sendLimit && _pending.TryDequeue(out var message))
+        {
+            _stream.Tell(new MspProtocol.Send(message), Self);
+            _sent++;
+        }
+
+        if (_shutdownRequested && _pending.Count == 0 && !_outputEnded)
+        {
+            _stream.Tell(MspProtocol.Shutdown.Instance, Self);
+            EndOutput(null);
+        }
+    }
+
+    private void OnStateChanged(MspProtocol.StateChanged message)
+    {
+        _sendLimit = Math.Max(_sendLimit, message.SendLimit);
+        var state = message.State;
+        if ((state & MspState.Error) != 0)
+        {
+            var error = new IOException("MSP stream failed: " + (message.Reason ?? "reset"));
+            _streamClosed = (state & MspState.Closed) != 0;
+            EndInput(error);
+            EndOutput(error);
+            return;
+        }
+
+        if ((state & MspState.ShutdownRemote) != 0)
+        {
+            EndInput(null);
+        }
+
+        if ((state & MspState.Closed) != 0)
+        {
+            _streamClosed = true;
+            EndInput(null);
+            EndOutput(null);
+            return;
+        }
+
+        Flush();
+    }
+
+    private void OnReceived(MspProtocol.Received message)
+    {
+        _stream.Tell(new MspProtocol.Consumed(1), Self);
+        if (_inputEnded)
+        {
+            return;
+        }
+
+        _input.Writer.Write(message.Payload.Span);
+        // The pipe never pauses its writer (threshold 0), so the flush has always completed here.
+        var flush = _input.Writer.FlushAsync();
+        if (!flush.IsCompleted)
+        {
+            throw new InvalidOperationException("an unpaused pipe left a flush pending");
+        }
+
+        flush.GetAwaiter().GetResult();
+        _input.Reader.TryRead(out var result);
+        var buffer = result.Buffer;
+        var violation = _inbound.Process(ref buffer);
+        _input.Reader.AdvanceTo(buffer.Start, buffer.End);
+        if (violation is not null)
+        {
+            Context.Parent.Tell(new Violation(Self, violation));
+            AbortStream("protocol violation: " + violation);
+        }
+    }
+
+    private void AbortStream(string reason)
+    {
+        Log.Aborting(Context.Log, Self.Path, reason);
+        _stream.Tell(MspProtocol.Abort.Instance, Self);
+        _streamClosed = true;
+        var error = new IOException(reason);
+        EndInput(error);
+        EndOutput(error);
+    }
+
+    private void EndInput(Exception? error)
+    {
+        if (_inputEnded)
+        {
+            return;
+        }
+
+        _inputEnded = true;
+        long leftover = 0;
+        if (_input.Reader.TryRead(out var result))
+        {
+            leftover = result.Buffer.Length;
+            _input.Reader.AdvanceTo(result.Buffer.End);
+        }
+
+        _inbound.Completed(error, leftover);
+        StopWhenDone();
+    }
+
+    private void EndOutput(Exception? error)
+    {
+        if (_outputEnded)
+        {
+            return;
+        }
+
+        _outputEnded = true;
+        _pending.Clear();
+        Context.Parent.Tell(new OutputEnded(Self, error));
+        StopWhenDone();
+    }
+
+    private void StopWhenDone()
+    {
+        if (_inputEnded && _outputEnded)
+        {
+            Context.Stop(Self);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 110, Level = LogLevel.Debug, Message = "{Leg}: resetting MSP stream: {Reason}")]
+        public static partial void Aborting(ILogger logger, string leg, string reason);
+    }
+}

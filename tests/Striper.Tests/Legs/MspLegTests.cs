@@ -1,0 +1,121 @@
+using System.Security.Cryptography;
+using Striper.Actors.Buffers;
+using Striper.Actors.Legs;
+using Striper.Actors.Msp;
+using Striper.Actors.Striping;
+using Striper.Actors.Wire;
+using Striper.Tests.Msp;
+using Striper.Tests.Striping;
+using Striper.Tests.TestKit;
+using static Striper.Actors.Legs.TcpLegProtocol;
+
+namespace Striper.Tests.Legs;
+
+/// <summary>
+/// Substream frames carried by MSP legs over a lossy in-process link: what one leg is told to write, the other's
+/// frame parser delivers, byte for byte, in order, whatever the link does.
+/// </summary>
+public sealed class MspLegTests : TestKitBase
+{
+    private const int MessageSize = 1200;
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+
+    private static readonly MspSettings Settings = MspSettings.Default with
+    {
+        MinRto = TimeSpan.FromMilliseconds(30),
+        InitialRto = TimeSpan.FromMilliseconds(200),
+    };
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.05)]
+    public void Frames_written_to_one_leg_should_arrive_intact_at_the_other(double loss)
+    {
+        var (a, b) = StartLegs(new LossyLinkOptions { Loss = loss, Reordering = loss / 2, Duplication = loss / 4, Corruption = loss / 4 });
+        var data = RandomNumberGenerator.GetBytes(3 * 1024 * 1024 + 77);
+        var offset = 0;
+        var pieces = 0;
+        while (offset < data.Length)
+        {
+            // Pieces of uneven sizes, some larger than one MSP message, some smaller.
+            var size = Math.Min(data.Length - offset, 1000 + (pieces * 37_003 % 300_000));
+            a.Leg.Tell(new WriteData(offset, pieces, BufferLease.CopyOf(data.AsSpan(offset, size))));
+            offset += size;
+            pieces++;
+        }
+
+        a.Leg.Tell(new WriteAck(123, 456, FrameFlags.FinDelivered, new AckPayload(789, 1011)));
+        a.Leg.Tell(new WriteFin(data.Length));
+
+        var received = new byte[data.Length];
+        var next = 0L;
+        for (var i = 0; i < pieces; i++)
+        {
+            var frame = b.Reassembler.ExpectMsg<StriperProtocol.DataReceived>(Timeout);
+            Assert.Equal(next, frame.Offset);
+            Assert.Equal(i, frame.Stamp);
+            frame.Lease.Span.CopyTo(received.AsSpan((int)frame.Offset));
+            next += frame.Lease.Length;
+        }
+
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(received));
+        var ack = b.Striper.ExpectMsg<StriperProtocol.AckReceived>(Timeout);
+        Assert.Equal((123L, 456L, FrameFlags.FinDelivered, 789L, 1011L), (ack.Received, ack.StampEcho, ack.Flags, ack.Ack.Delivered, ack.Ack.CreditLimit));
+        Assert.Equal(data.Length, b.Reassembler.ExpectMsg<StriperProtocol.FinReceived>(Timeout).FinalOffset);
+    }
+
+    [Fact]
+    public void Shutdown_on_both_sides_should_end_both_legs_cleanly()
+    {
+        var (a, b) = StartLegs(new LossyLinkOptions());
+        Watch(a.Leg);
+        Watch(b.Leg);
+
+        a.Leg.Tell(Shutdown.Instance);
+        Assert.Null(a.Parent.ExpectMsg<OutputEnded>(Timeout).Error);
+        var ended = b.Striper.ExpectMsg<StriperProtocol.SubstreamEnded>(Timeout);
+        Assert.Null(ended.Reason);
+
+        b.Leg.Tell(Shutdown.Instance);
+        Assert.Null(b.Parent.ExpectMsg<OutputEnded>(Timeout).Error);
+        var stopped = new[] { ExpectMsg<Striper.Actors.Runtime.Terminated>(Timeout).ActorRef, ExpectMsg<Striper.Actors.Runtime.Terminated>(Timeout).ActorRef };
+        Assert.Contains(a.Leg, stopped);
+        Assert.Contains(b.Leg, stopped);
+    }
+
+    [Fact]
+    public void Garbage_instead_of_frames_should_be_reported_as_a_violation_and_end_the_stream()
+    {
+        var (a, b) = StartLegs(new LossyLinkOptions());
+
+        // A frame header announcing a payload far beyond the limit: the parser must refuse it before buffering it.
+        var header = new byte[ProtocolConstants.FrameHeaderSize];
+        new FrameHeader(FrameType.Data, FrameFlags.None, 64 * 1024 * 1024, 0, 0).Write(header);
+        a.Stream.Tell(new MspProtocol.Send(header));
+
+        var violation = b.Parent.ExpectMsg<Violation>(Timeout);
+        Assert.Contains("DATA length", violation.Reason, StringComparison.Ordinal);
+        Assert.NotNull(b.Striper.ExpectMsg<StriperProtocol.SubstreamEnded>(Timeout).Reason);
+    }
+
+    private (Side A, Side B) StartLegs(LossyLinkOptions link)
+    {
+        var owner = CreateTestProbe();
+        var pair = StreamPair.Create(Sys, owner, owner, Settings, link, seed: 5);
+        return (StartLeg(pair.A, "a"), StartLeg(pair.B, "b"));
+    }
+
+    private Side StartLeg(Striper.Actors.Runtime.IActorRef stream, string name)
+    {
+        var side = new Side(CreateTestProbe(), CreateTestProbe(), CreateTestProbe(), stream);
+        var inbound = new SubstreamInbound(0, side.Striper, side.Reassembler, side.Parent, 1024 * 1024);
+        ActorOf(StepParent.Props(MspLeg.Props(stream, inbound, MessageSize), side.Parent, "leg-" + name));
+        side.Leg = side.Parent.ExpectMsg<ChildIs>().Child;
+        return side;
+    }
+
+    private sealed record Side(TestProbe Parent, TestProbe Striper, TestProbe Reassembler, Striper.Actors.Runtime.IActorRef Stream)
+    {
+        public Striper.Actors.Runtime.IActorRef Leg { get; set; } = null!;
+    }
+}
