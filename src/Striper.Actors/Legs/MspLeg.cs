@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.IO.Pipelines;
 using Microsoft.Extensions.Logging;
 using Striper.Actors.Msp;
@@ -16,7 +15,7 @@ namespace Striper.Actors.Legs;
 /// until the far side acknowledges them, long after MSP is done with them); received messages are parsed by the same
 /// <see cref="IFrameInbound"/> as a TCP substream's bytes.
 /// </summary>
-internal sealed partial class MspLeg : ReceiveActor
+internal sealed partial class MspLeg : ReceiveActor, IFrameWriter
 {
     private readonly IActorRef _stream;
     private readonly IFrameInbound _inbound;
@@ -37,9 +36,9 @@ internal sealed partial class MspLeg : ReceiveActor
         _messageSize = messageSize;
 
         Receive<WriteData>(OnWriteData);
-        Receive<WriteAck>(OnWriteAck);
-        Receive<WriteFin>(m => WriteHeader(new FrameHeader(FrameType.Fin, FrameFlags.None, 0, m.FinalOffset, 0), []));
-        Receive<WriteRst>(OnWriteRst);
+        Receive<WriteAck>(this.Write);
+        Receive<WriteFin>(this.Write);
+        Receive<WriteRst>(this.Write);
         Receive<TcpLegProtocol.Shutdown>(_ =>
         {
             _shutdownRequested = true;
@@ -70,29 +69,15 @@ internal sealed partial class MspLeg : ReceiveActor
 
     private void OnWriteData(WriteData message)
     {
-        if (WriteHeader(new FrameHeader(FrameType.Data, FrameFlags.None, message.Lease.Length, message.Offset, message.Stamp), []))
+        if (this.WriteDataHeader(message))
         {
             Enqueue(message.Lease.Memory);
             Flush();
         }
     }
 
-    private void OnWriteAck(WriteAck message)
-    {
-        Span<byte> payload = stackalloc byte[ProtocolConstants.AckPayloadSize];
-        message.Ack.Write(payload);
-        WriteHeader(new FrameHeader(FrameType.Ack, message.Flags, payload.Length, message.Received, message.StampEcho), payload);
-    }
-
-    private void OnWriteRst(WriteRst message)
-    {
-        Span<byte> payload = stackalloc byte[ProtocolConstants.RstPayloadSize];
-        BinaryPrimitives.WriteInt32BigEndian(payload, (int)message.Reason);
-        WriteHeader(new FrameHeader(FrameType.Rst, FrameFlags.None, payload.Length, 0, 0), payload);
-    }
-
     /// <summary>Queues a frame header with its small inline payload (ACK, RST); false once the output has ended.</summary>
-    private bool WriteHeader(FrameHeader header, ReadOnlySpan<byte> inlinePayload)
+    public bool WriteHeader(FrameHeader header, ReadOnlySpan<byte> inlinePayload)
     {
         if (_outputEnded || _shutdownRequested)
         {

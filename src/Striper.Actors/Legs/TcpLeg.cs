@@ -17,7 +17,7 @@ namespace Striper.Actors.Legs;
 /// inbound strategy's business (credit); on the way out it is the protocol's (senders respect credit and in-flight
 /// caps). The leg stops itself once both loops have ended; a leg is never restarted.
 /// </summary>
-internal sealed partial class TcpLeg : ReceiveActor
+internal sealed partial class TcpLeg : ReceiveActor, IFrameWriter
 {
     private readonly Socket _socket;
     private readonly ILegInbound _inbound;
@@ -39,9 +39,9 @@ internal sealed partial class TcpLeg : ReceiveActor
 
         Receive<WriteRaw>(OnWriteRaw);
         Receive<WriteData>(OnWriteData);
-        Receive<WriteAck>(OnWriteAck);
-        Receive<WriteFin>(m => WriteHeader(new FrameHeader(FrameType.Fin, FrameFlags.None, 0, m.FinalOffset, 0), []));
-        Receive<WriteRst>(OnWriteRst);
+        Receive<WriteAck>(this.Write);
+        Receive<WriteFin>(this.Write);
+        Receive<WriteRst>(this.Write);
         Receive<GrantRead>(m => ((IReadCredit)_inbound).Grant(m.Bytes));
         Receive<Shutdown>(_ => CloseOutput());
         Receive<Abort>(m => AbortSocket(m.Reason));
@@ -83,28 +83,14 @@ internal sealed partial class TcpLeg : ReceiveActor
     private void OnWriteData(WriteData message)
     {
         // The payload is sent from the Striper's own buffer, which it keeps until the far side acknowledges it.
-        if (WriteHeader(new FrameHeader(FrameType.Data, FrameFlags.None, message.Lease.Length, message.Offset, message.Stamp), []))
+        if (this.WriteDataHeader(message))
         {
             _output.Enqueue(new OutgoingSegment(message.Lease.Segment));
         }
     }
 
-    private void OnWriteAck(WriteAck message)
-    {
-        Span<byte> payload = stackalloc byte[ProtocolConstants.AckPayloadSize];
-        message.Ack.Write(payload);
-        WriteHeader(new FrameHeader(FrameType.Ack, message.Flags, payload.Length, message.Received, message.StampEcho), payload);
-    }
-
-    private void OnWriteRst(WriteRst message)
-    {
-        Span<byte> payload = stackalloc byte[ProtocolConstants.RstPayloadSize];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(payload, (int)message.Reason);
-        WriteHeader(new FrameHeader(FrameType.Rst, FrameFlags.None, payload.Length, 0, 0), payload);
-    }
-
     /// <summary>Queues a frame header, followed by a small inline payload (ACK, RST) when there is one.</summary>
-    private bool WriteHeader(FrameHeader header, ReadOnlySpan<byte> inlinePayload)
+    public bool WriteHeader(FrameHeader header, ReadOnlySpan<byte> inlinePayload)
     {
         if (_output.IsCompleted)
         {
