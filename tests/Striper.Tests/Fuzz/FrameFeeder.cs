@@ -36,7 +36,7 @@ internal static class FrameFeeder
             var before = GC.GetAllocatedBytesForCurrentThread();
             error = inbound.Process(ref buffer);
             var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            var payloadBytes = Drain(sink, frames);
+            var payloadBytes = Drain(sink, inbound, frames);
 
             // The pool rounds a rent up to a power of two: up to twice the payload is the payload's own cost.
             maxExcess = Math.Max(maxExcess, allocated - (2 * payloadBytes));
@@ -50,6 +50,7 @@ internal static class FrameFeeder
             maxLeftover = Math.Max(maxLeftover, buffer.Length);
         }
 
+        Assert.Equal(0, inbound.Outstanding);
         var leftover = pending.Sum(p => (long)p.Length);
         string? endReason = null;
         if (error is null)
@@ -61,8 +62,11 @@ internal static class FrameFeeder
         return new FeedResult(frames, error, leftover, maxLeftover, maxExcess, endReason);
     }
 
-    /// <summary>Turns the decoder's messages back into frames, returning each DATA lease to the pool.</summary>
-    private static long Drain(RecordingRef sink, List<WireFrame> frames)
+    /// <summary>
+    /// Turns the decoder's messages back into frames, returning each DATA lease to the pool and granting each frame
+    /// back as its receiving actor would, so the decoder's flood guard sees frames being taken.
+    /// </summary>
+    private static long Drain(RecordingRef sink, SubstreamInbound inbound, List<WireFrame> frames)
     {
         long payloadBytes = 0;
         foreach (var message in sink.Messages)
@@ -73,13 +77,16 @@ internal static class FrameFeeder
                     Assert.Equal(Slot, data.Slot);
                     payloadBytes += data.Lease.Length;
                     frames.Add(WireFrame.Data(data.Offset, data.Stamp, data.Lease.Span.ToArray()));
+                    data.Credit!.Grant(data.Lease.Length);
                     data.Lease.Dispose();
                     break;
                 case StriperProtocol.AckReceived ack:
                     frames.Add(WireFrame.Ack(ack.Received, ack.StampEcho, ack.Flags == FrameFlags.FinDelivered, ack.Ack));
+                    ack.Credit!.Grant(ProtocolConstants.AckPayloadSize);
                     break;
                 case StriperProtocol.FinReceived fin:
                     frames.Add(WireFrame.Fin(fin.FinalOffset));
+                    fin.Credit!.Grant(0);
                     break;
                 case StriperProtocol.RstReceived rst:
                     frames.Add(WireFrame.Rst((int)rst.Reason));
