@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Striper.Tests.Fuzz;
+namespace Striper.Tests.Support;
 
 /// <summary>
 /// A plain TCP relay between the client and server proxies that records the first bytes each substream carries in
