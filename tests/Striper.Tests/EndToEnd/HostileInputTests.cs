@@ -111,6 +111,32 @@ public sealed class HostileInputTests
         await fixture.AssertTransferStillIntactAsync();
     }
 
+    [Fact]
+    public async Task A_peer_that_floods_frames_and_never_reads_the_answers_should_be_cut_off()
+    {
+        // Every FIN is answered with an ACK. Before the leg watched its unsent frames, a peer repeating a valid FIN and
+        // never reading grew the server's heap by about 65 MB a second, for as long as it went on.
+        await using var fixture = await Fixture.StartAsync();
+        using var rogue = await fixture.ConnectRawAsync();
+        await rogue.SendAsync(new Handshake(HandshakeKind.Open, Guid.NewGuid(), 0, 1).ToArray(), SocketFlags.None);
+        var accepted = new byte[HandshakeReply.Size];
+        await rogue.ReceiveAsync(accepted, SocketFlags.None);
+        var fins = WireFrame.Encode(Enumerable.Repeat(WireFrame.Fin(0), 10_000));
+
+        var cutOff = await Assert.ThrowsAsync<SocketException>(async () =>
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            while (true)
+            {
+                await rogue.SendAsync(fins, SocketFlags.None, deadline.Token);
+            }
+        });
+
+        Assert.Equal(SocketError.ConnectionReset, cutOff.SocketErrorCode);
+        await fixture.Pair.ServerLog.WaitForAsync("the peer is not reading");
+        await fixture.AssertTransferStillIntactAsync();
+    }
+
     /// <summary>The same DATA frame over and over: legal (offset 0 is within any credit), and pointless but for the load.</summary>
     private static byte[] DuplicateFlood(int size) =>
         WireFrame.Encode(Enumerable.Repeat(WireFrame.Data(0, 1, TestData.Random(1000, seed: 4)), size / 1024));
