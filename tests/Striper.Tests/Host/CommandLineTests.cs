@@ -130,6 +130,18 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task Setting_that_conflicts_with_a_default_should_name_the_users_line()
+    {
+        // Found by the settings fuzzer: the error named only the built-in line of chunk-size, not what the user wrote.
+        var path = Path.Combine(_directory, "small.conf");
+        await File.WriteAllTextAsync(path, "striper.max-frame-payload = 1KiB\n");
+
+        var (code, _, stderr) = await ChildProcess.RunStriperAsync(Timeout, "-c", "127.0.0.1:9", "h:2", "--config", path);
+
+        AssertOneSentence(code, stderr, $"chunk-size (262144 bytes) must not exceed max-frame-payload (1024 bytes, set at {path}:1)");
+    }
+
+    [Fact]
     public async Task Address_in_use_should_exit_1_naming_the_address()
     {
         await using var occupied = new TestTarget(_ => Task.CompletedTask);
