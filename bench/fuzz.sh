@@ -8,6 +8,7 @@
 #   --iterations  cases per test (default 1000000: roughly 10-20 minutes on two cores)
 #   --seed        a different seed explores different inputs (default: the date, so each day's run is new)
 #   --filter      only tests whose full name contains this (e.g. MutationalFuzz, HoconProperties)
+#                 instead of tests/Striper.Tests/Fuzz and the end-to-end hostile-traffic test
 # Needs only dotnet; no root, no network.
 set -euo pipefail
 
@@ -19,15 +20,16 @@ while [[ $# -gt 0 ]]; do
     --iterations) ITERATIONS="$2"; shift 2 ;;
     --seed) SEED="$2"; shift 2 ;;
     --filter) FILTER="$2"; shift 2 ;;
-    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "fuzz.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-filter="FullyQualifiedName~Striper.Tests.Fuzz"
+# The fuzz folder, plus the end-to-end test that sends mutated traffic to a live server (up to 400 sessions).
+filter="FullyQualifiedName~Striper.Tests.Fuzz|FullyQualifiedName~Hostile_substreams"
 if [[ -n "$FILTER" ]]; then
-  filter="$filter&FullyQualifiedName~$FILTER"
+  filter="FullyQualifiedName~$FILTER"
 fi
 
 echo "fuzz.sh: $ITERATIONS cases per test, seed $SEED" >&2

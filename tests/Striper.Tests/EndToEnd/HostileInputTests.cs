@@ -94,11 +94,14 @@ public sealed class HostileInputTests
 
         var transfer = fixture.ExchangeAsync(app);
         var attacks = new List<Task>();
-        for (var i = 0; i < 12; i++)
+        // A dozen in CI; a long fuzzing run (STRIPER_FUZZ_ITERATIONS) sends a few hundred.
+        for (var i = 0; i < Math.Min(FuzzRun.Iterations(12), 400); i++)
         {
             // A session of its own, then mutated real traffic: whatever it does stays in that session.
             var seed = corpus[random.Next(corpus.Count)];
-            var frames = Mutator.Mutate(seed, corpus, ProtocolConstants.AbsoluteMaxPayload, random).AsSpan(Math.Min(seed.Bytes.Length, Handshake.Size)).ToArray();
+            var mutated = Mutator.Mutate(seed, corpus, ProtocolConstants.AbsoluteMaxPayload, random);
+            var prefix = seed.Kind == FuzzSeedKind.SubstreamUp ? Handshake.Size : HandshakeReply.Size;
+            var frames = mutated.AsSpan(Math.Min(mutated.Length, prefix)).ToArray();
             attacks.Add(fixture.AttackAsync(new Handshake(HandshakeKind.Open, Guid.NewGuid(), 0, 1), frames));
         }
 
@@ -109,6 +112,10 @@ public sealed class HostileInputTests
         await transfer.WaitAsync(TimeSpan.FromSeconds(60));
         await fixture.Pair.ServerLog.WaitForAsync("unknown frame type 9");
         await fixture.AssertTransferStillIntactAsync();
+
+        // Hostile input ends substreams and sessions through the protocol, never by making an actor throw.
+        var failures = fixture.Pair.ServerLog.Entries.Where(e => e.EventId.Id is >= 1200 and <= 1202).Select(e => $"{e.Message}: {e.Exception}").ToList();
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
     [Fact]
