@@ -12,7 +12,8 @@ internal static class Program
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            return Fail(parse.Errors[0].Message, ExitCodes.Usage);
+            var first = parse.Errors.FirstOrDefault(e => e.Message.StartsWith(StriperCommand.UnknownOption, StringComparison.Ordinal)) ?? parse.Errors[0];
+            return Fail(first.Message, ExitCodes.Usage);
         }
 
         try

@@ -51,6 +51,11 @@ public sealed class HoconConfig
     public static HoconConfig ParseFile(string path, Func<string, string?>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path))
+        {
+            throw new HoconException($"config file {path} is a directory, not a file");
+        }
+
         if (!File.Exists(path))
         {
             throw new HoconException($"config file not found: {path}");

@@ -35,7 +35,7 @@ internal abstract class HoconValue
     }
 
     /// <summary>Keeps a message on one line: control characters in a value are shown as escapes.</summary>
-    private static string EscapeControls(string text)
+    internal static string EscapeControls(string text)
     {
         if (!text.Any(char.IsControl))
         {

@@ -18,15 +18,27 @@ internal sealed class LegOutput
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = false });
 
     private volatile bool _completed;
+    private int _headersQueued;
 
     public bool IsCompleted => _completed;
+
+    /// <summary>
+    /// Frame headers (segments in rented arrays) queued and not yet sent. DATA headers are bounded by the protocol, but
+    /// the ACKs answering a peer's frames are not if that peer never reads: the leg watches this count to notice.
+    /// </summary>
+    public int HeadersQueued => Volatile.Read(ref _headersQueued);
 
     /// <summary>Queues bytes to send; false (and released) once the output is completed.</summary>
     public bool Enqueue(OutgoingSegment segment)
     {
+        if (segment.RentedArray)
+        {
+            Interlocked.Increment(ref _headersQueued);
+        }
+
         if (_completed || !_queue.Writer.TryWrite(segment))
         {
-            segment.Release();
+            Release(segment);
             return false;
         }
 
@@ -77,7 +89,7 @@ internal sealed class LegOutput
             ReleaseAll(batch);
             while (reader.TryRead(out var left))
             {
-                left.Release();
+                Release(left);
             }
         }
     }
@@ -111,13 +123,23 @@ internal sealed class LegOutput
         }
     }
 
-    private static void ReleaseAll(List<OutgoingSegment> batch)
+    private void ReleaseAll(List<OutgoingSegment> batch)
     {
         foreach (var segment in batch)
         {
-            segment.Release();
+            Release(segment);
         }
 
         batch.Clear();
+    }
+
+    private void Release(OutgoingSegment segment)
+    {
+        if (segment.RentedArray)
+        {
+            Interlocked.Decrement(ref _headersQueued);
+        }
+
+        segment.Release();
     }
 }

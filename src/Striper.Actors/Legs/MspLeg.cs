@@ -28,6 +28,8 @@ internal sealed partial class MspLeg : ReceiveActor, IFrameWriter
     private bool _outputEnded;
     private bool _inputEnded;
     private bool _streamClosed;
+    private bool _waitingForInbound;
+    private int _unconsumed;
 
     public MspLeg(IActorRef stream, IFrameInbound inbound, int messageSize)
     {
@@ -47,6 +49,11 @@ internal sealed partial class MspLeg : ReceiveActor, IFrameWriter
         Receive<TcpLegProtocol.Abort>(m => AbortStream(m.Reason));
         Receive<MspProtocol.StateChanged>(OnStateChanged);
         Receive<MspProtocol.Received>(OnReceived);
+        Receive<InboundReady>(_ =>
+        {
+            _waitingForInbound = false;
+            ProcessInput();
+        });
         Receive<MspProtocol.SendRejected>(m => AbortStream("MSP refused a message: " + m.Reason));
     }
 
@@ -148,13 +155,14 @@ internal sealed partial class MspLeg : ReceiveActor, IFrameWriter
 
     private void OnReceived(MspProtocol.Received message)
     {
-        _stream.Tell(new MspProtocol.Consumed(1), Self);
         if (_inputEnded)
         {
+            _stream.Tell(new MspProtocol.Consumed(1), Self);
             return;
         }
 
         _input.Writer.Write(message.Payload.Span);
+
         // The pipe never pauses its writer (threshold 0), so the flush has always completed here.
         var flush = _input.Writer.FlushAsync();
         if (!flush.IsCompleted)
@@ -163,6 +171,21 @@ internal sealed partial class MspLeg : ReceiveActor, IFrameWriter
         }
 
         flush.GetAwaiter().GetResult();
+        _unconsumed++;
+        ProcessInput();
+    }
+
+    /// <summary>
+    /// Parses what has arrived. While the frame parser is paused (its receivers are behind), the MSP messages stay
+    /// unconsumed, so the stream's receive window closes and the peer is held back, as TCP would hold it back.
+    /// </summary>
+    private void ProcessInput()
+    {
+        if (_waitingForInbound || _inputEnded)
+        {
+            return;
+        }
+
         _input.Reader.TryRead(out var result);
         var buffer = result.Buffer;
         var violation = _inbound.Process(ref buffer);
@@ -171,6 +194,22 @@ internal sealed partial class MspLeg : ReceiveActor, IFrameWriter
         {
             Context.Parent.Tell(new Violation(Self, violation));
             AbortStream("protocol violation: " + violation);
+            return;
+        }
+
+        if (_inbound.IsBlocked)
+        {
+            _waitingForInbound = true;
+            _inbound.WaitUntilReadyAsync(CancellationToken.None).AsTask()
+                .ContinueWith(static _ => InboundReady.Instance, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)
+                .PipeTo(Self, static ready => ready, static error => new Status.Failure(error));
+            return;
+        }
+
+        if (_unconsumed > 0)
+        {
+            _stream.Tell(new MspProtocol.Consumed(_unconsumed), Self);
+            _unconsumed = 0;
         }
     }
 
@@ -228,5 +267,11 @@ internal sealed partial class MspLeg : ReceiveActor, IFrameWriter
     {
         [LoggerMessage(EventId = 110, Level = LogLevel.Debug, Message = "{Leg}: resetting MSP stream: {Reason}")]
         public static partial void Aborting(ILogger logger, string leg, string reason);
+    }
+
+    /// <summary>The frame parser may take bytes again.</summary>
+    private sealed class InboundReady
+    {
+        public static readonly InboundReady Instance = new();
     }
 }

@@ -19,6 +19,13 @@ namespace Striper.Actors.Legs;
 /// </summary>
 internal sealed partial class TcpLeg : ReceiveActor, IFrameWriter
 {
+    /// <summary>
+    /// Frame headers that may wait unsent before the peer counts as not reading. A healthy substream queues at most its
+    /// in-flight DATA's headers (about a thousand with the defaults); a peer that floods frames it never reads the answers
+    /// to would otherwise make us queue one ACK per frame for as long as it likes.
+    /// </summary>
+    internal const int MaxHeadersQueued = 64 * 1024;
+
     private readonly Socket _socket;
     private readonly ILegInbound _inbound;
     private readonly IActorRef? _writtenListener;
@@ -97,6 +104,12 @@ internal sealed partial class TcpLeg : ReceiveActor, IFrameWriter
             return false;
         }
 
+        if (_output.HeadersQueued >= MaxHeadersQueued)
+        {
+            OnViolation($"the peer is not reading: {_output.HeadersQueued} frames wait to be sent to it");
+            return false;
+        }
+
         var size = ProtocolConstants.FrameHeaderSize + inlinePayload.Length;
         var bytes = ArrayPool<byte>.Shared.Rent(size);
         header.Write(bytes);
@@ -125,11 +138,13 @@ internal sealed partial class TcpLeg : ReceiveActor, IFrameWriter
         CloseOutput();
     }
 
-    private void OnInputViolation(InputViolation message)
+    private void OnInputViolation(InputViolation message) => OnViolation(message.Reason);
+
+    private void OnViolation(string reason)
     {
-        Log.Violation(Context.Log, Self.Path, message.Reason);
-        Context.Parent.Tell(new Violation(Self, message.Reason));
-        AbortSocket("protocol violation: " + message.Reason);
+        Log.Violation(Context.Log, Self.Path, reason);
+        Context.Parent.Tell(new Violation(Self, reason));
+        AbortSocket("protocol violation: " + reason);
     }
 
     private void OnOutputLoopEnded(OutputLoopEnded message)

@@ -33,12 +33,12 @@ public static class StriperSettingsReader
 
         if (settings.ChunkSize > settings.MaxFramePayload)
         {
-            throw Error(config, "chunk-size", $"chunk-size ({settings.ChunkSize} bytes) must not exceed max-frame-payload ({settings.MaxFramePayload} bytes)");
+            throw Error(config, "chunk-size", $"chunk-size ({settings.ChunkSize} bytes) must not exceed max-frame-payload ({settings.MaxFramePayload} bytes{At(config, "max-frame-payload")})");
         }
 
         if (settings.CreditWindow < 2L * settings.ChunkSize)
         {
-            throw Error(config, "credit-window", $"credit-window ({settings.CreditWindow} bytes) must hold at least two chunks ({2 * settings.ChunkSize} bytes)");
+            throw Error(config, "credit-window", $"credit-window ({settings.CreditWindow} bytes) must hold at least two chunks ({2 * settings.ChunkSize} bytes, chunk-size{At(config, "chunk-size")})");
         }
 
         return settings;
@@ -57,6 +57,12 @@ public static class StriperSettingsReader
         var value = config.GetTimeSpan(Path(key));
         return value > TimeSpan.Zero ? value : throw Error(config, key, $"{Path(key)} must be a positive duration, got {value}");
     }
+
+    /// <summary>
+    /// Where the other setting of a pair was written: the two may come from different files (one from the built-in
+    /// defaults), and the user needs to see the line they wrote whichever of the two the message starts with.
+    /// </summary>
+    private static string At(HoconConfig config, string key) => config.OriginOf(Path(key)) is { } origin ? $", set at {origin}" : string.Empty;
 
     private static HoconException Error(HoconConfig config, string key, string message)
     {

@@ -69,6 +69,7 @@ internal sealed class Reassembler : ReceiveActor
     private void OnData(DataReceived message)
     {
         var lease = message.Lease;
+        message.Credit?.Grant(lease.Length);
         if (!_slots.TryGetValue(message.Slot, out var slot))
         {
             lease.Dispose();
@@ -136,6 +137,7 @@ internal sealed class Reassembler : ReceiveActor
 
     private void OnFin(FinReceived message)
     {
+        message.Credit?.Grant(0);
         if ((_finOffset >= 0 && _finOffset != message.FinalOffset) || message.FinalOffset < _delivered)
         {
             Context.Parent.Tell(new SubstreamMisbehaved(message.Slot, $"FIN at {message.FinalOffset} contradicts the stream (delivered {_delivered}, FIN {_finOffset})"));

@@ -97,6 +97,7 @@ internal sealed partial class Striper : ReceiveActor
 
     private void OnAck(AckReceived message)
     {
+        message.Credit?.Grant(ProtocolConstants.AckPayloadSize);
         var slot = Find(message.Slot);
         if (slot is null)
         {

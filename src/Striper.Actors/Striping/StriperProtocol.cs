@@ -16,14 +16,15 @@ internal static class StriperProtocol
     /// <summary>The edge socket's input ended: a clean FIN when <paramref name="Error"/> is null.</summary>
     public sealed record EdgeEnded(Exception? Error);
 
-    public sealed record DataReceived(int Slot, long Offset, long Stamp, BufferLease Lease)
+    /// <summary>A DATA frame; the receiver calls <c>Credit.Grant(payload length)</c> on taking it (see <see cref="Legs.SubstreamInbound"/>).</summary>
+    public sealed record DataReceived(int Slot, long Offset, long Stamp, BufferLease Lease, IReadCredit? Credit = null)
     {
         public override string ToString() => $"DataReceived(slot={Slot}, off={Offset}, {Lease.Length} bytes)";
     }
 
-    public sealed record AckReceived(int Slot, long Received, long StampEcho, FrameFlags Flags, AckPayload Ack);
+    public sealed record AckReceived(int Slot, long Received, long StampEcho, FrameFlags Flags, AckPayload Ack, IReadCredit? Credit = null);
 
-    public sealed record FinReceived(int Slot, long FinalOffset);
+    public sealed record FinReceived(int Slot, long FinalOffset, IReadCredit? Credit = null);
 
     public sealed record RstReceived(int Slot, SessionAbortReason Reason);
 

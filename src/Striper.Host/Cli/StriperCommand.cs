@@ -11,6 +11,9 @@ namespace Striper.Host.Cli;
 /// </summary>
 internal static class StriperCommand
 {
+    /// <summary>How the error for a misspelt option starts; it explains the errors that follow from it, so it is shown first.</summary>
+    public const string UnknownOption = "Unrecognized option ";
+
     public static readonly Option<string[]> Client = new("--client", "-c")
     {
         Description = "Run the client proxy: accept on LISTEN and stripe each connection to the server proxy at PEERHOST PEERPORT (or PEERHOST:PEERPORT).",
@@ -93,6 +96,7 @@ internal static class StriperCommand
         {
             DemoSize,
         };
+        demo.Validators.Add(ValidateLogLevel);
         demo.SetAction((result, cancellationToken) => DemoRunner.RunAsync(DemoOptions.From(result), cancellationToken));
         return demo;
     }
@@ -101,6 +105,16 @@ internal static class StriperCommand
     {
         var client = result.GetResult(Client) is not null;
         var server = result.GetResult(Server) is not null;
+
+        // -c takes two or three values, so a misspelt option after them is taken as one: name it, not what follows.
+        var swallowed = (result.GetResult(Client)?.Tokens ?? []).Concat(result.GetResult(Server)?.Tokens ?? [])
+            .FirstOrDefault(t => t.Value.Length > 1 && t.Value[0] == '-' && !char.IsAsciiDigit(t.Value[1]));
+        if (swallowed is not null)
+        {
+            result.AddError($"{UnknownOption}'{swallowed.Value}'.");
+            return;
+        }
+
         if (client && server)
         {
             result.AddError("-c and -s cannot be used together: run one proxy per process.");
@@ -108,6 +122,16 @@ internal static class StriperCommand
         else if (!client && !server)
         {
             result.AddError("say what to run: -c (client proxy), -s (server proxy) or a command such as 'demo'.");
+        }
+
+        ValidateLogLevel(result);
+    }
+
+    private static void ValidateLogLevel(System.CommandLine.Parsing.CommandResult result)
+    {
+        if (result.GetValue(Verbose) && result.GetValue(Quiet))
+        {
+            result.AddError("-v and -q cannot be used together: choose one log level.");
         }
     }
 

@@ -12,7 +12,7 @@ internal static partial class ProxyRunner
     {
         await using var environment = StriperEnvironment.Create(options.Common);
         var logger = environment.LoggerFactory.CreateLogger("striper");
-        var listen = options.Listen.ToListenEndPoint();
+        var listen = ResolveListen(options.Listen);
         await using var proxy = options.IsClient
             ? RunningProxy.StartClient(environment.System, listen, options.Remote, environment.Settings)
             : RunningProxy.StartServer(environment.System, listen, options.Remote, environment.Settings);
@@ -29,6 +29,19 @@ internal static partial class ProxyRunner
         await WaitForShutdownAsync(cancellationToken);
         Log.Stopping(logger);
         return ExitCodes.Success;
+    }
+
+    /// <summary>A listen name that does not resolve is a mistake on the command line: one sentence and exit code 2, not a stack.</summary>
+    private static System.Net.IPEndPoint ResolveListen(HostPort listen)
+    {
+        try
+        {
+            return listen.ToListenEndPoint();
+        }
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or ArgumentException)
+        {
+            throw new UsageException($"LISTEN: cannot resolve '{listen.Host}' to an address to listen on ({ex.Message}).");
+        }
     }
 
     private static async Task WaitForShutdownAsync(CancellationToken cancellationToken)

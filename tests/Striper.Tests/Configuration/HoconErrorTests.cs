@@ -95,4 +95,13 @@ public sealed class HoconErrorTests
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public void Errors_quoting_a_key_with_an_escaped_line_break_should_stay_on_one_line()
+    {
+        // Found by the fuzzer: the quoted key's decoded newline went into the message as is, splitting the CLI's sentence.
+        var error = Assert.Throws<HoconException>(() => HoconConfig.Parse("\"a\\nforged: line\". = 1", "evil.conf"));
+
+        Assert.Equal("evil.conf:1: invalid key '\"a\\nforged: line\".': a key can't end with '.'", error.Message);
+    }
 }
