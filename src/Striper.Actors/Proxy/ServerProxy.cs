@@ -10,9 +10,11 @@ using static Striper.Actors.Proxy.ProxyProtocol;
 namespace Striper.Actors.Proxy;
 
 /// <summary>
-/// The server proxy: reads each accepted substream's handshake (off the mailbox, bounded by the handshake timeout)
+/// The server proxy: runs each accepted substream's handshake (off the mailbox, bounded by the handshake timeout)
 /// and groups substreams by session id. OPEN creates a <see cref="ServerSession"/>; JOIN goes to the existing one.
-/// Anything malformed or unknown is answered, logged and closed, and touches no other session.
+/// Anything malformed, unauthenticated or unknown is answered with its reason, logged and closed, and touches no
+/// other session. Connections still in their handshake (or being refused) hold one of max-pending-handshakes
+/// slots; with none free, a new connection is closed at once, so a flood costs bounded sockets and memory.
 /// </summary>
 internal sealed partial class ServerProxy : ReceiveActor
 {
@@ -22,6 +24,8 @@ internal sealed partial class ServerProxy : ReceiveActor
     private readonly int _targetPort;
     private readonly Dictionary<Guid, IActorRef> _sessions = [];
     private readonly Dictionary<IActorRef, Guid> _sessionIds = [];
+    private int _pending;
+    private long _shed;
 
     public ServerProxy(Socket listenSocket, string targetHost, int targetPort, StriperSettings settings, ProxyMetrics metrics)
     {
@@ -34,9 +38,11 @@ internal sealed partial class ServerProxy : ReceiveActor
         Receive<HandshakeRead>(OnHandshake);
         Receive<HandshakeInvalid>(m =>
         {
+            _pending--;
             Log.HandshakeRejected(Context.Log, m.Remote, m.Reason);
-            SubstreamRejector.Reject(m.Socket, HandshakeStatus.BadHandshake, _settings.HandshakeTimeout);
+            RejectHoldingSlot(m.Socket, m.Status);
         });
+        Receive<RejectionClosed>(_ => _pending--);
         Receive<Terminated>(m =>
         {
             if (_sessionIds.Remove(m.ActorRef, out var id))
@@ -46,6 +52,9 @@ internal sealed partial class ServerProxy : ReceiveActor
         });
     }
 
+    /// <summary>Connections in their handshake or being refused, for tests and metrics.</summary>
+    internal int PendingHandshakes => _pending;
+
     public static Props Props(Socket listenSocket, string targetHost, int targetPort, StriperSettings settings, ProxyMetrics metrics) =>
         Runtime.Props.Create(() => new ServerProxy(listenSocket, targetHost, targetPort, settings, metrics));
 
@@ -54,26 +63,45 @@ internal sealed partial class ServerProxy : ReceiveActor
     private void OnAccepted(Accepted message)
     {
         var socket = message.Socket;
-        var remote = socket.RemoteEndPoint?.ToString() ?? "?";
-        ReadHandshakeAsync(socket, _settings.HandshakeTimeout)
-            .PipeTo(Self, handshake => new HandshakeRead(socket, handshake), error => new HandshakeInvalid(socket, remote, error.Message));
-    }
+        if (_pending >= _settings.MaxPendingHandshakes)
+        {
+            // Shed at once and cheaply: no reply, a reset, nothing kept. Logged at the first and every 1000th.
+            if (_shed++ % 1000 == 0)
+            {
+                Log.Shedding(Context.Log, _settings.MaxPendingHandshakes, _shed);
+            }
 
-    private static async Task<Handshake> ReadHandshakeAsync(Socket socket, TimeSpan timeout)
-    {
-        var bytes = new byte[Handshake.Size];
-        await SocketFactory.ReadExactlyAsync(socket, bytes, timeout, "handshake");
-        return Handshake.TryRead(bytes, out var handshake, out var error) ? handshake : throw new InvalidDataException(error);
+            try
+            {
+                socket.LingerState = new LingerOption(true, 0);
+            }
+            catch (SocketException)
+            {
+            }
+
+            socket.Dispose();
+            return;
+        }
+
+        _pending++;
+        var remote = socket.RemoteEndPoint?.ToString() ?? "?";
+        SubstreamResponder.RespondAsync(socket, _settings)
+            .PipeTo(
+                Self,
+                handshake => new HandshakeRead(socket, handshake),
+                error => new HandshakeInvalid(socket, remote, error.Message, (error as HandshakeRejectedException)?.Status ?? HandshakeStatus.BadHandshake));
     }
 
     private void OnHandshake(HandshakeRead message)
     {
-        var (socket, handshake) = (message.Socket, message.Handshake);
+        _pending--;
+        var (socket, accepted) = (message.Socket, message.Handshake);
+        var handshake = accepted.Hello;
         if (handshake.Kind == HandshakeKind.Join)
         {
             if (_sessions.TryGetValue(handshake.SessionId, out var session))
             {
-                session.Tell(new SessionProtocol.JoinSubstream(socket, handshake));
+                session.Tell(new SessionProtocol.JoinSubstream(socket, handshake, accepted.Cipher));
             }
             else
             {
@@ -89,13 +117,20 @@ internal sealed partial class ServerProxy : ReceiveActor
             return;
         }
 
+        if (handshake.Count > _settings.MaxSubstreamsPerSession)
+        {
+            Refuse(socket, handshake, HandshakeStatus.TooManySubstreams);
+            return;
+        }
+
         if (_sessions.Count >= _settings.MaxSessions)
         {
             Refuse(socket, handshake, HandshakeStatus.TooManySessions);
             return;
         }
 
-        var child = Context.ActorOf(ServerSession.Props(socket, handshake, _targetHost, _targetPort, _settings, _metrics), $"session-{handshake.SessionId:N}");
+        var child = Context.ActorOf(
+            ServerSession.Props(socket, handshake, accepted.Cipher, _targetHost, _targetPort, _settings, _metrics), $"session-{handshake.SessionId:N}");
         Context.Watch(child);
         _sessions[handshake.SessionId] = child;
         _sessionIds[child] = handshake.SessionId;
@@ -104,7 +139,16 @@ internal sealed partial class ServerProxy : ReceiveActor
     private void Refuse(Socket socket, Handshake handshake, HandshakeStatus status)
     {
         Log.SubstreamRefused(Context.Log, socket.RemoteEndPoint?.ToString() ?? "?", handshake.SessionId, handshake.Index, HandshakeReply.Describe(status));
-        SubstreamRejector.Reject(socket, status, _settings.HandshakeTimeout);
+        RejectHoldingSlot(socket, status);
+    }
+
+    /// <summary>Refuses, and keeps the connection counted as pending until it has closed, so refusals cannot pile up either.</summary>
+    private void RejectHoldingSlot(Socket socket, HandshakeStatus status)
+    {
+        _pending++;
+        var self = Self;
+        _ = SubstreamRejector.RejectAsync(socket, status, _settings.HandshakeTimeout)
+            .ContinueWith(_ => self.Tell(RejectionClosed.Instance), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
 
     private static partial class Log
@@ -114,5 +158,8 @@ internal sealed partial class ServerProxy : ReceiveActor
 
         [LoggerMessage(EventId = 411, Level = LogLevel.Warning, Message = "substream from {Remote} for session {Session} index {Index} refused: {Reason}")]
         public static partial void SubstreamRefused(ILogger logger, string remote, Guid session, int index, string reason);
+
+        [LoggerMessage(EventId = 412, Level = LogLevel.Warning, Message = "{Limit} connections are already in their handshake (max-pending-handshakes): closing new ones at once ({Count} so far)")]
+        public static partial void Shedding(ILogger logger, int limit, long count);
     }
 }

@@ -29,6 +29,10 @@ public static class StriperSettingsReader
             HandshakeTimeout = Positive(config, "handshake-timeout"),
             CloseTimeout = Positive(config, "close-timeout"),
             MaxSessions = Checked(config, "max-sessions", config.GetInt(Path("max-sessions")), 1, 1_000_000),
+            MaxSubstreamsPerSession = Checked(config, "max-substreams-per-session", config.GetInt(Path("max-substreams-per-session")), 1, Wire.Handshake.MaxSubstreams),
+            MaxPendingHandshakes = Checked(config, "max-pending-handshakes", config.GetInt(Path("max-pending-handshakes")), 1, 1_000_000),
+            SecretFile = config.GetString(Path("secret-file"), string.Empty) is { Length: > 0 } secretFile ? secretFile : null,
+            Encrypt = config.GetBoolean(Path("encrypt")),
         };
 
         if (settings.ChunkSize > settings.MaxFramePayload)
