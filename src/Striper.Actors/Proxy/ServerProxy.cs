@@ -24,7 +24,7 @@ internal sealed partial class ServerProxy : ReceiveActor
     private readonly int _targetPort;
     private readonly Dictionary<Guid, IActorRef> _sessions = [];
     private readonly Dictionary<IActorRef, Guid> _sessionIds = [];
-    private int _pending;
+    private int _pendingCount;
     private long _shed;
 
     public ServerProxy(Socket listenSocket, string targetHost, int targetPort, StriperSettings settings, ProxyMetrics metrics)
@@ -38,11 +38,11 @@ internal sealed partial class ServerProxy : ReceiveActor
         Receive<HandshakeRead>(OnHandshake);
         Receive<HandshakeInvalid>(m =>
         {
-            _pending--;
+            Pending--;
             Log.HandshakeRejected(Context.Log, m.Remote, m.Reason);
             RejectHoldingSlot(m.Socket, m.Status);
         });
-        Receive<RejectionClosed>(_ => _pending--);
+        Receive<RejectionClosed>(_ => Pending--);
         Receive<Terminated>(m =>
         {
             if (_sessionIds.Remove(m.ActorRef, out var id))
@@ -52,8 +52,16 @@ internal sealed partial class ServerProxy : ReceiveActor
         });
     }
 
-    /// <summary>Connections in their handshake or being refused, for tests and metrics.</summary>
-    internal int PendingHandshakes => _pending;
+    /// <summary>Connections in their handshake or being refused; published to the metrics on every change.</summary>
+    private int Pending
+    {
+        get => _pendingCount;
+        set
+        {
+            _pendingCount = value;
+            _metrics.SetPendingHandshakes(value);
+        }
+    }
 
     public static Props Props(Socket listenSocket, string targetHost, int targetPort, StriperSettings settings, ProxyMetrics metrics) =>
         Runtime.Props.Create(() => new ServerProxy(listenSocket, targetHost, targetPort, settings, metrics));
@@ -63,9 +71,10 @@ internal sealed partial class ServerProxy : ReceiveActor
     private void OnAccepted(Accepted message)
     {
         var socket = message.Socket;
-        if (_pending >= _settings.MaxPendingHandshakes)
+        if (Pending >= _settings.MaxPendingHandshakes)
         {
             // Shed at once and cheaply: no reply, a reset, nothing kept. Logged at the first and every 1000th.
+            _metrics.ConnectionShed();
             if (_shed++ % 1000 == 0)
             {
                 Log.Shedding(Context.Log, _settings.MaxPendingHandshakes, _shed);
@@ -83,7 +92,7 @@ internal sealed partial class ServerProxy : ReceiveActor
             return;
         }
 
-        _pending++;
+        Pending++;
         var remote = socket.RemoteEndPoint?.ToString() ?? "?";
         SubstreamResponder.RespondAsync(socket, _settings)
             .PipeTo(
@@ -94,7 +103,7 @@ internal sealed partial class ServerProxy : ReceiveActor
 
     private void OnHandshake(HandshakeRead message)
     {
-        _pending--;
+        Pending--;
         var (socket, accepted) = (message.Socket, message.Handshake);
         var handshake = accepted.Hello;
         if (handshake.Kind == HandshakeKind.Join)
@@ -145,7 +154,7 @@ internal sealed partial class ServerProxy : ReceiveActor
     /// <summary>Refuses, and keeps the connection counted as pending until it has closed, so refusals cannot pile up either.</summary>
     private void RejectHoldingSlot(Socket socket, HandshakeStatus status)
     {
-        _pending++;
+        Pending++;
         var self = Self;
         _ = SubstreamRejector.RejectAsync(socket, status, _settings.HandshakeTimeout)
             .ContinueWith(_ => self.Tell(RejectionClosed.Instance), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);

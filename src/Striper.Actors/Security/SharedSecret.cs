@@ -62,8 +62,9 @@ public sealed class SharedSecret
             return false;
         }
 
+        // TryDecodeFromChars throws on bad characters (its false means "buffer too small"): check first.
         var bytes = new byte[Base64Url.GetMaxDecodedLength(trimmed.Length)];
-        if (!Base64Url.TryDecodeFromChars(trimmed, bytes, out var written))
+        if (!Base64Url.IsValid(trimmed) || !Base64Url.TryDecodeFromChars(trimmed, bytes, out var written))
         {
             error = "it is not base64url text as 'striper secret' prints it";
             return false;

@@ -68,5 +68,8 @@ public sealed record StriperSettings
     /// <summary>Seal substream frames with AES-GCM; needs <see cref="Secret"/>. Either side asking for it turns it on.</summary>
     public bool Encrypt { get; init; }
 
+    /// <summary>What config.hocon says about encryption; the host turns it into <see cref="Encrypt"/> once the secret is known.</summary>
+    public EncryptionMode Encryption { get; init; }
+
     public static StriperSettings Default { get; } = new();
 }

@@ -54,20 +54,20 @@ internal sealed class StriperEnvironment : IAsyncDisposable
 
     private static StriperSettings WithSecret(StriperSettings settings, CommonOptions options, bool throwawaySecret)
     {
-        var encrypt = settings.Encrypt || options.Encrypt;
+        var demanded = options.Encrypt || settings.Encryption == EncryptionMode.On;
         var file = options.SecretFile ?? settings.SecretFile;
         if (file is not null)
         {
-            return settings with { Secret = SecretFile.Load(file), SecretFile = file, Encrypt = encrypt };
+            return settings with { Secret = SecretFile.Load(file), SecretFile = file, Encrypt = demanded || settings.Encryption == EncryptionMode.Auto };
         }
 
-        if (encrypt && throwawaySecret)
+        if (demanded && throwawaySecret)
         {
             return settings with { Secret = SharedSecret.CreateRandom(), Encrypt = true };
         }
 
-        return encrypt
-            ? throw new UsageException("--encrypt (or striper.encrypt) needs a shared secret: give --secret-file FILE (make one with 'striper secret --out FILE').")
+        return demanded
+            ? throw new UsageException("--encrypt (or striper.encrypt = on) needs a shared secret: give --secret-file FILE (make one with 'striper secret --out FILE').")
             : settings;
     }
 
