@@ -21,17 +21,18 @@ internal sealed class HandshakeDeadline : IDisposable
     public CancellationToken Token => _timeout.Token;
 
     /// <summary>
-    /// Fills <paramref name="buffer"/> from <paramref name="from"/> to its end; <paramref name="what"/> names it in
-    /// the error, which counts the bytes already there.
+    /// Fills <paramref name="buffer"/> from <paramref name="from"/> up to <paramref name="upTo"/> (its end by default);
+    /// <paramref name="what"/> names it in the error, which counts against the whole buffer.
     /// </summary>
-    public async Task ReadExactlyAsync(Socket socket, Memory<byte> buffer, string what, int from = 0)
+    public async Task ReadExactlyAsync(Socket socket, Memory<byte> buffer, string what, int from = 0, int? upTo = null)
     {
         var filled = from;
+        var end = upTo ?? buffer.Length;
         try
         {
-            while (filled < buffer.Length)
+            while (filled < end)
             {
-                var read = await socket.ReceiveAsync(buffer[filled..], SocketFlags.None, _timeout.Token);
+                var read = await socket.ReceiveAsync(buffer[filled..end], SocketFlags.None, _timeout.Token);
                 if (read == 0)
                 {
                     throw new IOException($"connection closed after {filled} of {buffer.Length} bytes of the {what}");

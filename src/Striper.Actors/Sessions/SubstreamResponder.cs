@@ -21,7 +21,7 @@ internal static class SubstreamResponder
         var hello = new byte[Handshake.Size];
 
         // The first 8 bytes say whether this is a striper of our version at all, before we wait for more.
-        await deadline.ReadExactlyAsync(socket, hello.AsMemory(0, Handshake.PrefixSize), "handshake");
+        await deadline.ReadExactlyAsync(socket, hello, "handshake", upTo: Handshake.PrefixSize);
         if (Handshake.CheckPrefix(hello, out var error) is { } refusal)
         {
             throw new HandshakeRejectedException(refusal, error!);
