@@ -8,7 +8,6 @@ public sealed class SubstreamRefusedException : Exception
     internal SubstreamRefusedException(HandshakeStatus status, string? detail = null)
         : base("the server refused the session: " + HandshakeReply.Describe(status) + (detail is null ? string.Empty : $" ({detail})"))
     {
-        Status = status;
     }
 
     public SubstreamRefusedException()
@@ -24,6 +23,4 @@ public sealed class SubstreamRefusedException : Exception
         : base(message, innerException)
     {
     }
-
-    internal HandshakeStatus Status { get; }
 }
