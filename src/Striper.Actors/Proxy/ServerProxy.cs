@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Striper.Actors.Metrics;
@@ -40,7 +41,7 @@ internal sealed partial class ServerProxy : ReceiveActor
         {
             Pending--;
             Log.HandshakeRejected(Context.Log, m.Remote, m.Reason);
-            RejectHoldingSlot(m.Socket, m.Status);
+            RejectHoldingSlot(m.Socket, m.Status, m.AcceptedAt);
         });
         Receive<RejectionClosed>(_ => Pending--);
         Receive<Terminated>(m =>
@@ -94,11 +95,12 @@ internal sealed partial class ServerProxy : ReceiveActor
 
         Pending++;
         var remote = socket.RemoteEndPoint?.ToString() ?? "?";
+        var acceptedAt = Stopwatch.GetTimestamp();
         SubstreamResponder.RespondAsync(socket, _settings)
             .PipeTo(
                 Self,
-                handshake => new HandshakeRead(socket, handshake),
-                error => new HandshakeInvalid(socket, remote, error.Message, (error as HandshakeRejectedException)?.Status ?? HandshakeStatus.BadHandshake));
+                handshake => new HandshakeRead(socket, handshake, acceptedAt),
+                error => new HandshakeInvalid(socket, remote, error.Message, (error as HandshakeRejectedException)?.Status ?? HandshakeStatus.BadHandshake, acceptedAt));
     }
 
     private void OnHandshake(HandshakeRead message)
@@ -114,7 +116,7 @@ internal sealed partial class ServerProxy : ReceiveActor
             }
             else
             {
-                Refuse(socket, handshake, HandshakeStatus.UnknownSession);
+                Refuse(socket, handshake, HandshakeStatus.UnknownSession, message.AcceptedAt);
             }
 
             return;
@@ -122,19 +124,19 @@ internal sealed partial class ServerProxy : ReceiveActor
 
         if (_sessions.ContainsKey(handshake.SessionId))
         {
-            Refuse(socket, handshake, HandshakeStatus.Conflict);
+            Refuse(socket, handshake, HandshakeStatus.Conflict, message.AcceptedAt);
             return;
         }
 
         if (handshake.Count > _settings.MaxSubstreamsPerSession)
         {
-            Refuse(socket, handshake, HandshakeStatus.TooManySubstreams);
+            Refuse(socket, handshake, HandshakeStatus.TooManySubstreams, message.AcceptedAt);
             return;
         }
 
         if (_sessions.Count >= _settings.MaxSessions)
         {
-            Refuse(socket, handshake, HandshakeStatus.TooManySessions);
+            Refuse(socket, handshake, HandshakeStatus.TooManySessions, message.AcceptedAt);
             return;
         }
 
@@ -145,18 +147,22 @@ internal sealed partial class ServerProxy : ReceiveActor
         _sessionIds[child] = handshake.SessionId;
     }
 
-    private void Refuse(Socket socket, Handshake handshake, HandshakeStatus status)
+    private void Refuse(Socket socket, Handshake handshake, HandshakeStatus status, long acceptedAt)
     {
         Log.SubstreamRefused(Context.Log, socket.RemoteEndPoint?.ToString() ?? "?", handshake.SessionId, handshake.Index, HandshakeReply.Describe(status));
-        RejectHoldingSlot(socket, status);
+        RejectHoldingSlot(socket, status, acceptedAt);
     }
 
-    /// <summary>Refuses, and keeps the connection counted as pending until it has closed, so refusals cannot pile up either.</summary>
-    private void RejectHoldingSlot(Socket socket, HandshakeStatus status)
+    /// <summary>
+    /// Refuses, and keeps the connection counted as pending until it has closed, so refusals cannot pile up either.
+    /// The close comes by the handshake deadline at the latest: a peer that times out is closed at once.
+    /// </summary>
+    private void RejectHoldingSlot(Socket socket, HandshakeStatus status, long acceptedAt)
     {
         Pending++;
         var self = Self;
-        _ = SubstreamRejector.RejectAsync(socket, status, _settings.HandshakeTimeout)
+        var left = _settings.HandshakeTimeout - Stopwatch.GetElapsedTime(acceptedAt);
+        _ = SubstreamRejector.RejectAsync(socket, status, left)
             .ContinueWith(_ => self.Tell(RejectionClosed.Instance), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
 
