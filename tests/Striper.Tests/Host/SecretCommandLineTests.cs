@@ -51,6 +51,46 @@ public sealed class SecretCommandLineTests : IDisposable
         Assert.Contains($"secret file {path} is readable or writable by group or others (mode 644); run 'chmod 600 {path}'", stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Secret_file_named_in_the_config_should_be_checked_the_same_way()
+    {
+        var path = Path.Combine(_directory, "open.secret");
+        await File.WriteAllTextAsync(path, SharedSecret.GenerateText());
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+        var config = Path.Combine(_directory, "striper.conf");
+        await File.WriteAllTextAsync(config, $"striper.secret-file = \"{path}\"\n");
+
+        var (code, _, stderr) = await ChildProcess.RunStriperAsync(Timeout, "-c", "127.0.0.1:9", "h:2", "--config", config);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"run 'chmod 600 {path}'", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Client_and_server_processes_with_a_secret_file_should_carry_a_transfer()
+    {
+        const long size = 4L * 1024 * 1024;
+        var secret = Path.Combine(_directory, "striper.secret");
+        SecretFile.Create(secret, SharedSecret.GenerateText());
+        await using var target = new HashingTarget(size, seed: 21);
+        var serverPort = FreePort();
+        var clientPort = FreePort();
+        await using var server = ChildProcess.StartStriper("-s", $"127.0.0.1:{serverPort}", target.EndPoint.ToString(), "--secret-file", secret);
+        await server.WaitForLogAsync("substreams authenticated and encrypted", Timeout);
+        await using var client = ChildProcess.StartStriper(
+            "-c", $"127.0.0.1:{clientPort}", $"127.0.0.1:{serverPort}", "--secret-file", secret, "--stripes", "3");
+        await client.WaitForLogAsync("substreams authenticated and encrypted", Timeout);
+
+        using var app = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await app.ConnectAsync(System.Net.IPAddress.Loopback, clientPort);
+        await target.AssertSingleExchangeAsync(app, size, seed: 22, Timeout);
+
+        client.Signal(15);
+        server.Signal(15);
+        Assert.Equal(0, await client.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(0, await server.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+    }
+
     [Theory]
     [InlineData("a server without a shared secret would let anyone", new[] { "-s", "0.0.0.0:9", "127.0.0.1:9" })]
     [InlineData("--encrypt (or striper.encrypt = on) needs a shared secret", new[] { "-c", "127.0.0.1:9", "h:2", "--encrypt" })]
@@ -92,6 +132,7 @@ public sealed class SecretCommandLineTests : IDisposable
 
         Assert.True(code == 0, $"demo exited {code}\n{stdout}\n{stderr}");
         Assert.Contains("(authenticated, encrypted)", stdout, StringComparison.Ordinal);
+        Assert.Equal(2, stdout.Split(": match").Length - 1);
         Assert.Contains("PASS", stdout, StringComparison.Ordinal);
     }
 
