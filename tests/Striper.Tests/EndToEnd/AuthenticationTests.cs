@@ -177,6 +177,21 @@ public sealed class AuthenticationTests
     }
 
     [Fact]
+    public async Task Session_beyond_max_sessions_should_be_refused_with_the_reason()
+    {
+        var settings = Base with { Secret = SharedSecret.CreateRandom(), MaxSessions = 1 };
+        await using var target = new HashingTarget(Size, seed: 5);
+        await using var pair = ProxyPair.Start(target.EndPoint, settings);
+        using var first = await pair.ConnectAsync();
+        await pair.ServerLog.WaitForAsync("accepted: connected to");
+
+        await AssertRefusedAsync(pair);
+
+        await pair.ClientLog.WaitForAsync("server refused the session: too many sessions");
+        await pair.ServerLog.WaitForAsync("refused: too many sessions");
+    }
+
+    [Fact]
     public async Task The_secret_should_never_appear_in_any_log()
     {
         var text = SharedSecret.GenerateText();
