@@ -49,9 +49,16 @@ public sealed class LimitsTests
         var holders = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => ConnectAsync(pair)));
         await WaitUntilAsync(() => pair.ServerMetrics.PendingHandshakes == 8, "eight connections hold the eight slots");
 
-        using var ninth = await ConnectAsync(pair);
+        // The reset can be so quick that it already reaches the connect, which then reports it.
         var clock = Stopwatch.StartNew();
-        await ReadUntilClosedAsync(ninth, TimeSpan.FromSeconds(5));
+        try
+        {
+            using var ninth = await ConnectAsync(pair);
+            await ReadUntilClosedAsync(ninth, TimeSpan.FromSeconds(5));
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
+        {
+        }
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), "closed long before the 20 s handshake timeout");
         Assert.Equal(1, pair.ServerMetrics.ConnectionsShed);
