@@ -110,7 +110,7 @@ start_pair() {
       "TCP-LISTEN:$cport,bind=127.0.0.1,reuseaddr,fork" "TCP:$LAB_SERVER_ADDR:$sport"
     PAIR_CLIENT=$STARTED_PID
   else
-    start_in_ns "$LAB_SERVER_NS" "$WORK_DIR/server.$tag.log" "$STRIPER" -s "$LAB_SERVER_ADDR:$sport" "127.0.0.1:$IPERF_PORT"
+    start_in_ns "$LAB_SERVER_NS" "$WORK_DIR/server.$tag.log" "$STRIPER" -s "$LAB_SERVER_ADDR:$sport" "127.0.0.1:$IPERF_PORT" --insecure
     PAIR_SERVER=$STARTED_PID
     start_in_ns "$LAB_CLIENT_NS" "$WORK_DIR/client.$tag.log" "$STRIPER" -c "127.0.0.1:$cport" "$LAB_SERVER_ADDR" "$sport" --stripes "$STRIPES"
     PAIR_CLIENT=$STARTED_PID

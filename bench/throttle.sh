@@ -102,7 +102,7 @@ measure_striper() {
   local dir=$1 n=$2 run=$3 flag=$4
   local sport=$NEXT_PORT cport=$((NEXT_PORT + 1)) tag="$dir.$n.$run"
   NEXT_PORT=$((NEXT_PORT + 2))
-  start_in_ns "$LAB_SERVER_NS" "$WORK_DIR/server.$tag.log" "$STRIPER" -s "$LAB_SERVER_ADDR:$sport" "127.0.0.1:$IPERF_PORT"
+  start_in_ns "$LAB_SERVER_NS" "$WORK_DIR/server.$tag.log" "$STRIPER" -s "$LAB_SERVER_ADDR:$sport" "127.0.0.1:$IPERF_PORT" --insecure
   local server=$STARTED_PID
   start_in_ns "$LAB_CLIENT_NS" "$WORK_DIR/client.$tag.log" "$STRIPER" -c "127.0.0.1:$cport" "$LAB_SERVER_ADDR" "$sport" --stripes "$n"
   local client=$STARTED_PID

@@ -29,6 +29,10 @@ internal static class Program
         {
             return Fail(ex.Message, ExitCodes.Usage);
         }
+        catch (Actors.Security.SecretFileException ex)
+        {
+            return Fail(ex.Message, ExitCodes.Usage);
+        }
         catch (ProxyStartException ex)
         {
             return Fail(ex.Message, ExitCodes.Failure);

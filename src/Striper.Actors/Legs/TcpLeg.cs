@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Striper.Actors.Buffers;
 using Striper.Actors.Runtime;
+using Striper.Actors.Security;
 using Striper.Actors.Wire;
 using static Striper.Actors.Legs.TcpLegProtocol;
 
@@ -15,7 +16,9 @@ namespace Striper.Actors.Legs;
 /// send loop (<see cref="LegOutput"/>: queued segments → one gather send per batch → socket). The actor itself only
 /// queues what it is told to write, so a busy socket never blocks a mailbox. Back-pressure on the way in is the
 /// inbound strategy's business (credit); on the way out it is the protocol's (senders respect credit and in-flight
-/// caps). The leg stops itself once both loops have ended; a leg is never restarted.
+/// caps). The leg stops itself once both loops have ended; a leg is never restarted. On an encrypted substream
+/// every frame is sealed here, in the order it is queued (the frame counter is the nonce), into one pooled buffer
+/// per frame: header, ciphertext, tag. That costs one pass over the payload and no allocation.
 /// </summary>
 internal sealed partial class TcpLeg : ReceiveActor, IFrameWriter
 {
@@ -31,13 +34,15 @@ internal sealed partial class TcpLeg : ReceiveActor, IFrameWriter
     private readonly IActorRef? _writtenListener;
     private readonly int _receiveSize;
     private readonly byte[]? _preamble;
+    private readonly FrameSealer? _sealer;
     private readonly CancellationTokenSource _stopping = new();
     private readonly LegOutput _output = new();
     private bool _inputEnded;
     private bool _outputEnded;
 
-    public TcpLeg(Socket socket, ILegInbound inbound, IActorRef? writtenListener, int receiveSize, byte[]? preamble)
+    public TcpLeg(Socket socket, ILegInbound inbound, IActorRef? writtenListener, int receiveSize, byte[]? preamble, FrameSealer? sealer)
     {
+        _sealer = sealer;
         _socket = socket;
         _inbound = inbound;
         _writtenListener = writtenListener;
@@ -61,8 +66,8 @@ internal sealed partial class TcpLeg : ReceiveActor, IFrameWriter
         Receive<OutputLoopEnded>(OnOutputLoopEnded);
     }
 
-    public static Props Props(Socket socket, ILegInbound inbound, IActorRef? writtenListener, int receiveSize, byte[]? preamble = null) =>
-        Runtime.Props.Create(() => new TcpLeg(socket, inbound, writtenListener, receiveSize, preamble));
+    public static Props Props(Socket socket, ILegInbound inbound, IActorRef? writtenListener, int receiveSize, byte[]? preamble = null, FrameSealer? sealer = null) =>
+        Runtime.Props.Create(() => new TcpLeg(socket, inbound, writtenListener, receiveSize, preamble, sealer));
 
     protected override void PreStart()
     {
@@ -82,6 +87,7 @@ internal sealed partial class TcpLeg : ReceiveActor, IFrameWriter
         _output.Complete();
         _socket.Dispose();
         _stopping.Dispose();
+        _sealer?.Dispose();
     }
 
     private void OnWriteRaw(WriteRaw message) =>
@@ -89,8 +95,15 @@ internal sealed partial class TcpLeg : ReceiveActor, IFrameWriter
 
     private void OnWriteData(WriteData message)
     {
+        var header = new FrameHeader(FrameType.Data, FrameFlags.None, message.Lease.Length, message.Offset, message.Stamp);
+        if (_sealer is not null)
+        {
+            WriteSealed(header, message.Lease.Span);
+            return;
+        }
+
         // The payload is sent from the Striper's own buffer, which it keeps until the far side acknowledges it.
-        if (this.WriteDataHeader(message))
+        if (WriteHeader(header, []))
         {
             _output.Enqueue(new OutgoingSegment(message.Lease.Segment));
         }
@@ -110,10 +123,32 @@ internal sealed partial class TcpLeg : ReceiveActor, IFrameWriter
             return false;
         }
 
+        if (_sealer is not null)
+        {
+            return WriteSealed(header, inlinePayload);
+        }
+
         var size = ProtocolConstants.FrameHeaderSize + inlinePayload.Length;
         var bytes = ArrayPool<byte>.Shared.Rent(size);
         header.Write(bytes);
         inlinePayload.CopyTo(bytes.AsSpan(ProtocolConstants.FrameHeaderSize));
+        return _output.Enqueue(new OutgoingSegment(new ArraySegment<byte>(bytes, 0, size), RentedArray: true));
+    }
+
+    /// <summary>Queues header, sealed payload and tag as one pooled buffer.</summary>
+    private bool WriteSealed(FrameHeader header, ReadOnlySpan<byte> payload)
+    {
+        if (_output.IsCompleted)
+        {
+            return false;
+        }
+
+        const int headerSize = ProtocolConstants.FrameHeaderSize;
+        var size = headerSize + payload.Length + ProtocolConstants.FrameTagSize;
+        var bytes = ArrayPool<byte>.Shared.Rent(size);
+        var frame = bytes.AsSpan(0, size);
+        header.Write(frame);
+        _sealer!.Seal(frame[..headerSize], payload, frame.Slice(headerSize, payload.Length), frame[(headerSize + payload.Length)..]);
         return _output.Enqueue(new OutgoingSegment(new ArraySegment<byte>(bytes, 0, size), RentedArray: true));
     }
 

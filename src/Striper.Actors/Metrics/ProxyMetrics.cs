@@ -9,6 +9,8 @@ public sealed class ProxyMetrics
     private readonly long[] _substreamBytes = new long[Wire.Handshake.MaxSubstreams];
     private long _sessionsOpened;
     private long _sessionsClosed;
+    private long _pendingHandshakes;
+    private long _connectionsShed;
 
     public long SessionsOpened => Volatile.Read(ref _sessionsOpened);
 
@@ -16,6 +18,16 @@ public sealed class ProxyMetrics
 
     /// <summary>DATA payload bytes sent on substream <paramref name="index"/> over all sessions (first sends and resends).</summary>
     public long SubstreamBytesSent(int index) => Volatile.Read(ref _substreamBytes[index]);
+
+    /// <summary>Server: connections in their handshake or being refused (each holds one of max-pending-handshakes).</summary>
+    public long PendingHandshakes => Volatile.Read(ref _pendingHandshakes);
+
+    /// <summary>Server: connections closed at once because every handshake slot was taken.</summary>
+    public long ConnectionsShed => Volatile.Read(ref _connectionsShed);
+
+    internal void SetPendingHandshakes(int pending) => Volatile.Write(ref _pendingHandshakes, pending);
+
+    internal void ConnectionShed() => Interlocked.Increment(ref _connectionsShed);
 
     internal void AddSubstreamBytes(int index, long bytes) => Interlocked.Add(ref _substreamBytes[index], bytes);
 

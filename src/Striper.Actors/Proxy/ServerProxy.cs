@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Striper.Actors.Metrics;
@@ -10,9 +11,11 @@ using static Striper.Actors.Proxy.ProxyProtocol;
 namespace Striper.Actors.Proxy;
 
 /// <summary>
-/// The server proxy: reads each accepted substream's handshake (off the mailbox, bounded by the handshake timeout)
+/// The server proxy: runs each accepted substream's handshake (off the mailbox, bounded by the handshake timeout)
 /// and groups substreams by session id. OPEN creates a <see cref="ServerSession"/>; JOIN goes to the existing one.
-/// Anything malformed or unknown is answered, logged and closed, and touches no other session.
+/// Anything malformed, unauthenticated or unknown is answered with its reason, logged and closed, and touches no
+/// other session. Connections still in their handshake (or being refused) hold one of max-pending-handshakes
+/// slots; with none free, a new connection is closed at once, so a flood costs bounded sockets and memory.
 /// </summary>
 internal sealed partial class ServerProxy : ReceiveActor
 {
@@ -22,6 +25,8 @@ internal sealed partial class ServerProxy : ReceiveActor
     private readonly int _targetPort;
     private readonly Dictionary<Guid, IActorRef> _sessions = [];
     private readonly Dictionary<IActorRef, Guid> _sessionIds = [];
+    private int _pendingCount;
+    private long _shed;
 
     public ServerProxy(Socket listenSocket, string targetHost, int targetPort, StriperSettings settings, ProxyMetrics metrics)
     {
@@ -34,9 +39,11 @@ internal sealed partial class ServerProxy : ReceiveActor
         Receive<HandshakeRead>(OnHandshake);
         Receive<HandshakeInvalid>(m =>
         {
+            Pending--;
             Log.HandshakeRejected(Context.Log, m.Remote, m.Reason);
-            SubstreamRejector.Reject(m.Socket, HandshakeStatus.BadHandshake, _settings.HandshakeTimeout);
+            RejectHoldingSlot(m.Socket, m.Status, m.AcceptedAt);
         });
+        Receive<RejectionClosed>(_ => Pending--);
         Receive<Terminated>(m =>
         {
             if (_sessionIds.Remove(m.ActorRef, out var id))
@@ -44,6 +51,17 @@ internal sealed partial class ServerProxy : ReceiveActor
                 _sessions.Remove(id);
             }
         });
+    }
+
+    /// <summary>Connections in their handshake or being refused; published to the metrics on every change.</summary>
+    private int Pending
+    {
+        get => _pendingCount;
+        set
+        {
+            _pendingCount = value;
+            _metrics.SetPendingHandshakes(value);
+        }
     }
 
     public static Props Props(Socket listenSocket, string targetHost, int targetPort, StriperSettings settings, ProxyMetrics metrics) =>
@@ -54,30 +72,51 @@ internal sealed partial class ServerProxy : ReceiveActor
     private void OnAccepted(Accepted message)
     {
         var socket = message.Socket;
-        var remote = socket.RemoteEndPoint?.ToString() ?? "?";
-        ReadHandshakeAsync(socket, _settings.HandshakeTimeout)
-            .PipeTo(Self, handshake => new HandshakeRead(socket, handshake), error => new HandshakeInvalid(socket, remote, error.Message));
-    }
+        if (Pending >= _settings.MaxPendingHandshakes)
+        {
+            // Shed at once and cheaply: no reply, a reset, nothing kept. Logged at the first and every 1000th.
+            _metrics.ConnectionShed();
+            if (_shed++ % 1000 == 0)
+            {
+                Log.Shedding(Context.Log, _settings.MaxPendingHandshakes, _shed);
+            }
 
-    private static async Task<Handshake> ReadHandshakeAsync(Socket socket, TimeSpan timeout)
-    {
-        var bytes = new byte[Handshake.Size];
-        await SocketFactory.ReadExactlyAsync(socket, bytes, timeout, "handshake");
-        return Handshake.TryRead(bytes, out var handshake, out var error) ? handshake : throw new InvalidDataException(error);
+            try
+            {
+                socket.LingerState = new LingerOption(true, 0);
+            }
+            catch (SocketException)
+            {
+            }
+
+            socket.Dispose();
+            return;
+        }
+
+        Pending++;
+        var remote = socket.RemoteEndPoint?.ToString() ?? "?";
+        var acceptedAt = Stopwatch.GetTimestamp();
+        SubstreamResponder.RespondAsync(socket, _settings)
+            .PipeTo(
+                Self,
+                handshake => new HandshakeRead(socket, handshake, acceptedAt),
+                error => new HandshakeInvalid(socket, remote, error.Message, (error as HandshakeRejectedException)?.Status ?? HandshakeStatus.BadHandshake, acceptedAt));
     }
 
     private void OnHandshake(HandshakeRead message)
     {
-        var (socket, handshake) = (message.Socket, message.Handshake);
+        Pending--;
+        var (socket, accepted) = (message.Socket, message.Handshake);
+        var handshake = accepted.Hello;
         if (handshake.Kind == HandshakeKind.Join)
         {
             if (_sessions.TryGetValue(handshake.SessionId, out var session))
             {
-                session.Tell(new SessionProtocol.JoinSubstream(socket, handshake));
+                session.Tell(new SessionProtocol.JoinSubstream(socket, handshake, accepted.Cipher));
             }
             else
             {
-                Refuse(socket, handshake, HandshakeStatus.UnknownSession);
+                Refuse(socket, handshake, HandshakeStatus.UnknownSession, message.AcceptedAt);
             }
 
             return;
@@ -85,26 +124,46 @@ internal sealed partial class ServerProxy : ReceiveActor
 
         if (_sessions.ContainsKey(handshake.SessionId))
         {
-            Refuse(socket, handshake, HandshakeStatus.Conflict);
+            Refuse(socket, handshake, HandshakeStatus.Conflict, message.AcceptedAt);
+            return;
+        }
+
+        if (handshake.Count > _settings.MaxSubstreamsPerSession)
+        {
+            Refuse(socket, handshake, HandshakeStatus.TooManySubstreams, message.AcceptedAt);
             return;
         }
 
         if (_sessions.Count >= _settings.MaxSessions)
         {
-            Refuse(socket, handshake, HandshakeStatus.TooManySessions);
+            Refuse(socket, handshake, HandshakeStatus.TooManySessions, message.AcceptedAt);
             return;
         }
 
-        var child = Context.ActorOf(ServerSession.Props(socket, handshake, _targetHost, _targetPort, _settings, _metrics), $"session-{handshake.SessionId:N}");
+        var child = Context.ActorOf(
+            ServerSession.Props(socket, handshake, accepted.Cipher, _targetHost, _targetPort, _settings, _metrics), $"session-{handshake.SessionId:N}");
         Context.Watch(child);
         _sessions[handshake.SessionId] = child;
         _sessionIds[child] = handshake.SessionId;
     }
 
-    private void Refuse(Socket socket, Handshake handshake, HandshakeStatus status)
+    private void Refuse(Socket socket, Handshake handshake, HandshakeStatus status, long acceptedAt)
     {
         Log.SubstreamRefused(Context.Log, socket.RemoteEndPoint?.ToString() ?? "?", handshake.SessionId, handshake.Index, HandshakeReply.Describe(status));
-        SubstreamRejector.Reject(socket, status, _settings.HandshakeTimeout);
+        RejectHoldingSlot(socket, status, acceptedAt);
+    }
+
+    /// <summary>
+    /// Refuses, and keeps the connection counted as pending until it has closed, so refusals cannot pile up either.
+    /// The close comes by the handshake deadline at the latest: a peer that times out is closed at once.
+    /// </summary>
+    private void RejectHoldingSlot(Socket socket, HandshakeStatus status, long acceptedAt)
+    {
+        Pending++;
+        var self = Self;
+        var left = _settings.HandshakeTimeout - Stopwatch.GetElapsedTime(acceptedAt);
+        _ = SubstreamRejector.RejectAsync(socket, status, left)
+            .ContinueWith(_ => self.Tell(RejectionClosed.Instance), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
 
     private static partial class Log
@@ -114,5 +173,8 @@ internal sealed partial class ServerProxy : ReceiveActor
 
         [LoggerMessage(EventId = 411, Level = LogLevel.Warning, Message = "substream from {Remote} for session {Session} index {Index} refused: {Reason}")]
         public static partial void SubstreamRefused(ILogger logger, string remote, Guid session, int index, string reason);
+
+        [LoggerMessage(EventId = 412, Level = LogLevel.Warning, Message = "{Limit} connections are already in their handshake (max-pending-handshakes): closing new ones at once ({Count} so far)")]
+        public static partial void Shedding(ILogger logger, int limit, long count);
     }
 }

@@ -69,7 +69,7 @@ internal sealed partial class ClientSession : SessionActor
         SubstreamDialer.DialAsync(_peerHost, _peerPort, handshake, Settings, _dials.Token)
             .PipeTo(
                 Self,
-                socket => new DialResult(index, socket, null, Fatal: false),
+                substream => new DialResult(index, substream, null, Fatal: false),
                 error => new DialResult(index, null, error.Message, Fatal: error is SubstreamRefusedException));
     }
 
@@ -90,11 +90,11 @@ internal sealed partial class ClientSession : SessionActor
     {
         if (IsClosing)
         {
-            result.Socket?.Dispose();
+            result.Substream?.Socket.Dispose();
             return;
         }
 
-        if (result.Socket is null)
+        if (result.Substream is not { } substream)
         {
             if (result.Index == 0 && !_opened)
             {
@@ -115,7 +115,7 @@ internal sealed partial class ClientSession : SessionActor
         }
 
         _failedDials.Remove(result.Index);
-        AttachSubstream(result.Index, result.Socket);
+        AttachSubstream(result.Index, substream.Socket, cipher: substream.Cipher);
         if (!_opened)
         {
             _opened = true;

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Striper.Actors.Metrics;
 using Striper.Actors.Runtime;
+using Striper.Actors.Security;
 using Striper.Actors.Settings;
 using Striper.Actors.Wire;
 using static Striper.Actors.Sessions.SessionProtocol;
@@ -16,6 +17,7 @@ namespace Striper.Actors.Sessions;
 internal sealed partial class ServerSession : SessionActor
 {
     private readonly Socket _openSocket;
+    private readonly SubstreamCipher? _openCipher;
     private readonly int _stripes;
     private readonly string _targetHost;
     private readonly int _targetPort;
@@ -23,10 +25,11 @@ internal sealed partial class ServerSession : SessionActor
     private readonly CancellationTokenSource _connect = new();
     private bool _accepted;
 
-    public ServerSession(Socket openSocket, Handshake open, string targetHost, int targetPort, StriperSettings settings, ProxyMetrics metrics)
+    public ServerSession(Socket openSocket, Handshake open, SubstreamCipher? openCipher, string targetHost, int targetPort, StriperSettings settings, ProxyMetrics metrics)
         : base(settings, metrics, open.SessionId)
     {
         _openSocket = openSocket;
+        _openCipher = openCipher;
         _stripes = open.Count;
         _targetHost = targetHost;
         _targetPort = targetPort;
@@ -36,8 +39,8 @@ internal sealed partial class ServerSession : SessionActor
         ReceiveSessionMessages();
     }
 
-    public static Props Props(Socket openSocket, Handshake open, string targetHost, int targetPort, StriperSettings settings, ProxyMetrics metrics) =>
-        Runtime.Props.Create(() => new ServerSession(openSocket, open, targetHost, targetPort, settings, metrics));
+    public static Props Props(Socket openSocket, Handshake open, SubstreamCipher? openCipher, string targetHost, int targetPort, StriperSettings settings, ProxyMetrics metrics) =>
+        Runtime.Props.Create(() => new ServerSession(openSocket, open, openCipher, targetHost, targetPort, settings, metrics));
 
     protected override void PreStart()
     {
@@ -73,7 +76,7 @@ internal sealed partial class ServerSession : SessionActor
         _accepted = true;
         Log.Accepted(Context.Log, SessionId, SocketFactory.Format(_targetHost, _targetPort), _stripes);
         AttachEdge(message.Socket);
-        AttachSubstream(0, _openSocket, HandshakeReply.Encode(HandshakeStatus.Accepted));
+        AttachSubstream(0, _openSocket, HandshakeReply.Encode(HandshakeStatus.Accepted), _openCipher);
         foreach (var join in _waitingJoins)
         {
             AttachJoin(join);
@@ -121,7 +124,7 @@ internal sealed partial class ServerSession : SessionActor
             return;
         }
 
-        AttachSubstream(join.Handshake.Index, join.Socket, HandshakeReply.Encode(HandshakeStatus.Accepted));
+        AttachSubstream(join.Handshake.Index, join.Socket, HandshakeReply.Encode(HandshakeStatus.Accepted), join.Cipher);
     }
 
     private static partial class Log

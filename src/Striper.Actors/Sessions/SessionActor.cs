@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Striper.Actors.Legs;
 using Striper.Actors.Metrics;
 using Striper.Actors.Runtime;
+using Striper.Actors.Security;
 using Striper.Actors.Settings;
 using Striper.Actors.Striping;
 using static Striper.Actors.Striping.StriperProtocol;
@@ -105,7 +106,7 @@ internal abstract partial class SessionActor : ReceiveActor
     /// Adds a substream leg. A leg that already holds the same index is reset and replaced: the client only
     /// dials an index again once it has given that substream up, even if this side has not noticed yet.
     /// </summary>
-    protected void AttachSubstream(int index, Socket socket, byte[]? preamble = null)
+    protected void AttachSubstream(int index, Socket socket, byte[]? preamble = null, SubstreamCipher? cipher = null)
     {
         foreach (var (_, existing) in _substreams)
         {
@@ -117,8 +118,8 @@ internal abstract partial class SessionActor : ReceiveActor
 
         socket.NoDelay = true;
         var slot = ++_nextSlot;
-        var inbound = new SubstreamInbound(slot, StriperActor, ReassemblerActor, Self, Settings.MaxFramePayload);
-        var leg = Context.ActorOf(TcpLeg.Props(socket, inbound, null, Settings.ReceiveBufferSize, preamble), $"sub-{index}-{slot}");
+        var inbound = new SubstreamInbound(slot, StriperActor, ReassemblerActor, Self, Settings.MaxFramePayload, cipher?.Opener);
+        var leg = Context.ActorOf(TcpLeg.Props(socket, inbound, null, Settings.ReceiveBufferSize, preamble, cipher?.Sealer), $"sub-{index}-{slot}");
         Context.Watch(leg);
         _substreams[slot] = new SubstreamLeg(index, leg);
         Timers.Cancel(GraceTimer);

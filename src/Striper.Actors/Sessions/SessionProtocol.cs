@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Striper.Actors.Security;
 using Striper.Actors.Wire;
 
 namespace Striper.Actors.Sessions;
@@ -6,13 +7,13 @@ namespace Striper.Actors.Sessions;
 internal static class SessionProtocol
 {
     /// <summary>A dial finished: a connected, accepted substream socket, or the reason it is not (and whether retrying is pointless).</summary>
-    public sealed record DialResult(int Index, Socket? Socket, string? Error, bool Fatal);
+    public sealed record DialResult(int Index, DialedSubstream? Substream, string? Error, bool Fatal);
 
     /// <summary>Client: time to dial a lost substream again.</summary>
     public sealed record Redial(int Index);
 
     /// <summary>Server: a further substream for this session passed its handshake.</summary>
-    public sealed record JoinSubstream(Socket Socket, Handshake Handshake);
+    public sealed record JoinSubstream(Socket Socket, Handshake Handshake, SubstreamCipher? Cipher);
 
     public sealed record TargetConnected(Socket Socket);
 

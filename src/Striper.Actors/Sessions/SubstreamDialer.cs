@@ -1,39 +1,100 @@
+using System.Buffers.Binary;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using Striper.Actors.Security;
 using Striper.Actors.Settings;
 using Striper.Actors.Wire;
 
 namespace Striper.Actors.Sessions;
 
-/// <summary>Client side: connects one substream, sends its handshake and waits for the server's answer.</summary>
+/// <summary>
+/// Client side of a substream handshake: connect, hello with a fresh nonce, then either the verdict directly
+/// (no secret on either side: one round trip, as in version 1) or challenge → our proof → verdict (with a secret:
+/// one round trip more). A server whose proof does not match still gets our proof, so it too learns and logs
+/// that the secrets differ; the dial then fails with "bad secret" whatever the server answers.
+/// </summary>
 internal static class SubstreamDialer
 {
-    public static async Task<Socket> DialAsync(string host, int port, Handshake handshake, StriperSettings settings, CancellationToken cancellationToken)
+    public static async Task<DialedSubstream> DialAsync(string host, int port, Handshake handshake, StriperSettings settings, CancellationToken cancellationToken)
     {
         var socket = await SocketFactory.ConnectAsync(host, port, settings.ConnectTimeout, cancellationToken);
         try
         {
-            await socket.SendAsync(handshake.ToArray(), SocketFlags.None, cancellationToken);
-            var reply = new byte[HandshakeReply.Size];
-
-            // OPEN waits for the server to reach its target, so it gets the connect timeout on top.
-            var wait = handshake.Kind == HandshakeKind.Open ? settings.HandshakeTimeout + settings.ConnectTimeout : settings.HandshakeTimeout;
-            await SocketFactory.ReadExactlyAsync(socket, reply, wait, "handshake reply");
-            if (!HandshakeReply.TryRead(reply, out var status, out var error))
-            {
-                throw new InvalidDataException(error);
-            }
-
-            if (status != HandshakeStatus.Accepted)
-            {
-                throw new SubstreamRefusedException(status);
-            }
-
-            return socket;
+            return await HandshakeAsync(socket, handshake, settings, cancellationToken);
         }
         catch
         {
             socket.Dispose();
             throw;
         }
+    }
+
+    private static async Task<DialedSubstream> HandshakeAsync(Socket socket, Handshake handshake, StriperSettings settings, CancellationToken cancellationToken)
+    {
+        var secret = settings.Secret;
+        Span<byte> nonce = stackalloc byte[ProtocolConstants.NonceSize];
+        RandomNumberGenerator.Fill(nonce);
+        handshake = handshake with
+        {
+            Nonce = BinaryPrimitives.ReadUInt128BigEndian(nonce),
+            Flags = (secret is null ? HandshakeFlags.None : HandshakeFlags.Authenticate)
+                | (settings.Encrypt && secret is not null ? HandshakeFlags.Encrypt : HandshakeFlags.None),
+        };
+        var hello = handshake.ToArray();
+
+        // OPEN's verdict waits for the server to reach its target, so it gets the connect timeout on top.
+        var limit = handshake.Kind == HandshakeKind.Open ? settings.HandshakeTimeout + settings.ConnectTimeout : settings.HandshakeTimeout;
+        using var deadline = new HandshakeDeadline(limit, cancellationToken);
+        await deadline.SendAsync(socket, hello, "hello");
+
+        var reply = new byte[HandshakeReply.ChallengeSize];
+        await deadline.ReadExactlyAsync(socket, reply.AsMemory(0, HandshakeReply.Size), "handshake reply");
+        if (!HandshakeReply.TryReadPrefix(reply, out var type, out var status, out var flags, out var error))
+        {
+            throw new InvalidDataException(error);
+        }
+
+        if (type == HandshakeReplyType.Verdict)
+        {
+            return status != HandshakeStatus.Accepted
+                ? throw new SubstreamRefusedException(status)
+                : secret is not null
+                    ? throw new SubstreamRefusedException(HandshakeStatus.NoSecret)
+                    : new DialedSubstream(socket, null);
+        }
+
+        if (secret is null)
+        {
+            throw new InvalidDataException("the server sent a challenge although this client offered no secret");
+        }
+
+        await deadline.ReadExactlyAsync(socket, reply.AsMemory(HandshakeReply.Size), "challenge");
+        var head = reply.AsMemory(0, HandshakeReply.ChallengeHeadSize);
+        var serverProven = HandshakeProof.VerifyServer(secret, hello, head.Span, reply.AsSpan(HandshakeReply.ChallengeHeadSize));
+        var proof = new byte[ProtocolConstants.ProofSize];
+        HandshakeProof.ComputeClient(secret, hello, head.Span, proof);
+        await deadline.SendAsync(socket, proof, "proof");
+
+        var verdict = reply.AsMemory(0, HandshakeReply.Size);
+        await deadline.ReadExactlyAsync(socket, verdict, "verdict");
+        if (!serverProven)
+        {
+            throw new SubstreamRefusedException(HandshakeStatus.BadSecret, "the server's proof does not match this proxy's secret");
+        }
+
+        if (!HandshakeReply.TryRead(verdict.Span, out status, out error))
+        {
+            throw new InvalidDataException(error);
+        }
+
+        if (status != HandshakeStatus.Accepted)
+        {
+            throw new SubstreamRefusedException(status);
+        }
+
+        var cipher = (flags & HandshakeFlags.Encrypt) != 0
+            ? SubstreamCipher.Derive(secret, handshake.SessionId, handshake.Index, handshake.Nonce, head.Span[HandshakeReply.Size..], isServer: false)
+            : null;
+        return new DialedSubstream(socket, cipher);
     }
 }

@@ -2,11 +2,11 @@ using Striper.Actors.Wire;
 
 namespace Striper.Actors.Sessions;
 
-/// <summary>The server answered a substream handshake with something other than Accepted.</summary>
+/// <summary>The server answered a substream handshake with something other than Accepted (or could not prove the secret).</summary>
 public sealed class SubstreamRefusedException : Exception
 {
-    internal SubstreamRefusedException(HandshakeStatus status)
-        : base("refused by the server: " + HandshakeReply.Describe(status))
+    internal SubstreamRefusedException(HandshakeStatus status, string? detail = null)
+        : base("the server refused the session: " + HandshakeReply.Describe(status) + (detail is null ? string.Empty : $" ({detail})"))
     {
     }
 

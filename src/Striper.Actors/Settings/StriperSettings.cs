@@ -1,3 +1,5 @@
+using Striper.Actors.Security;
+
 namespace Striper.Actors.Settings;
 
 /// <summary>
@@ -47,6 +49,27 @@ public sealed record StriperSettings
 
     /// <summary>Server side: sessions at once; further OPENs are refused with TooManySessions.</summary>
     public int MaxSessions { get; init; } = 1024;
+
+    /// <summary>Server side: an OPEN asking for more substreams than this is refused with TooManySubstreams.</summary>
+    public int MaxSubstreamsPerSession { get; init; } = 64;
+
+    /// <summary>
+    /// Server side: connections accepted but not yet through their handshake. Beyond it new connections are
+    /// closed at once, so a flood of silent or slow peers costs a bounded number of sockets and buffers.
+    /// </summary>
+    public int MaxPendingHandshakes { get; init; } = 256;
+
+    /// <summary>The shared secret both proxies hold, or null to run unauthenticated (the host loads it from <see cref="SecretFile"/>).</summary>
+    public SharedSecret? Secret { get; init; }
+
+    /// <summary>Where the secret came from (config.hocon's secret-file); only for loading and messages.</summary>
+    public string? SecretFile { get; init; }
+
+    /// <summary>Seal substream frames with AES-GCM; needs <see cref="Secret"/>. Either side asking for it turns it on.</summary>
+    public bool Encrypt { get; init; }
+
+    /// <summary>What config.hocon says about encryption; the host turns it into <see cref="Encrypt"/> once the secret is known.</summary>
+    public EncryptionMode Encryption { get; init; }
 
     public static StriperSettings Default { get; } = new();
 }

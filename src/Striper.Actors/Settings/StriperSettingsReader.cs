@@ -29,6 +29,10 @@ public static class StriperSettingsReader
             HandshakeTimeout = Positive(config, "handshake-timeout"),
             CloseTimeout = Positive(config, "close-timeout"),
             MaxSessions = Checked(config, "max-sessions", config.GetInt(Path("max-sessions")), 1, 1_000_000),
+            MaxSubstreamsPerSession = Checked(config, "max-substreams-per-session", config.GetInt(Path("max-substreams-per-session")), 1, Wire.Handshake.MaxSubstreams),
+            MaxPendingHandshakes = Checked(config, "max-pending-handshakes", config.GetInt(Path("max-pending-handshakes")), 1, 1_000_000),
+            SecretFile = config.GetString(Path("secret-file"), string.Empty) is { Length: > 0 } secretFile ? secretFile : null,
+            Encryption = ReadEncryption(config),
         };
 
         if (settings.ChunkSize > settings.MaxFramePayload)
@@ -45,6 +49,18 @@ public static class StriperSettingsReader
     }
 
     private static string Path(string key) => Root + "." + key;
+
+    private static EncryptionMode ReadEncryption(HoconConfig config)
+    {
+        var text = config.GetString(Path("encrypt"));
+        return text.ToUpperInvariant() switch
+        {
+            "AUTO" => EncryptionMode.Auto,
+            "ON" or "TRUE" or "YES" => EncryptionMode.On,
+            "OFF" or "FALSE" or "NO" => EncryptionMode.Off,
+            _ => throw Error(config, "encrypt", $"{Path("encrypt")} must be auto, on or off, got '{text}'"),
+        };
+    }
 
     private static int Checked(HoconConfig config, string key, int value, int min, int max) =>
         value >= min && value <= max ? value : throw Error(config, key, $"{Path(key)} must be between {min} and {max}, got {value}");

@@ -57,6 +57,31 @@ internal static class StriperCommand
         Recursive = true,
     };
 
+    public static readonly Option<string?> SecretFile = new("--secret-file")
+    {
+        Description = "A file holding the shared secret both proxies must hold (make one with 'striper secret --out FILE'); "
+            + "it must be readable by its owner only. Every substream then proves the secret, both ways.",
+        Recursive = true,
+        HelpName = "FILE",
+    };
+
+    public static readonly Option<bool> Encrypt = new("--encrypt")
+    {
+        Description = "Encrypt substream payloads with AES-256-GCM (needs --secret-file; the demo makes a throwaway secret).",
+        Recursive = true,
+    };
+
+    public static readonly Option<bool> Insecure = new("--insecure")
+    {
+        Description = "Let a server without a secret listen on a non-loopback address: anyone who reaches it can use its target.",
+    };
+
+    public static readonly Option<string?> SecretOut = new("--out")
+    {
+        Description = "Write the secret to FILE (created new, readable by its owner only) instead of printing it.",
+        HelpName = "FILE",
+    };
+
     public static readonly Option<string?> DemoSize = new("--size")
     {
         Description = "Bytes to push each way, e.g. 64MiB or 1GiB (default from config.hocon: 1GiB).",
@@ -74,13 +99,19 @@ internal static class StriperCommand
               striper -c 0.0.0.0:11111 SERVERHOST 22222    client proxy, next to the application
               ssh -p 11111 localhost                        now travels over 8 parallel substreams
 
+            With a shared secret (make it once, copy the file to both machines, chmod 600):
+              striper secret --out striper.secret
+              striper -s 0.0.0.0:22222 127.0.0.1:22 --secret-file striper.secret
+              striper -c 0.0.0.0:11111 SERVERHOST 22222 --secret-file striper.secret
+
             Addresses are host:port; IPv6 literals are written [::1]:22222. Logs go to standard error.
             Exit codes: 0 success, 1 runtime failure (e.g. address in use), 2 bad command line or configuration.
             """)
         {
-            Client, Server, Stripes, ConfigFile, Verbose, Quiet,
+            Client, Server, Stripes, ConfigFile, Verbose, Quiet, SecretFile, Encrypt, Insecure,
         };
         root.Subcommands.Add(BuildDemo());
+        root.Subcommands.Add(BuildSecret());
         root.Validators.Add(Validate);
         root.SetAction((result, cancellationToken) => ProxyRunner.RunAsync(ProxyOptions.From(result), cancellationToken));
         return root;
@@ -99,6 +130,19 @@ internal static class StriperCommand
         demo.Validators.Add(ValidateLogLevel);
         demo.SetAction((result, cancellationToken) => DemoRunner.RunAsync(DemoOptions.From(result), cancellationToken));
         return demo;
+    }
+
+    private static Command BuildSecret()
+    {
+        var secret = new Command(
+            "secret",
+            "Print a new random shared secret (32 bytes, base64url), or write it to a new owner-only file with --out. "
+            + "Give both proxies the same secret with --secret-file FILE.")
+        {
+            SecretOut,
+        };
+        secret.SetAction(result => SecretCommand.Run(result.GetValue(SecretOut)));
+        return secret;
     }
 
     private static void Validate(System.CommandLine.Parsing.CommandResult result)

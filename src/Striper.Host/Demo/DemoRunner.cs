@@ -24,7 +24,7 @@ internal static class DemoRunner
     public static async Task<int> RunAsync(DemoOptions options, CancellationToken cancellationToken)
     {
         // The live view is the demo's output; session logs would interleave with it, so they appear only with -v.
-        await using var environment = StriperEnvironment.Create(options.Common with { Quiet = !options.Common.Verbose });
+        await using var environment = StriperEnvironment.Create(options.Common with { Quiet = !options.Common.Verbose }, throwawaySecret: true);
         var size = ReadSize(options.Size, environment.Config);
         var settings = environment.Settings;
         var loopback = new IPEndPoint(IPAddress.Loopback, 0);
@@ -36,7 +36,8 @@ internal static class DemoRunner
         await using var client = RunningProxy.StartClient(environment.System, loopback, new HostPort("127.0.0.1", server.LocalEndPoint.Port), settings, clientMetrics);
 
         var output = Console.Out;
-        output.WriteLine($"striper demo: {Format(size)} each way through {settings.Stripes} substreams");
+        var security = settings.Secret is null ? "unauthenticated" : settings.Encrypt ? "authenticated, encrypted" : "authenticated";
+        output.WriteLine($"striper demo: {Format(size)} each way through {settings.Stripes} substreams ({security})");
         output.WriteLine($"  application → client proxy {client.LocalEndPoint} ⇉ server proxy {server.LocalEndPoint} → target {target.EndPoint}");
 
         var targetRun = target.ServeOneAsync(new DataPattern(TargetSeed), size, cancellationToken);

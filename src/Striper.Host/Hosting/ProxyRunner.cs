@@ -1,3 +1,4 @@
+using System.Net;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Striper.Actors.Proxy;
@@ -13,6 +14,12 @@ internal static partial class ProxyRunner
         await using var environment = StriperEnvironment.Create(options.Common);
         var logger = environment.LoggerFactory.CreateLogger("striper");
         var listen = ResolveListen(options.Listen);
+        if (!options.IsClient && environment.Settings.Secret is null && !options.Insecure && !IPAddress.IsLoopback(listen.Address))
+        {
+            throw new UsageException(
+                $"a server without a shared secret would let anyone who reaches {options.Listen} use {options.Remote}: give --secret-file FILE (make one with 'striper secret --out FILE'), listen on loopback, or add --insecure.");
+        }
+
         await using var proxy = options.IsClient
             ? RunningProxy.StartClient(environment.System, listen, options.Remote, environment.Settings)
             : RunningProxy.StartServer(environment.System, listen, options.Remote, environment.Settings);
@@ -25,6 +32,10 @@ internal static partial class ProxyRunner
         {
             Log.ServerListening(logger, proxy.LocalEndPoint.ToString(), options.Remote.ToString());
         }
+
+        Log.Security(logger, environment.Settings.Secret is null ? "no shared secret: substreams are not authenticated" : environment.Settings.Encrypt
+            ? "shared secret from " + environment.Settings.SecretFile + ": substreams authenticated and encrypted"
+            : "shared secret from " + environment.Settings.SecretFile + ": substreams authenticated");
 
         await WaitForShutdownAsync(cancellationToken);
         Log.Stopping(logger);
@@ -66,6 +77,9 @@ internal static partial class ProxyRunner
 
         [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "server proxy listening on {Listen}, forwarding to {Target}")]
         public static partial void ServerListening(ILogger logger, string listen, string target);
+
+        [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "{Security}")]
+        public static partial void Security(ILogger logger, string security);
 
         [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "stopping")]
         public static partial void Stopping(ILogger logger);

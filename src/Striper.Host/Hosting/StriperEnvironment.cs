@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Striper.Actors.Configuration;
 using Striper.Actors.Runtime;
+using Striper.Actors.Security;
 using Striper.Actors.Settings;
 using Striper.Host.Cli;
 
@@ -28,7 +29,8 @@ internal sealed class StriperEnvironment : IAsyncDisposable
 
     public ActorSystem System { get; }
 
-    public static StriperEnvironment Create(CommonOptions options)
+    /// <param name="throwawaySecret">The demo: with encryption asked for and no secret file, make a secret that lives in memory only.</param>
+    public static StriperEnvironment Create(CommonOptions options, bool throwawaySecret = false)
     {
         var config = ConfigLoader.Load(options.ConfigFile);
         var settings = StriperSettingsReader.Read(config);
@@ -36,6 +38,8 @@ internal sealed class StriperEnvironment : IAsyncDisposable
         {
             settings = settings with { Stripes = stripes };
         }
+
+        settings = WithSecret(settings, options, throwawaySecret);
 
         var levelText = config.GetString("striper.log.level");
         if (!Logging.TryParseLevel(levelText, out var configured))
@@ -46,6 +50,25 @@ internal sealed class StriperEnvironment : IAsyncDisposable
         var loggerFactory = Logging.Create(Logging.Effective(configured, options.Verbose ? 1 : 0, options.Quiet));
         var system = ActorSystem.Create("striper", new ActorSystemOptions { LoggerFactory = loggerFactory });
         return new StriperEnvironment(config, settings, loggerFactory, system);
+    }
+
+    private static StriperSettings WithSecret(StriperSettings settings, CommonOptions options, bool throwawaySecret)
+    {
+        var demanded = options.Encrypt || settings.Encryption == EncryptionMode.On;
+        var file = options.SecretFile ?? settings.SecretFile;
+        if (file is not null)
+        {
+            return settings with { Secret = SecretFile.Load(file), SecretFile = file, Encrypt = demanded || settings.Encryption == EncryptionMode.Auto };
+        }
+
+        if (demanded && throwawaySecret)
+        {
+            return settings with { Secret = SharedSecret.CreateRandom(), Encrypt = true };
+        }
+
+        return demanded
+            ? throw new UsageException("--encrypt (or striper.encrypt = on) needs a shared secret: give --secret-file FILE (make one with 'striper secret --out FILE').")
+            : settings;
     }
 
     public async ValueTask DisposeAsync()

@@ -38,7 +38,7 @@ public sealed class HostileInputTests
         await slow.SendAsync(new Handshake(HandshakeKind.Open, Guid.NewGuid(), 0, 8).ToArray().AsMemory(0, 10), SocketFlags.None);
         await ReadToEndAsync(slow).WaitAsync(TimeSpan.FromSeconds(5));
 
-        await fixture.Pair.ServerLog.WaitForAsync("no complete handshake within 0.5s (10 of 32 bytes)");
+        await fixture.Pair.ServerLog.WaitForAsync("no complete handshake within 0.5s (10 of 48 bytes)");
         await fixture.AssertTransferStillIntactAsync();
     }
 

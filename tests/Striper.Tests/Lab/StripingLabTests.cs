@@ -53,7 +53,7 @@ public sealed class StripingLabTests : IDisposable
             lab, NetLab.ServerAddress, DirectPort, $"TCP:{NetLab.ServerAddress}:{DirectPort}", single, Sink("single.out"));
 
         await using var server = ChildProcess.StartStriperInNamespace(
-            lab.ServerNamespace, "-s", $"{NetLab.ServerAddress}:{ServerProxyPort}", $"127.0.0.1:{TargetPort}");
+            lab.ServerNamespace, "-s", $"{NetLab.ServerAddress}:{ServerProxyPort}", $"127.0.0.1:{TargetPort}", "--insecure");
         await using var client = ChildProcess.StartStriperInNamespace(
             lab.ClientNamespace, "-c", $"127.0.0.1:{ClientProxyPort}", NetLab.ServerAddress, Invariant(ServerProxyPort), "--stripes", Invariant(Stripes));
         await WaitForProxiesAsync(lab, server, client);
@@ -86,7 +86,7 @@ public sealed class StripingLabTests : IDisposable
         var down = WriteData("down.bin", 16 * MiB, seed: 4);
 
         await using var server = ChildProcess.StartStriperInNamespace(
-            lab.ServerNamespace, "-s", $"{NetLab.ServerAddress}:{ServerProxyPort}", $"127.0.0.1:{TargetPort}");
+            lab.ServerNamespace, "-s", $"{NetLab.ServerAddress}:{ServerProxyPort}", $"127.0.0.1:{TargetPort}", "--insecure");
         await using var client = ChildProcess.StartStriperInNamespace(
             lab.ClientNamespace, "-c", $"127.0.0.1:{ClientProxyPort}", NetLab.ServerAddress, Invariant(ServerProxyPort), "--stripes", Invariant(Stripes));
         await WaitForProxiesAsync(lab, server, client);

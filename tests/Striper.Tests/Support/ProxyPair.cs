@@ -40,7 +40,9 @@ public sealed class ProxyPair : IAsyncDisposable
     public IPEndPoint ClientEndPoint => Client.LocalEndPoint;
 
     /// <param name="interpose">Given the server proxy's endpoint, returns where the client proxy should dial instead (a relay).</param>
-    public static ProxyPair Start(IPEndPoint target, StriperSettings? settings = null, IPAddress? bindAddress = null, Func<IPEndPoint, IPEndPoint>? interpose = null)
+    /// <param name="clientSettings">The client proxy's settings when they differ from the server's (another secret, say).</param>
+    public static ProxyPair Start(
+        IPEndPoint target, StriperSettings? settings = null, IPAddress? bindAddress = null, Func<IPEndPoint, IPEndPoint>? interpose = null, StriperSettings? clientSettings = null)
     {
         settings ??= StriperSettings.Default;
         bindAddress ??= IPAddress.Loopback;
@@ -52,7 +54,7 @@ public sealed class ProxyPair : IAsyncDisposable
         var clientMetrics = new ProxyMetrics();
         var server = RunningProxy.StartServer(serverSystem, new IPEndPoint(bindAddress, 0), new HostPort(target.Address.ToString(), target.Port), settings, serverMetrics);
         var peer = interpose?.Invoke(server.LocalEndPoint) ?? server.LocalEndPoint;
-        var client = RunningProxy.StartClient(clientSystem, new IPEndPoint(bindAddress, 0), new HostPort(peer.Address.ToString(), peer.Port), settings, clientMetrics);
+        var client = RunningProxy.StartClient(clientSystem, new IPEndPoint(bindAddress, 0), new HostPort(peer.Address.ToString(), peer.Port), clientSettings ?? settings, clientMetrics);
         return new ProxyPair(serverSystem, clientSystem, server, client)
         {
             ServerLog = serverLog,

@@ -7,7 +7,11 @@ public sealed class HandshakeTests
     [Fact]
     public void Handshake_should_round_trip()
     {
-        var handshake = new Handshake(HandshakeKind.Join, Guid.NewGuid(), 7, 16);
+        var handshake = new Handshake(HandshakeKind.Join, Guid.NewGuid(), 7, 16)
+        {
+            Flags = HandshakeFlags.Authenticate | HandshakeFlags.Encrypt,
+            Nonce = UInt128.MaxValue - 12345,
+        };
 
         Assert.True(Handshake.TryRead(handshake.ToArray(), out var read, out var error), error);
         Assert.Equal(handshake, read);
@@ -17,8 +21,9 @@ public sealed class HandshakeTests
     [InlineData(0, "bad magic")]
     [InlineData(4, "unsupported version")]
     [InlineData(5, "unknown handshake kind")]
-    [InlineData(10, "reserved")]
-    [InlineData(30, "reserved")]
+    [InlineData(10, "unknown handshake flags")]
+    [InlineData(11, "reserved")]
+    [InlineData(45, "reserved")]
     public void Handshake_should_reject_a_corrupted_field_naming_it(int position, string reason)
     {
         var bytes = new Handshake(HandshakeKind.Open, Guid.NewGuid(), 0, 8).ToArray();
@@ -54,7 +59,7 @@ public sealed class HandshakeTests
         var bytes = new Handshake(HandshakeKind.Open, Guid.NewGuid(), 0, 8).ToArray();
 
         Assert.False(Handshake.TryRead(bytes.AsSpan(0, 20), out _, out var error));
-        Assert.Contains("truncated at 20 of 32", error, StringComparison.Ordinal);
+        Assert.Contains("truncated at 20 of 48", error, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -79,7 +84,7 @@ public sealed class HandshakeTests
     public void Reply_should_reject_an_unknown_status()
     {
         var bytes = HandshakeReply.Encode(HandshakeStatus.Accepted);
-        bytes[5] = 200;
+        bytes[6] = 200;
 
         Assert.False(HandshakeReply.TryRead(bytes, out _, out var error));
         Assert.Contains("status 200", error, StringComparison.Ordinal);

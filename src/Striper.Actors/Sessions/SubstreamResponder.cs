@@ -1,0 +1,72 @@
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Striper.Actors.Security;
+using Striper.Actors.Settings;
+using Striper.Actors.Wire;
+
+namespace Striper.Actors.Sessions;
+
+/// <summary>
+/// Server side of a substream handshake, run off the mailbox under one deadline (the handshake timeout):
+/// hello → (with a secret) challenge with a fresh server nonce and the server's proof → the client's proof.
+/// It never writes the verdict: Accepted goes out as the substream leg's first bytes, a refusal through the
+/// <see cref="SubstreamRejector"/>, once the proxy has decided. Every failure is a
+/// <see cref="HandshakeRejectedException"/> (with its reason code) or a timeout or I/O error.
+/// </summary>
+internal static class SubstreamResponder
+{
+    public static async Task<AcceptedHandshake> RespondAsync(Socket socket, StriperSettings settings)
+    {
+        using var deadline = new HandshakeDeadline(settings.HandshakeTimeout);
+        var hello = new byte[Handshake.Size];
+
+        // The first 8 bytes say whether this is a striper of our version at all, before we wait for more.
+        await deadline.ReadExactlyAsync(socket, hello, "handshake", upTo: Handshake.PrefixSize);
+        if (Handshake.CheckPrefix(hello, out var error) is { } refusal)
+        {
+            throw new HandshakeRejectedException(refusal, error!);
+        }
+
+        await deadline.ReadExactlyAsync(socket, hello, "handshake", from: Handshake.PrefixSize);
+        if (!Handshake.TryRead(hello, out var handshake, out error))
+        {
+            throw new HandshakeRejectedException(HandshakeStatus.BadHandshake, error!);
+        }
+
+        var wantsAuth = (handshake.Flags & HandshakeFlags.Authenticate) != 0;
+        var wantsEncryption = (handshake.Flags & HandshakeFlags.Encrypt) != 0;
+        if (settings.Secret is not { } secret)
+        {
+            return wantsAuth
+                ? throw new HandshakeRejectedException(HandshakeStatus.NoSecret, "the client holds a shared secret, this server has none")
+                : wantsEncryption
+                    ? throw new HandshakeRejectedException(HandshakeStatus.BadHandshake, "the client asks for encryption without authentication")
+                    : new AcceptedHandshake(handshake, null);
+        }
+
+        if (!wantsAuth)
+        {
+            throw new HandshakeRejectedException(HandshakeStatus.SecretRequired, "the client offered no proof of the shared secret (it has none)");
+        }
+
+        var encrypt = wantsEncryption || settings.Encrypt;
+        var challenge = new byte[HandshakeReply.ChallengeSize];
+        HandshakeReply.WritePrefix(challenge, HandshakeReplyType.Challenge, HandshakeStatus.Accepted, encrypt ? HandshakeFlags.Encrypt : HandshakeFlags.None);
+        RandomNumberGenerator.Fill(challenge.AsSpan(HandshakeReply.Size, ProtocolConstants.NonceSize));
+        var head = challenge.AsSpan(0, HandshakeReply.ChallengeHeadSize);
+        HandshakeProof.ComputeServer(secret, hello, head, challenge.AsSpan(HandshakeReply.ChallengeHeadSize));
+        await deadline.SendAsync(socket, challenge, "challenge");
+
+        var proof = new byte[ProtocolConstants.ProofSize];
+        await deadline.ReadExactlyAsync(socket, proof, "client proof");
+        if (!HandshakeProof.VerifyClient(secret, hello, challenge.AsSpan(0, HandshakeReply.ChallengeHeadSize), proof))
+        {
+            throw new HandshakeRejectedException(HandshakeStatus.BadSecret, "bad secret: the client's proof does not match this server's secret (a different secret, or a replayed handshake)");
+        }
+
+        var cipher = encrypt
+            ? SubstreamCipher.Derive(secret, handshake.SessionId, handshake.Index, handshake.Nonce, challenge.AsSpan(HandshakeReply.Size, ProtocolConstants.NonceSize), isServer: true)
+            : null;
+        return new AcceptedHandshake(handshake, cipher);
+    }
+}
