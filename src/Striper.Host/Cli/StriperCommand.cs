@@ -60,6 +60,12 @@ internal static class StriperCommand
         HelpName = "SIZE",
     };
 
+    public static readonly Option<string?> IdentityFile = new("--identity")
+    {
+        Description = "The node's identity file (private key; created 0600 if missing). Default from config.hocon: striper.identity.file.",
+        HelpName = "FILE",
+    };
+
     public static RootCommand Build()
     {
         var root = new RootCommand(
@@ -78,6 +84,7 @@ internal static class StriperCommand
             Client, Server, Stripes, ConfigFile, Verbose, Quiet,
         };
         root.Subcommands.Add(BuildDemo());
+        root.Subcommands.Add(BuildId());
         root.Validators.Add(Validate);
         root.SetAction((result, cancellationToken) => ProxyRunner.RunAsync(ProxyOptions.From(result), cancellationToken));
         return root;
@@ -95,6 +102,19 @@ internal static class StriperCommand
         };
         demo.SetAction((result, cancellationToken) => DemoRunner.RunAsync(DemoOptions.From(result), cancellationToken));
         return demo;
+    }
+
+    private static Command BuildId()
+    {
+        var id = new Command(
+            "id",
+            "Create this node's identity the first time (a P-256 key pair in a file only its owner may read) and print its SID, "
+            + "the SHA-256 of the public key as 64 hex digits, on the last line.")
+        {
+            IdentityFile,
+        };
+        id.SetAction(result => IdentityRunner.Run(result.GetValue(IdentityFile), CommonOptions.From(result)));
+        return id;
     }
 
     private static void Validate(System.CommandLine.Parsing.CommandResult result)
