@@ -101,7 +101,7 @@ internal sealed class MspBridge : ReceiveActor
     {
         if (_connect is { } connect)
         {
-            connect.Node.Tell(new MdpProtocol.OpenFlow(connect.Peer, connect.Port, ActorRefs.Nobody));
+            connect.Node.Tell(new MdpProtocol.OpenFlow(connect.Peer, connect.Port, ActorRefs.Nobody), Self);
         }
         else
         {
@@ -135,7 +135,7 @@ internal sealed class MspBridge : ReceiveActor
         _flow = message.Flow;
         var endpoint = Context.ActorOf(MspEndpoint.Props(message.Flow, Self, _settings), "endpoint");
         message.Flow.Register(endpoint);
-        endpoint.Tell(new Connect(Self));
+        endpoint.Tell(new Connect(Self), Self);
     }
 
     private void OnDuplexReady(DuplexReady message)

@@ -49,7 +49,7 @@ internal sealed class MspListener : ReceiveActor
     public static Props Props(IActorRef node, int port, bool once, Func<CancellationToken, Task<IByteDuplex>> openDuplex, IActorRef reportTo, MspSettings settings) =>
         Runtime.Props.Create(() => new MspListener(node, port, once, openDuplex, reportTo, settings));
 
-    protected override void PreStart() => _node.Tell(new MdpProtocol.Bind(_port, Self));
+    protected override void PreStart() => _node.Tell(new MdpProtocol.Bind(_port, Self), Self);
 
     protected override void PostStop() => _node.Tell(new MdpProtocol.Unbind(_port));
 
