@@ -15,7 +15,7 @@ namespace Striper.Actors.Mdp;
 /// </summary>
 internal sealed class MdpHop : ReceiveActor
 {
-    private const int AckEvery = 8;
+    private const int AckEvery = 16;
     private const string AckTimer = "ack";
     private const string RetransmitTimer = "retransmit";
 

@@ -16,7 +16,7 @@ internal sealed record MdpSettings
     public int HopWindow { get; init; } = 1024;
 
     /// <summary>Bounds of the hop retransmission timeout (which follows the hop RTT: SRTT + 4·RTTVAR).</summary>
-    public TimeSpan MinHopRto { get; init; } = TimeSpan.FromMilliseconds(10);
+    public TimeSpan MinHopRto { get; init; } = TimeSpan.FromMilliseconds(30);
 
     public TimeSpan MaxHopRto { get; init; } = TimeSpan.FromSeconds(1);
 

@@ -289,6 +289,8 @@ internal sealed partial class MspStream : ReceiveActor
             Context.Log.LogDebug("MSP stream {StreamId} closed: {Reason}", _streamId, reason);
         }
 
+        Context.Log.LogDebug("MSP stream {StreamId} ends with {Stats}", _streamId, Stats());
+
         if (linger)
         {
             Timers.StartSingleTimer(LingerTimer, LingerOver.Instance, _settings.Linger);

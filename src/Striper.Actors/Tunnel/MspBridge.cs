@@ -22,6 +22,7 @@ internal sealed class MspBridge : ReceiveActor
 {
     private const int ReadSize = 60 * 1024;
     private const int ReportEvery = 32;
+    private const int WriteSize = 64 * 1024;
 
     private readonly Func<CancellationToken, Task<IByteDuplex>> _openDuplex;
     private readonly IActorRef _reportTo;
@@ -293,20 +294,45 @@ internal sealed class MspBridge : ReceiveActor
 
     private async Task WriteLoopAsync(IByteDuplex duplex, IActorRef self, CancellationToken token)
     {
+        // Messages are small (one datagram each): gather what has arrived into one buffer and write it with one call,
+        // rather than one system call per message.
         var reader = _output.Reader;
+        var buffer = new byte[WriteSize];
         var unreported = 0;
         try
         {
             while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
             {
-                while (reader.TryRead(out var message))
+                var used = 0;
+                while (reader.TryPeek(out var message))
                 {
-                    await duplex.WriteAsync(message, token).ConfigureAwait(false);
+                    if (used > 0 && used + message.Length > buffer.Length)
+                    {
+                        await duplex.WriteAsync(buffer.AsMemory(0, used), token).ConfigureAwait(false);
+                        used = 0;
+                    }
+
+                    reader.TryRead(out _);
+                    if (message.Length > buffer.Length)
+                    {
+                        await duplex.WriteAsync(message, token).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        message.Span.CopyTo(buffer.AsSpan(used));
+                        used += message.Length;
+                    }
+
                     if (++unreported >= ReportEvery)
                     {
                         self.Tell(new OutputWritten(unreported));
                         unreported = 0;
                     }
+                }
+
+                if (used > 0)
+                {
+                    await duplex.WriteAsync(buffer.AsMemory(0, used), token).ConfigureAwait(false);
                 }
 
                 await duplex.FlushAsync(token).ConfigureAwait(false);
