@@ -49,6 +49,9 @@ internal sealed class MdpHop : ReceiveActor
 
     private void OnBatch(MdpBatch batch)
     {
+        // Datagrams for one receiver within this burst go on together (in order) as one message.
+        IActorRef? lastReceiver = null;
+        List<ReadOnlyMemory<byte>>? pending = null;
         for (var i = 0; i < batch.Count; i++)
         {
             var datagram = batch.Datagram(i);
@@ -61,7 +64,14 @@ internal sealed class MdpHop : ReceiveActor
             if (_link.Flows.TryGetValue(MdpHopLink.FlowKey(header.DestinationPort, header.SourcePort), out var receiver))
             {
                 Interlocked.Increment(ref _counters.Delivered);
-                receiver.Tell(new MspProtocol.DatagramReceived(payload));
+                if (!ReferenceEquals(receiver, lastReceiver))
+                {
+                    Flush(lastReceiver, pending);
+                    lastReceiver = receiver;
+                    pending = [];
+                }
+
+                pending!.Add(payload);
             }
             else if (_bindings.TryGetValue(header.DestinationPort, out var handler))
             {
@@ -79,10 +89,22 @@ internal sealed class MdpHop : ReceiveActor
             }
         }
 
+        Flush(lastReceiver, pending);
+
         if (_link.ArrivalsSinceAck > 0 && !Timers.IsTimerActive(AckTimer))
         {
             Timers.StartSingleTimer(AckTimer, AckTick.Instance, _settings.AckDelay);
         }
+    }
+
+    private static void Flush(IActorRef? receiver, List<ReadOnlyMemory<byte>>? datagrams)
+    {
+        if (receiver is null || datagrams is null || datagrams.Count == 0)
+        {
+            return;
+        }
+
+        receiver.Tell(datagrams.Count == 1 ? new MspProtocol.DatagramReceived(datagrams[0]) : new MspProtocol.DatagramsReceived(datagrams));
     }
 
     private void ArmRetransmit()

@@ -59,7 +59,21 @@ internal sealed class MspBridge : ReceiveActor
             _stream ??= m.Stream;
             Context.Watch(_stream);
         });
-        Receive<Accepted>(m => m.Stream.Tell(Abort.Instance));
+        Receive<Accepted>(m =>
+        {
+            // The first stream opened on our endpoint is ours; a tunnel carries one stream per flow.
+            if (_stream is null && _connect is null)
+            {
+                _stream = m.Stream;
+                Context.Watch(_stream);
+                Feed();
+            }
+            else if (!ReferenceEquals(m.Stream, _stream))
+            {
+                m.Stream.Tell(Abort.Instance);
+            }
+        });
+        Receive<LingerOver>(_ => Context.Stop(Self));
         Receive<DuplexReady>(OnDuplexReady);
         Receive<DuplexFailed>(m =>
         {
@@ -69,6 +83,11 @@ internal sealed class MspBridge : ReceiveActor
         Receive<StateChanged>(OnStateChanged);
         Receive<Received>(m =>
         {
+            if (!ReferenceEquals(Sender, _stream))
+            {
+                return;
+            }
+
             _bytesFromPeer += m.Payload.Length;
             _output.Writer.TryWrite(m.Payload);
         });
@@ -90,9 +109,9 @@ internal sealed class MspBridge : ReceiveActor
         });
     }
 
-    /// <summary>A bridge for a stream a listener accepted.</summary>
-    public static Props Accepted(IActorRef stream, Func<CancellationToken, Task<IByteDuplex>> openDuplex, IActorRef reportTo, MspSettings settings) =>
-        Props.Create(() => new MspBridge(stream, null, openDuplex, reportTo, settings));
+    /// <summary>A bridge that is the acceptor of a listener's endpoint: it carries the first stream the caller opens.</summary>
+    public static Props Accepting(Func<CancellationToken, Task<IByteDuplex>> openDuplex, IActorRef reportTo, MspSettings settings) =>
+        Props.Create(() => new MspBridge(null, null, openDuplex, reportTo, settings));
 
     /// <summary>A bridge that opens a stream to (<paramref name="peer"/>, <paramref name="port"/>) through <paramref name="node"/>.</summary>
     public static Props Connecting(IActorRef node, Sid peer, int port, Func<CancellationToken, Task<IByteDuplex>> openDuplex, IActorRef reportTo, MspSettings settings) =>
@@ -103,10 +122,6 @@ internal sealed class MspBridge : ReceiveActor
         if (_connect is { } connect)
         {
             connect.Node.Tell(new MdpProtocol.OpenFlow(connect.Peer, connect.Port, ActorRefs.Nobody), Self);
-        }
-        else
-        {
-            Context.Watch(_stream!);
         }
 
         var self = Self;
@@ -160,6 +175,10 @@ internal sealed class MspBridge : ReceiveActor
         {
             _stream = Sender;
             Context.Watch(_stream);
+        }
+        else if (!ReferenceEquals(Sender, _stream))
+        {
+            return;
         }
 
         _limit = Math.Max(_limit, message.SendLimit);
@@ -262,7 +281,15 @@ internal sealed class MspBridge : ReceiveActor
 
         _finished = true;
         _reportTo.Tell(new BridgeFinished(Self, clean, reason, _bytesFromPeer, _bytesToPeer), Self);
-        Context.Stop(Self);
+        if (clean)
+        {
+            // The stream lingers to acknowledge a retransmitted FIN; when we own its endpoint, keep it alive as long.
+            Timers.StartSingleTimer("linger", LingerOver.Instance, _settings.Linger);
+        }
+        else
+        {
+            Context.Stop(Self);
+        }
     }
 
     private async Task ReadLoopAsync(IByteDuplex duplex, IActorRef self, CancellationToken token)

@@ -9,9 +9,11 @@ namespace Striper.Actors.Tunnel;
 
 /// <summary>
 /// An MSP listening socket on an MDP port (seed 001's <c>msp_listen</c>). Each remote (SID, port) that writes to the
-/// port gets an <see cref="MspEndpoint"/> child on its flow; each stream a caller opens gets an <see cref="MspBridge"/>
-/// child joining it to a fresh byte side (a TCP connection to the forward port, or standard input and output). With
-/// <c>once</c> only the first stream is accepted and later ones are reset.
+/// port gets an <see cref="MspEndpoint"/> child on its flow, and an <see cref="MspBridge"/> child that is that
+/// endpoint's acceptor: the stream the caller opens reports to the bridge from its first message, so its data
+/// reaches the byte side by one path, in order (handing a stream over from the listener to a bridge later would let
+/// messages forwarded by the listener overtake the stream's own). A tunnel caller opens one stream per flow; a
+/// second stream on the same flow is reset by the bridge. With <c>once</c> only the first flow gets a bridge.
 /// </summary>
 internal sealed class MspListener : ReceiveActor
 {
@@ -22,7 +24,7 @@ internal sealed class MspListener : ReceiveActor
     private readonly IActorRef _reportTo;
     private readonly MspSettings _settings;
     private readonly Dictionary<(Sid Peer, int RemotePort, MdpHopLink Hop), IActorRef> _endpoints = [];
-    private readonly Dictionary<IActorRef, IActorRef> _bridgeOfStream = [];
+    private readonly Dictionary<IActorRef, IActorRef> _endpointOfBridge = [];
     private int _accepted;
 
     public MspListener(IActorRef node, int port, bool once, Func<CancellationToken, Task<IByteDuplex>> openDuplex, IActorRef reportTo, MspSettings settings)
@@ -40,9 +42,7 @@ internal sealed class MspListener : ReceiveActor
             Context.Stop(Self);
         });
         Receive<MdpProtocol.FlowDatagram>(OnFlowDatagram);
-        Receive<Accepted>(OnAccepted);
-        Receive<StateChanged>(ForwardToBridge);
-        Receive<Received>(ForwardToBridge);
+        Receive<Accepted>(m => m.Stream.Tell(Abort.Instance));
         Receive<Terminated>(OnTerminated);
     }
 
@@ -59,49 +59,37 @@ internal sealed class MspListener : ReceiveActor
         var key = (flow.Peer, flow.RemotePort, flow.Hop);
         if (!_endpoints.TryGetValue(key, out var endpoint))
         {
-            endpoint = Context.ActorOf(MspEndpoint.Props(flow, Self, _settings));
+            // Under --once, later callers get an endpoint whose streams the listener itself resets.
+            IActorRef acceptor = Self;
+            if (!_once || _accepted == 0)
+            {
+                _accepted++;
+                acceptor = Context.ActorOf(MspBridge.Accepting(_openDuplex, _reportTo, _settings));
+                Context.Watch(acceptor);
+                _reportTo.Tell(new StreamAccepted(acceptor), Self);
+            }
+
+            endpoint = Context.ActorOf(MspEndpoint.Props(flow, acceptor, _settings));
             Context.Watch(endpoint);
             _endpoints[key] = endpoint;
+            if (!ReferenceEquals(acceptor, Self))
+            {
+                _endpointOfBridge[acceptor] = endpoint;
+            }
+
             flow.Register(endpoint);
         }
 
         endpoint.Tell(new DatagramReceived(message.Payload));
     }
 
-    private void OnAccepted(Accepted message)
-    {
-        if (_once && _accepted > 0)
-        {
-            message.Stream.Tell(Abort.Instance);
-            return;
-        }
-
-        _accepted++;
-        var bridge = Context.ActorOf(MspBridge.Accepted(message.Stream, _openDuplex, _reportTo, _settings));
-        _bridgeOfStream[message.Stream] = bridge;
-        Context.Watch(bridge);
-        message.Stream.Tell(new SetOwner(bridge));
-        _reportTo.Tell(new StreamAccepted(bridge), Self);
-    }
-
-    /// <summary>Messages a new stream sent before it heard <see cref="SetOwner"/> (first data may come with the SYN).</summary>
-    private void ForwardToBridge(object message)
-    {
-        if (_bridgeOfStream.TryGetValue(Sender, out var bridge))
-        {
-            bridge.Forward(message);
-        }
-    }
-
     private void OnTerminated(Terminated message)
     {
-        foreach (var (stream, bridge) in _bridgeOfStream)
+        // A bridge ends after its stream closed and lingered: its endpoint has nothing left to do.
+        if (_endpointOfBridge.Remove(message.ActorRef, out var ofBridge))
         {
-            if (ReferenceEquals(bridge, message.ActorRef))
-            {
-                _bridgeOfStream.Remove(stream);
-                return;
-            }
+            Context.Stop(ofBridge);
+            return;
         }
 
         foreach (var (key, endpoint) in _endpoints)
