@@ -26,12 +26,12 @@ internal sealed class MdpNode : ReceiveActor
     private readonly NodeIdentity _identity;
     private readonly MdpSettings _settings;
     private readonly MdpCounters _counters;
-    private readonly IReadOnlyList<MdpSocketEntry> _sockets;
+    private readonly List<MdpSocketEntry> _sockets;
     private readonly List<IPEndPoint> _peers;
     private readonly ConcurrentDictionary<int, IActorRef> _bindings = new();
     private readonly Dictionary<Sid, List<MdpHopLink>> _bySid = [];
     private readonly Dictionary<string, (Sid Sid, MdpLinkKeys Keys)> _keys = [];
-    private readonly Dictionary<long, (OpenFlow Request, IActorRef ReplyTo)> _pending = [];
+    private readonly Dictionary<long, PendingOpen> _pending = [];
     private readonly Dictionary<MdpHopLink, long> _lastKeepalive = [];
     private readonly byte[] _scratch = new byte[MdpPacket.HelloSize];
     private readonly uint _incarnation = (uint)Random.Shared.NextInt64(1, uint.MaxValue);
@@ -43,7 +43,7 @@ internal sealed class MdpNode : ReceiveActor
         _identity = identity;
         _settings = settings;
         _counters = counters;
-        _sockets = sockets;
+        _sockets = [.. sockets];
         _peers = [.. peers];
         Receive<MdpBatch>(OnBatch);
         Receive<HelloTick>(_ => SayHello());
@@ -152,11 +152,22 @@ internal sealed class MdpNode : ReceiveActor
             hop.SendHello(replyWanted: false, _incarnation, _identity.PublicKey);
         }
 
-        foreach (var (id, (request, replyTo)) in _pending.Where(p => p.Value.Request.Peer == peer.Sid).ToList())
+        foreach (var (id, pending) in _pending.Where(p => p.Value.Request.Peer == peer.Sid).ToList())
         {
-            _pending.Remove(id);
-            Timers.Cancel(("open", id));
-            OpenOn(hop, request, replyTo);
+            if (pending.Request.OwnSocket && pending.Socket is null)
+            {
+                if (!entry.Dedicated && !StartOwnSocket(pending, hop))
+                {
+                    _pending.Remove(id);
+                    Timers.Cancel(("open", id));
+                }
+            }
+            else if ((!pending.Request.OwnSocket && !entry.Dedicated) || ReferenceEquals(pending.Socket, entry))
+            {
+                _pending.Remove(id);
+                Timers.Cancel(("open", id));
+                OpenOn(hop, pending.Request, pending.ReplyTo);
+            }
         }
     }
 
@@ -238,10 +249,17 @@ internal sealed class MdpNode : ReceiveActor
                 var entry = _sockets.FirstOrDefault(s => s.AddressFor(peer) is not null);
                 if (entry is not null)
                 {
-                    MdpPacket.WriteHelloBody(_scratch, replyWanted: true, _incarnation, 0, _identity.PublicKey, probe: true);
-                    _scratch.AsSpan(MdpPacket.HelloBodySize).Clear();
-                    SendRaw(entry.Socket, entry.AddressFor(peer)!, _scratch);
+                    SendProbe(entry, entry.AddressFor(peer)!);
                 }
+            }
+        }
+
+        // Own-socket flows still waiting for the neighbour's answer on their new socket.
+        foreach (var pending in _pending.Values)
+        {
+            if (pending.Socket is { } socket && pending.Remote is { } remote)
+            {
+                SendProbe(socket, remote);
             }
         }
 
@@ -291,15 +309,62 @@ internal sealed class MdpNode : ReceiveActor
             return;
         }
 
-        if (_bySid.TryGetValue(request.Peer, out var hops))
+        var pending = new PendingOpen(request, replyTo);
+        if (_bySid.TryGetValue(request.Peer, out var hops) && SharedHop(hops) is { } shared)
         {
-            OpenOn(hops[0], request, replyTo);
-            return;
+            if (!request.OwnSocket)
+            {
+                OpenOn(shared, request, replyTo);
+                return;
+            }
+
+            if (!StartOwnSocket(pending, shared))
+            {
+                return;
+            }
         }
 
         var id = _nextPendingId++;
-        _pending[id] = (request, replyTo);
+        _pending[id] = pending;
         Timers.StartSingleTimer(("open", id), new OpenTimeout(id), _settings.ConnectTimeout);
+    }
+
+    /// <summary>A link on one of the node's bound sockets, not one made for an own-socket flow.</summary>
+    private MdpHopLink? SharedHop(List<MdpHopLink> hops) =>
+        hops.FirstOrDefault(h => !_sockets.Any(s => s.Dedicated && ReferenceEquals(s.Socket, h.Socket)));
+
+    /// <summary>
+    /// Binds a new UDP socket beside the one <paramref name="via"/> uses and probes the same neighbour address from it;
+    /// the neighbour's signed hello on the new socket makes a link of its own, which completes the open.
+    /// </summary>
+    private bool StartOwnSocket(PendingOpen pending, MdpHopLink via)
+    {
+        var local = (IPEndPoint)via.Socket.LocalEndPoint!;
+        Socket socket;
+        try
+        {
+            socket = MdpSocket.Bind(new IPEndPoint(local.Address, 0), _settings.SocketBufferSize);
+        }
+        catch (SocketException ex)
+        {
+            pending.ReplyTo.Tell(new FlowFailed(pending.Request.Peer, $"cannot bind a UDP socket for the flow: {ex.Message}"));
+            return false;
+        }
+
+        var entry = new MdpSocketEntry(socket) { Dedicated = true };
+        entry.Actor = Context.ActorOf(MdpSocket.Props(socket, entry.Hops, Self, _counters), $"udp-{_sockets.Count}");
+        _sockets.Add(entry);
+        pending.Socket = entry;
+        pending.Remote = via.Remote;
+        SendProbe(entry, via.Remote);
+        return true;
+    }
+
+    private void SendProbe(MdpSocketEntry entry, SocketAddress to)
+    {
+        MdpPacket.WriteHelloBody(_scratch, replyWanted: true, _incarnation, 0, _identity.PublicKey, probe: true);
+        _scratch.AsSpan(MdpPacket.HelloBodySize).Clear();
+        SendRaw(entry.Socket, to, _scratch);
     }
 
     private void OnOpenTimeout(OpenTimeout message)
@@ -345,6 +410,18 @@ internal sealed class MdpNode : ReceiveActor
         {
             Interlocked.Increment(ref _counters.SendErrors);
         }
+    }
+
+    /// <summary>An open waiting for a link (and, for an own-socket flow, for the link on its new socket).</summary>
+    private sealed class PendingOpen(OpenFlow request, IActorRef replyTo)
+    {
+        public OpenFlow Request { get; } = request;
+
+        public IActorRef ReplyTo { get; } = replyTo;
+
+        public MdpSocketEntry? Socket { get; set; }
+
+        public SocketAddress? Remote { get; set; }
     }
 
     private static bool SameEndPoint(IPEndPoint a, IPEndPoint b) => a.Port == b.Port && Normal(a.Address).Equals(Normal(b.Address));

@@ -20,8 +20,10 @@ internal static class MdpProtocol
     /// Anyone → node: open a flow to (<paramref name="Peer"/>, <paramref name="RemotePort"/>) from a fresh local port; its
     /// datagrams go to <paramref name="Receiver"/> as <see cref="Msp.MspProtocol.DatagramReceived"/>. The node answers
     /// <see cref="FlowOpened"/> once it has a link to the peer, or <see cref="FlowFailed"/> after the connect timeout.
+    /// With <paramref name="OwnSocket"/> the flow gets a UDP socket of its own (its own source port, its own link to the
+    /// neighbour), so to a per-flow throttle it is a flow apart from every other: what a striped leg over MSP needs.
     /// </summary>
-    public sealed record OpenFlow(Sid Peer, int RemotePort, IActorRef Receiver);
+    public sealed record OpenFlow(Sid Peer, int RemotePort, IActorRef Receiver, bool OwnSocket = false);
 
     public sealed record FlowOpened(MdpFlow Flow);
 

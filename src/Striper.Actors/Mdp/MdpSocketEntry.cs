@@ -16,6 +16,9 @@ internal sealed class MdpSocketEntry(Socket socket)
 
     public IActorRef Actor { get; set; } = ActorRefs.Nobody;
 
+    /// <summary>Bound for one own-socket flow: its links carry only that flow.</summary>
+    public bool Dedicated { get; init; }
+
     /// <summary>The address to send to <paramref name="peer"/> from this socket, or null if the families do not mix.</summary>
     public SocketAddress? AddressFor(IPEndPoint peer)
     {

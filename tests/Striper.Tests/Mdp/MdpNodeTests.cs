@@ -31,10 +31,29 @@ public sealed class MdpNodeTests : TestKitBase
     }
 
     [Fact]
+    public async Task Own_socket_flows_should_each_get_their_own_udp_source_port_and_carry_a_stream()
+    {
+        await using var nodes = await NodePair.StartAsync(Sys);
+
+        var first = await nodes.B.Node.Ask<MdpProtocol.FlowOpened>(new MdpProtocol.OpenFlow(nodes.A.Sid, Port, ActorRefs.Nobody, OwnSocket: true), TimeSpan.FromSeconds(5));
+        var second = await nodes.B.Node.Ask<MdpProtocol.FlowOpened>(new MdpProtocol.OpenFlow(nodes.A.Sid, Port, ActorRefs.Nobody, OwnSocket: true), TimeSpan.FromSeconds(5));
+        var shared = await nodes.B.Node.Ask<MdpProtocol.FlowOpened>(new MdpProtocol.OpenFlow(nodes.A.Sid, Port, ActorRefs.Nobody), TimeSpan.FromSeconds(5));
+        var ports = new[] { first, second, shared }.Select(f => ((IPEndPoint)f.Flow.Hop.Socket.LocalEndPoint!).Port).ToList();
+        first.Flow.Unregister();
+        second.Flow.Unregister();
+        shared.Flow.Unregister();
+
+        Assert.Equal(3, ports.Distinct().Count());
+        Assert.Equal(nodes.B.LocalEndPoints[0].Port, ports[2]);
+        AssertIntact(await TransferAsync(nodes, messages: 2000, garbage: null, ownSocket: true));
+    }
+
+    [Fact]
     public async Task Garbage_sent_to_the_port_during_a_transfer_should_be_counted_and_never_delivered()
     {
         await using var nodes = await NodePair.StartAsync(Sys);
         var target = nodes.A.LocalEndPoints[0];
+        var neighbour = await FindHopAsync(nodes);
 
         var reports = await TransferAsync(nodes, messages: 6000, garbage: async token =>
         {
@@ -48,6 +67,9 @@ public sealed class MdpNodeTests : TestKitBase
                 stranger.SendTo(junk, target);
                 stranger.SendTo(ForgedData(random), target);
                 stranger.SendTo(junk.AsSpan(0, Math.Min(junk.Length, 5)), SocketFlags.None, target);
+
+                // From the neighbour's own address (its socket), so only the MAC tells it apart.
+                neighbour.Socket.SendTo(ForgedData(random), SocketFlags.None, neighbour.Remote);
                 await Task.Delay(1, CancellationToken.None);
             }
         });
@@ -56,6 +78,7 @@ public sealed class MdpNodeTests : TestKitBase
         var stats = await nodes.A.GetStatsAsync();
         Assert.True(stats.MalformedDropped > 0, $"malformed {stats.MalformedDropped}");
         Assert.True(stats.UnknownSenderDropped > 0, $"unknown sender {stats.UnknownSenderDropped}");
+        Assert.True(stats.ForgedDropped > 0, $"forged {stats.ForgedDropped}");
     }
 
     [Fact]
@@ -127,7 +150,7 @@ public sealed class MdpNodeTests : TestKitBase
         Assert.Equal(MspState.Closed | MspState.ShutdownRemote, b.FinalState);
     }
 
-    private async Task<IReadOnlyList<PeerReport>> TransferAsync(NodePair nodes, int messages, Func<CancellationToken, Task>? garbage)
+    private async Task<IReadOnlyList<PeerReport>> TransferAsync(NodePair nodes, int messages, Func<CancellationToken, Task>? garbage, bool ownSocket = false)
     {
         var probe = CreateTestProbe();
         var peerA = ActorOf(TransferPeer.Props("A", probe, messages, sendSeed: 1, expectSeed: 2, maxSize: Msp.MaxMessageSize));
@@ -135,7 +158,7 @@ public sealed class MdpNodeTests : TestKitBase
         nodes.A.Node.Tell(new MdpProtocol.Bind(Port, spawner), spawner);
         await Task.Delay(50);
 
-        var opened = await nodes.B.Node.Ask<MdpProtocol.FlowOpened>(new MdpProtocol.OpenFlow(nodes.A.Sid, Port, ActorRefs.Nobody), TimeSpan.FromSeconds(3));
+        var opened = await nodes.B.Node.Ask<MdpProtocol.FlowOpened>(new MdpProtocol.OpenFlow(nodes.A.Sid, Port, ActorRefs.Nobody, ownSocket), TimeSpan.FromSeconds(3));
         var peerB = ActorOf(TransferPeer.Props("B", probe, messages, sendSeed: 2, expectSeed: 1, maxSize: Msp.MaxMessageSize));
         var endpointB = ActorOf(MspEndpoint.Props(opened.Flow, ActorRefs.Nobody, Msp));
         opened.Flow.Register(endpointB);
