@@ -7,7 +7,7 @@
 #
 # kcptun: crypt none, nocomp, mode fast, sndwnd/rcvwnd 4096, FEC off (MSP has none either), one connection.
 # Striper: Release build published into bench/out, two nodes on 127.0.0.1 with their own identities.
-# A run counts only if the receiver got every byte. Needs root only to install kcptun when it is missing.
+# Each tool gets one uncounted warm-up transfer. A run counts only if the receiver got every byte. Needs root only to install kcptun when it is missing.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -107,6 +107,7 @@ start "$WORK_DIR/kcptun-server.log" kcptun-server -t "127.0.0.1:$KCP_TARGET" -l 
 start "$WORK_DIR/kcptun-client.log" kcptun-client -l "127.0.0.1:$KCP_ENTRY" -r "127.0.0.1:$KCP_UDP" "${KCP_OPTS[@]}"
 KCP_CLIENT=$STARTED_PID
 wait_tcp "$KCP_ENTRY" "$KCP_CLIENT" "$WORK_DIR/kcptun-client.log"
+transfer "$KCP_ENTRY" "$KCP_TARGET" kcptun warmup >/dev/null
 for run in $(seq 1 "$RUNS"); do
   rate=$(transfer "$KCP_ENTRY" "$KCP_TARGET" kcptun "$run")
   log "kcptun run $run: ${rate:-failed} MiB/s"
@@ -128,6 +129,9 @@ UDP=$(grep -o 'on 127\.0\.0\.1:[0-9]*' "$WORK_DIR/listen.log" | head -n 1 | cut 
 [ -n "$SID" ] && [ -n "$UDP" ] || die "could not read the listener's SID and port: $(tail -n 5 "$WORK_DIR/listen.log")"
 start "$WORK_DIR/connect.log" "$STRIPER" msp --identity "$WORK_DIR/b.id" --bind 127.0.0.1:0 --peer "127.0.0.1:$UDP" connect "--forward=$ST_ENTRY" "$SID" 9
 wait_tcp "$ST_ENTRY" "$STARTED_PID" "$WORK_DIR/connect.log"
+# One uncounted transfer first, as for kcptun: the .NET JIT compiles the hot paths (and re-compiles them with
+# profile data) during the first seconds, which would otherwise be charged to run 1.
+transfer "$ST_ENTRY" "$ST_TARGET" striper warmup >/dev/null
 for run in $(seq 1 "$RUNS"); do
   rate=$(transfer "$ST_ENTRY" "$ST_TARGET" striper "$run")
   log "striper run $run: ${rate:-failed} MiB/s"

@@ -60,14 +60,26 @@ internal static partial class MspTunnelRunner
         }
         finally
         {
-            var stats = await node.GetStatsAsync().ConfigureAwait(false);
-            Log.Stats(logger, stats.DatagramsSent, stats.DatagramsReceived, stats.Retransmissions, stats.GivenUp, stats.InvalidDropped);
+            await LogStatsAsync(node, logger).ConfigureAwait(false);
         }
 
         void Handle(PosixSignalContext context)
         {
             context.Cancel = true;
             stop.Cancel();
+        }
+    }
+
+    private static async Task LogStatsAsync(RunningMdpNode node, ILogger logger)
+    {
+        try
+        {
+            var stats = await node.GetStatsAsync().ConfigureAwait(false);
+            Log.Stats(logger, stats.DatagramsSent, stats.DatagramsReceived, stats.Retransmissions, stats.GivenUp, stats.InvalidDropped);
+        }
+        catch (AskTimeoutException)
+        {
+            // The node is already gone (the system is stopping): no figures to report.
         }
     }
 
