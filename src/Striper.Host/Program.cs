@@ -1,4 +1,5 @@
 using Striper.Actors.Configuration;
+using Striper.Actors.Identity;
 using Striper.Actors.Proxy;
 using Striper.Host.Cli;
 
@@ -32,6 +33,10 @@ internal static class Program
         catch (Actors.Security.SecretFileException ex)
         {
             return Fail(ex.Message, ExitCodes.Usage);
+        }
+        catch (IdentityException ex)
+        {
+            return Fail(ex.Message, ExitCodes.Failure);
         }
         catch (ProxyStartException ex)
         {

@@ -31,7 +31,8 @@ internal sealed class MspEndpoint : ReceiveActor
         _acceptor = acceptor;
         _settings = settings;
         Receive<Connect>(OnConnect);
-        Receive<DatagramReceived>(OnDatagram);
+        Receive<DatagramReceived>(m => OnDatagram(m.Datagram, batch: null));
+        Receive<DatagramsReceived>(OnDatagrams);
         Receive<Terminated>(OnTerminated);
         Receive<GetStats>(_ => Sender.Tell(new MspStats
         {
@@ -60,10 +61,25 @@ internal sealed class MspEndpoint : ReceiveActor
         Sender.Tell(new Connected(id, stream));
     }
 
-    private void OnDatagram(DatagramReceived message)
+    /// <summary>A burst: packets for the same stream travel on together in one message, in arrival order.</summary>
+    private void OnDatagrams(DatagramsReceived message)
+    {
+        var batch = new Dictionary<IActorRef, List<MspPacket>>(1);
+        foreach (var datagram in message.Datagrams)
+        {
+            OnDatagram(datagram, batch);
+        }
+
+        foreach (var (stream, packets) in batch)
+        {
+            stream.Tell(packets.Count == 1 ? new PacketReceived(packets[0]) : new PacketsReceived(packets));
+        }
+    }
+
+    private void OnDatagram(ReadOnlyMemory<byte> datagram, Dictionary<IActorRef, List<MspPacket>>? batch)
     {
         _packetsReceived++;
-        var error = MspPacket.TryParse(message.Datagram, _settings.MaxMessageSize, out var packet);
+        var error = MspPacket.TryParse(datagram, _settings.MaxMessageSize, out var packet);
         if (packet is null)
         {
             if (error == MspParseError.BadChecksum)
@@ -82,7 +98,19 @@ internal sealed class MspEndpoint : ReceiveActor
         var key = new MspStreamKey(packet.StreamId, Local: !packet.Has(MspFlags.FromInitiator));
         if (_streams.TryGetValue(key, out var stream))
         {
-            stream.Tell(new PacketReceived(packet));
+            if (batch is null)
+            {
+                stream.Tell(new PacketReceived(packet));
+            }
+            else if (batch.TryGetValue(stream, out var packets))
+            {
+                packets.Add(packet);
+            }
+            else
+            {
+                batch[stream] = [packet];
+            }
+
             return;
         }
 

@@ -61,6 +61,21 @@ internal static class MspProtocol
         public override string ToString() => $"DatagramReceived({Datagram.Length} bytes)";
     }
 
+    /// <summary>
+    /// Link → endpoint: the datagrams of one receive burst, in arrival order, owned by the receiver. One message per
+    /// burst instead of one per datagram saves a mailbox operation and often a thread wake-up per packet.
+    /// </summary>
+    public sealed record DatagramsReceived(IReadOnlyList<ReadOnlyMemory<byte>> Datagrams)
+    {
+        public override string ToString() => $"DatagramsReceived({Datagrams.Count} datagrams)";
+    }
+
+    /// <summary>Endpoint → stream: the packets of one burst for this stream, already parsed and checked.</summary>
+    public sealed record PacketsReceived(IReadOnlyList<MspPacket> Packets)
+    {
+        public override string ToString() => $"PacketsReceived({Packets.Count} packets)";
+    }
+
     /// <summary>Endpoint → stream: a packet already parsed and checked by the endpoint.</summary>
     public sealed record PacketReceived(MspPacket Packet);
 

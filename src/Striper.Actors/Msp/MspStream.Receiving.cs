@@ -117,7 +117,7 @@ internal sealed partial class MspStream
             return;
         }
 
-        if (++_unackedArrivals >= 2)
+        if (++_unackedArrivals >= _ackEvery)
         {
             SendAck();
         }

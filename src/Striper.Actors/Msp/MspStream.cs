@@ -38,6 +38,7 @@ internal sealed partial class MspStream : ReceiveActor
     private const string ProbeTimer = "probe";
     private const int MaxTailProbes = 2;
     private const long MaxRttSampleMicroseconds = 60_000_000;
+    private const int BurstAckEvery = 8;
 
     private readonly uint _streamId;
     private readonly bool _isInitiator;
@@ -81,6 +82,7 @@ internal sealed partial class MspStream : ReceiveActor
     private uint _timestampRecent;
     private long _latestArrival = -1;
     private int _unackedArrivals;
+    private int _ackEvery = 2;
     private bool _flushQueued;
 
     // Life.
@@ -132,6 +134,22 @@ internal sealed partial class MspStream : ReceiveActor
         Receive<SetOwner>(OnSetOwner);
         Receive<DatagramReceived>(OnDatagram);
         Receive<PacketReceived>(m => OnPacket(m.Packet));
+        Receive<PacketsReceived>(m =>
+        {
+            // A burst from the link: acknowledge every BurstAckEvery in-order packets and once at its end, as TCP does
+            // for a GRO-merged segment, instead of every second one: fewer ack datagrams, the same information.
+            _ackEvery = BurstAckEvery;
+            foreach (var packet in m.Packets)
+            {
+                OnPacket(packet);
+            }
+
+            _ackEvery = 2;
+            if (_unackedArrivals > 0)
+            {
+                SendAck();
+            }
+        });
         Receive<FlushAck>(_ => OnFlushAck());
         Receive<RetransmitTimeout>(_ => OnRetransmitTimeout());
         Receive<TailProbe>(_ => OnTailProbe());
@@ -288,6 +306,8 @@ internal sealed partial class MspStream : ReceiveActor
         {
             Context.Log.LogDebug("MSP stream {StreamId} closed: {Reason}", _streamId, reason);
         }
+
+        Context.Log.LogDebug("MSP stream {StreamId} ends with {Stats}", _streamId, Stats());
 
         if (linger)
         {

@@ -88,6 +88,58 @@ internal static class StriperCommand
         HelpName = "SIZE",
     };
 
+    public static readonly Option<string?> IdentityFile = new("--identity")
+    {
+        Description = "The node's identity file (private key; created 0600 if missing). Default from config.hocon: striper.identity.file.",
+        HelpName = "FILE",
+        Recursive = true,
+    };
+
+    public static readonly Option<bool> MspOnce = new("--once")
+    {
+        Description = "Carry one stream (one TCP connection with --forward), then exit when it is closed.",
+    };
+
+    public static readonly Option<int?> MspForward = new("--forward")
+    {
+        Description = "Carry local TCP connections, one MSP stream each: listen connects to TCPPORT on loopback; connect accepts on it. Without it, standard input and output are the stream.",
+        HelpName = "TCPPORT",
+        CustomParser = r => ParsePort(r, "--forward"),
+    };
+
+    public static readonly Option<string?> MspService = new("--service")
+    {
+        Description = "Name the service (Serval's service discovery; accepted, logged, not yet answered).",
+        HelpName = "NAME",
+    };
+
+    public static readonly Option<string[]> MspBind = new("--bind")
+    {
+        Description = "UDP address of this node, HOST:PORT, repeatable (default from config.hocon: striper.mdp.bind). Port 0 picks a free port.",
+        HelpName = "HOST:PORT",
+        Recursive = true,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public static readonly Option<string[]> MspPeer = new("--peer")
+    {
+        Description = "UDP address of a neighbour to say hello to, HOST:PORT, repeatable (default from config.hocon: striper.mdp.peers).",
+        HelpName = "HOST:PORT",
+        Recursive = true,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public static readonly Argument<int> MspPort = new("MDPPORT")
+    {
+        Description = "The MDP port (1 to 65535) to listen on or connect to.",
+        CustomParser = r => ParsePort(r, "MDPPORT") ?? 0,
+    };
+
+    public static readonly Argument<string> MspSid = new("SID")
+    {
+        Description = "The SID of the node to connect to, as 'striper id' prints it there (64 hex digits).",
+    };
+
     public static RootCommand Build()
     {
         var root = new RootCommand(
@@ -112,6 +164,8 @@ internal static class StriperCommand
         };
         root.Subcommands.Add(BuildDemo());
         root.Subcommands.Add(BuildSecret());
+        root.Subcommands.Add(BuildId());
+        root.Subcommands.Add(BuildMsp());
         root.Validators.Add(Validate);
         root.SetAction((result, cancellationToken) => ProxyRunner.RunAsync(ProxyOptions.From(result), cancellationToken));
         return root;
@@ -143,6 +197,63 @@ internal static class StriperCommand
         };
         secret.SetAction(result => SecretCommand.Run(result.GetValue(SecretOut)));
         return secret;
+    }
+
+    private static Command BuildId()
+    {
+        var id = new Command(
+            "id",
+            "Create this node's identity the first time (a P-256 key pair in a file only its owner may read) and print its SID, "
+            + "the SHA-256 of the public key as 64 hex digits, on the last line.")
+        {
+            IdentityFile,
+        };
+        id.SetAction(result => IdentityRunner.Run(result.GetValue(IdentityFile), CommonOptions.From(result)));
+        return id;
+    }
+
+    private static Command BuildMsp()
+    {
+        var listen = new Command(
+            "listen",
+            "Listen for MSP streams on MDPPORT. With --forward, each stream is joined to a new TCP connection to TCPPORT on loopback; "
+            + "without it, the first stream is joined to standard input and output (--once is implied).")
+        {
+            MspOnce, MspForward, MspService, MspPort,
+        };
+        listen.SetAction((result, cancellationToken) => MspTunnelRunner.RunAsync(MspOptions.From(result, isListen: true), cancellationToken));
+
+        var connect = new Command(
+            "connect",
+            "Open MSP streams to MDPPORT on the node SID. With --forward, accept TCP connections on TCPPORT (loopback) and carry each over "
+            + "its own stream; without it, carry standard input and output over one stream, like netcat (end of input half-closes).")
+        {
+            MspOnce, MspForward, MspSid, MspPort,
+        };
+        connect.SetAction((result, cancellationToken) => MspTunnelRunner.RunAsync(MspOptions.From(result, isListen: false), cancellationToken));
+
+        var msp = new Command(
+            "msp",
+            "Tunnel byte streams over MSP (reliable streams) on MDP (authenticated datagrams over UDP), as Serval's 'msp listen' and 'msp connect'. "
+            + "The node's identity, UDP address and neighbours come from config.hocon or --identity, --bind and --peer.")
+        {
+            IdentityFile, MspBind, MspPeer,
+        };
+        msp.Subcommands.Add(listen);
+        msp.Subcommands.Add(connect);
+        return msp;
+    }
+
+    private static int? ParsePort(System.CommandLine.Parsing.ArgumentResult result, string what)
+    {
+        var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Empty;
+        if (Actors.Proxy.HostPort.TryParsePort(text, out var port, out var error))
+        {
+            return port;
+        }
+
+        result.AddError($"{what}: {error}.");
+        return null;
     }
 
     private static void Validate(System.CommandLine.Parsing.CommandResult result)

@@ -38,6 +38,16 @@ public sealed class ChildProcess : IAsyncDisposable
     public static ChildProcess StartStriper(params string[] args) =>
         Start("striper " + string.Join(' ', args), "dotnet", [StriperDll, .. args]);
 
+    /// <summary>
+    /// Starts striper with standard input read from <paramref name="stdinPath"/> and standard output written to
+    /// <paramref name="stdoutPath"/> (binary-safe: the shell redirects them, not this class); standard error is kept.
+    /// </summary>
+    public static ChildProcess StartStriperWithFiles(string stdinPath, string stdoutPath, params string[] args) =>
+        Start(
+            $"striper {string.Join(' ', args)} < {stdinPath} > {stdoutPath}",
+            "/bin/sh",
+            ["-c", "in=$1; out=$2; shift 2; exec \"$@\" <\"$in\" >\"$out\"", "sh", stdinPath, stdoutPath, LabShell.FindTool("dotnet") ?? "dotnet", StriperDll, .. args]);
+
     /// <summary>Runs striper to completion (bounded) and returns its exit code and output.</summary>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunStriperAsync(TimeSpan timeout, params string[] args)
     {

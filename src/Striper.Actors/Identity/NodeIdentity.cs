@@ -1,0 +1,91 @@
+using System.Security.Cryptography;
+
+namespace Striper.Actors.Identity;
+
+/// <summary>
+/// A node's key pair and SID. ECDH on P-256 from the base class library (there is no Ed25519 in it): the same key
+/// agrees a link key with each neighbour (<see cref="DeriveSharedSecret"/>), which also authenticates the neighbour,
+/// since only the holder of the private key behind a public key can compute the same secret.
+/// </summary>
+internal sealed class NodeIdentity : IDisposable
+{
+    /// <summary>An uncompressed P-256 point: 0x04, X, Y.</summary>
+    public const int PublicKeySize = 65;
+
+    private readonly ECDiffieHellman _key;
+
+    private NodeIdentity(ECDiffieHellman key)
+    {
+        _key = key;
+        PublicKey = EncodePublicKey(key.ExportParameters(includePrivateParameters: false));
+        Sid = Sid.FromPublicKey(PublicKey);
+    }
+
+    /// <summary>The public key as sent in hellos and hashed into the SID.</summary>
+    public byte[] PublicKey { get; }
+
+    public Sid Sid { get; }
+
+    public static NodeIdentity Generate() => new(ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256));
+
+    /// <summary>Reads a PKCS#8 PEM private key; throws <see cref="CryptographicException"/> if it is not a P-256 key.</summary>
+    public static NodeIdentity FromPem(string pem)
+    {
+        var key = ECDiffieHellman.Create();
+        try
+        {
+            key.ImportFromPem(pem);
+            if (key.KeySize != 256)
+            {
+                throw new CryptographicException($"the key is {key.KeySize} bits, not a P-256 key");
+            }
+
+            return new NodeIdentity(key);
+        }
+        catch
+        {
+            key.Dispose();
+            throw;
+        }
+    }
+
+    public string ExportPem() => _key.ExportPkcs8PrivateKeyPem();
+
+    /// <summary>
+    /// The ECDH secret shared with the owner of <paramref name="peerPublicKey"/>, or null if it is not a valid P-256
+    /// point (a hostile hello must not throw into the caller).
+    /// </summary>
+    public byte[]? DeriveSharedSecret(ReadOnlySpan<byte> peerPublicKey)
+    {
+        if (peerPublicKey.Length != PublicKeySize || peerPublicKey[0] != 0x04)
+        {
+            return null;
+        }
+
+        var parameters = new ECParameters
+        {
+            Curve = ECCurve.NamedCurves.nistP256,
+            Q = new ECPoint { X = peerPublicKey.Slice(1, 32).ToArray(), Y = peerPublicKey.Slice(33, 32).ToArray() },
+        };
+        try
+        {
+            using var peer = ECDiffieHellman.Create(parameters);
+            return _key.DeriveRawSecretAgreement(peer.PublicKey);
+        }
+        catch (CryptographicException)
+        {
+            return null;
+        }
+    }
+
+    public void Dispose() => _key.Dispose();
+
+    private static byte[] EncodePublicKey(ECParameters parameters)
+    {
+        var encoded = new byte[PublicKeySize];
+        encoded[0] = 0x04;
+        parameters.Q.X.AsSpan().CopyTo(encoded.AsSpan(1, 32));
+        parameters.Q.Y.AsSpan().CopyTo(encoded.AsSpan(33, 32));
+        return encoded;
+    }
+}

@@ -1,0 +1,42 @@
+namespace Striper.Actors.Mdp;
+
+/// <summary>
+/// Tunables of an MDP node, read once from <c>striper.mdp</c>. The hop retransmits a bounded number of times and
+/// then gives up: MDP stays a datagram service, end-to-end reliability is MSP's.
+/// </summary>
+internal sealed record MdpSettings
+{
+    /// <summary>Largest UDP payload sent, MDP header and MAC included (1400 leaves room for IP/UDP headers and tunnels on a 1500-byte path).</summary>
+    public int Mtu { get; init; } = 1400;
+
+    /// <summary>Retransmissions of one datagram by a hop before it is given up.</summary>
+    public int HopRetries { get; init; } = 2;
+
+    /// <summary>Datagrams a hop keeps unacknowledged; past this the oldest is given up rather than blocking the sender.</summary>
+    public int HopWindow { get; init; } = 1024;
+
+    /// <summary>Bounds of the hop retransmission timeout (which follows the hop RTT: SRTT + 4·RTTVAR).</summary>
+    public TimeSpan MinHopRto { get; init; } = TimeSpan.FromMilliseconds(30);
+
+    public TimeSpan MaxHopRto { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a receiver may hold a hop acknowledgement hoping to piggyback it on a reply.</summary>
+    public TimeSpan AckDelay { get; init; } = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>Hellos to a configured peer that has not answered go out this often.</summary>
+    public TimeSpan HelloInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Hellos to neighbours that are up go out this often (liveness; lets a restarted neighbour learn our key again).</summary>
+    public TimeSpan HelloKeepalive { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long opening a flow waits for the neighbour with the wanted SID to answer a hello.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Kernel send and receive buffer of each UDP socket (Linux caps it at net.core.rmem_max / wmem_max).</summary>
+    public int SocketBufferSize { get; init; } = 4 << 20;
+
+    /// <summary>Largest payload one MDP datagram carries under <see cref="Mtu"/>.</summary>
+    public int MaxPayload => Mtu - MdpPacket.Overhead;
+
+    public static MdpSettings Default { get; } = new();
+}

@@ -1,0 +1,157 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Striper.Actors.Runtime;
+
+namespace Striper.Actors.Mdp;
+
+/// <summary>
+/// One bound UDP socket. Its receive loop turns datagrams into actor messages in bursts: after one asynchronous
+/// receive it drains what the kernel already holds (up to <see cref="MdpBatch.MaxDatagrams"/>) with synchronous
+/// receives, then tells each hop its share in one <see cref="MdpBatch"/>, and the node (hellos, unknown senders) its
+/// share. Known senders are looked up in the hop table without allocating. Disposing the actor closes the socket.
+/// </summary>
+internal sealed class MdpSocket : ReceiveActor
+{
+    /// <summary>Receive slot per datagram: bigger than any MTU we accept, so a bigger datagram shows as oversize, not truncated.</summary>
+    public const int SlotSize = 2049;
+
+    private readonly Socket _socket;
+    private readonly ConcurrentDictionary<SocketAddress, MdpHopLink> _hops;
+    private readonly IActorRef _node;
+    private readonly MdpCounters _counters;
+    private readonly CancellationTokenSource _stop = new();
+
+    public MdpSocket(Socket socket, ConcurrentDictionary<SocketAddress, MdpHopLink> hops, IActorRef node, MdpCounters counters)
+    {
+        _socket = socket;
+        _hops = hops;
+        _node = node;
+        _counters = counters;
+    }
+
+    public static Props Props(Socket socket, ConcurrentDictionary<SocketAddress, MdpHopLink> hops, IActorRef node, MdpCounters counters) =>
+        Runtime.Props.Create(() => new MdpSocket(socket, hops, node, counters));
+
+    protected override void PreStart() => _ = Task.Run(ReceiveLoopAsync);
+
+    protected override void PostStop()
+    {
+        _stop.Cancel();
+        _socket.Dispose();
+        _stop.Dispose();
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        var address = new SocketAddress(_socket.AddressFamily);
+        var token = _stop.Token;
+        while (!token.IsCancellationRequested)
+        {
+            var buffer = new byte[MdpBatch.MaxDatagrams * SlotSize];
+            var used = 0;
+            var count = 0;
+            MdpHopLink? firstHop = null;
+            MdpBatch? firstBatch = null;
+            List<(MdpHopLink Hop, MdpBatch Batch)>? more = null;
+            MdpBatch? forNode = null;
+            try
+            {
+                var n = await _socket.ReceiveFromAsync(buffer.AsMemory(0, SlotSize), SocketFlags.None, address, token).ConfigureAwait(false);
+                Sort(n);
+                while (count < MdpBatch.MaxDatagrams && _socket.Available > 0)
+                {
+                    n = _socket.ReceiveFrom(buffer.AsSpan(used, SlotSize), SocketFlags.None, address);
+                    Sort(n);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                // An ICMP error reported on the socket (port unreachable from an earlier send): nothing to receive.
+                Interlocked.Increment(ref _counters.SendErrors);
+            }
+
+            firstHop?.Hop.Tell(firstBatch!);
+            foreach (var (hop, batch) in more ?? [])
+            {
+                hop.Hop.Tell(batch);
+            }
+
+            if (forNode is not null)
+            {
+                _node.Tell(forNode);
+            }
+
+            void Sort(int n)
+            {
+                count++;
+                Interlocked.Increment(ref _counters.DatagramsReceived);
+                var type = MdpPacket.PeekType(buffer.AsSpan(used, n));
+                if (n < SlotSize && type is MdpPacketType.Data or MdpPacketType.Ack && _hops.TryGetValue(address, out var hop))
+                {
+                    BatchFor(hop).Add(used, n, null);
+                }
+                else
+                {
+                    forNode ??= new MdpBatch(buffer, withSenders: true) { Socket = _socket };
+                    forNode.Add(used, n, address);
+                }
+
+                used += n;
+            }
+
+            MdpBatch BatchFor(MdpHopLink hop)
+            {
+                if (firstHop is null || ReferenceEquals(firstHop, hop))
+                {
+                    firstHop = hop;
+                    return firstBatch ??= new MdpBatch(buffer, withSenders: false);
+                }
+
+                more ??= [];
+                foreach (var (h, b) in more)
+                {
+                    if (ReferenceEquals(h, hop))
+                    {
+                        return b;
+                    }
+                }
+
+                var batch = new MdpBatch(buffer, withSenders: false);
+                more.Add((hop, batch));
+                return batch;
+            }
+        }
+    }
+
+    /// <summary>Binds a UDP socket with large kernel buffers; an IPv6 wildcard also receives IPv4 (dual mode).</summary>
+    public static Socket Bind(IPEndPoint endPoint, int bufferSize)
+    {
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            if (endPoint.AddressFamily == AddressFamily.InterNetworkV6 && endPoint.Address.Equals(IPAddress.IPv6Any))
+            {
+                socket.DualMode = true;
+            }
+
+            socket.ReceiveBufferSize = bufferSize;
+            socket.SendBufferSize = bufferSize;
+            socket.Bind(endPoint);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,50 @@
+namespace Striper.Actors.Mdp;
+
+/// <summary>A snapshot of a node's counters (see <see cref="MdpCounters"/>), for tests, logs and the benchmark.</summary>
+internal sealed record MdpStats
+{
+    public long DatagramsReceived { get; init; }
+
+    public long DatagramsSent { get; init; }
+
+    /// <summary>Datagrams handed to a local port (after MAC check and duplicate removal).</summary>
+    public long Delivered { get; init; }
+
+    /// <summary>Not a well-formed MDP datagram (short, wrong version or type, length disagreeing with size).</summary>
+    public long MalformedDropped { get; init; }
+
+    /// <summary>Well-formed, from a known neighbour's address, but the MAC did not verify: forged or corrupted.</summary>
+    public long ForgedDropped { get; init; }
+
+    /// <summary>DATA or ACK from an address with no neighbour link (no valid hello yet).</summary>
+    public long UnknownSenderDropped { get; init; }
+
+    public long DuplicatesDropped { get; init; }
+
+    /// <summary>Nothing bound to the destination port.</summary>
+    public long NoPortDropped { get; init; }
+
+    /// <summary>Sends refused: payload over the MTU, or no link to the neighbour yet.</summary>
+    public long OversizeDropped { get; init; }
+
+    public long Retransmissions { get; init; }
+
+    /// <summary>Datagrams a hop stopped retransmitting (retries used up or window full): MSP repairs them end to end.</summary>
+    public long GivenUp { get; init; }
+
+    public long WindowOverflows { get; init; }
+
+    public long AcksSent { get; init; }
+
+    public long HellosReceived { get; init; }
+
+    /// <summary>Hellos with a bad key or MAC.</summary>
+    public long HellosRejected { get; init; }
+
+    public long SendErrors { get; init; }
+
+    public int Hops { get; init; }
+
+    /// <summary>Everything dropped because it was not valid input.</summary>
+    public long InvalidDropped => MalformedDropped + ForgedDropped + UnknownSenderDropped + HellosRejected;
+}

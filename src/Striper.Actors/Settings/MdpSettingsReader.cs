@@ -1,0 +1,86 @@
+using Striper.Actors.Configuration;
+using Striper.Actors.Mdp;
+using Striper.Actors.Msp;
+
+namespace Striper.Actors.Settings;
+
+/// <summary>
+/// Reads <c>striper.mdp</c> and <c>striper.msp</c> into <see cref="MdpSettings"/> and <see cref="MspSettings"/>, once,
+/// checking ranges and that an MSP packet fits an MDP datagram; errors name the file and line of the bad value.
+/// </summary>
+internal static class MdpSettingsReader
+{
+    /// <summary>MSP header, four SACK blocks and CRC around the largest message.</summary>
+    public const int MspOverhead = MspPacket.HeaderSize + (MspPacket.MaxSackBlocks * MspPacket.SackBlockSize) + MspPacket.TrailerSize;
+
+    public static MdpSettings ReadMdp(HoconConfig config) => new()
+    {
+        Mtu = Int(config, "striper.mdp.mtu", MdpPacket.Overhead + 64, Mdp.MdpSocket.SlotSize - 1),
+        HopRetries = Int(config, "striper.mdp.hop-retries", 0, 16),
+        HopWindow = Int(config, "striper.mdp.hop-window", 4, MdpReceiveWindow.Span),
+        MinHopRto = Positive(config, "striper.mdp.min-hop-rto"),
+        MaxHopRto = Positive(config, "striper.mdp.max-hop-rto"),
+        AckDelay = Positive(config, "striper.mdp.ack-delay"),
+        HelloInterval = Positive(config, "striper.mdp.hello-interval"),
+        HelloKeepalive = Positive(config, "striper.mdp.hello-keepalive"),
+        ConnectTimeout = Positive(config, "striper.mdp.connect-timeout"),
+        SocketBufferSize = (int)Size(config, "striper.mdp.socket-buffer", 64 * 1024, 256L << 20),
+    };
+
+    public static MspSettings ReadMsp(HoconConfig config, MdpSettings mdp)
+    {
+        var settings = new MspSettings
+        {
+            MaxMessageSize = Int(config, "striper.msp.max-message-size", 16, MspPacket.MaxPayloadLimit),
+            SendBufferMessages = Int(config, "striper.msp.send-buffer", 4, 1 << 20),
+            ReceiveWindowMessages = Int(config, "striper.msp.receive-window", 4, 1 << 20),
+            InitialPeerWindow = Int(config, "striper.msp.initial-peer-window", 1, 1 << 20),
+            InitialCongestionWindow = Int(config, "striper.msp.initial-congestion-window", 1, 1 << 20),
+            MinCongestionWindow = Int(config, "striper.msp.min-congestion-window", 1, 1 << 20),
+            InitialRto = Positive(config, "striper.msp.initial-rto"),
+            MinRto = Positive(config, "striper.msp.min-rto"),
+            MaxRto = Positive(config, "striper.msp.max-rto"),
+            MinProbeTimeout = Positive(config, "striper.msp.min-probe-timeout"),
+            DuplicateThreshold = Int(config, "striper.msp.duplicate-threshold", 1, 1000),
+            Pacing = config.GetBoolean("striper.msp.pacing"),
+            PacingBurst = Int(config, "striper.msp.pacing-burst", 1, 1 << 16),
+            KeepaliveInterval = Positive(config, "striper.msp.keepalive-interval"),
+            IdleTimeout = Positive(config, "striper.msp.idle-timeout"),
+            Linger = Positive(config, "striper.msp.linger"),
+        };
+
+        if (settings.MaxMessageSize + MspOverhead > mdp.MaxPayload)
+        {
+            throw Error(
+                config,
+                "striper.msp.max-message-size",
+                $"striper.msp.max-message-size ({settings.MaxMessageSize}) plus {MspOverhead} bytes of MSP header must fit the {mdp.MaxPayload} bytes an MDP datagram carries under striper.mdp.mtu ({mdp.Mtu})");
+        }
+
+        return settings;
+    }
+
+    private static int Int(HoconConfig config, string path, int min, int max)
+    {
+        var value = config.GetInt(path);
+        return value >= min && value <= max ? value : throw Error(config, path, $"{path} must be between {min} and {max}, got {value}");
+    }
+
+    private static long Size(HoconConfig config, string path, long min, long max)
+    {
+        var value = config.GetByteSize(path);
+        return value >= min && value <= max ? value : throw Error(config, path, $"{path} must be between {min} and {max} bytes, got {value}");
+    }
+
+    private static TimeSpan Positive(HoconConfig config, string path)
+    {
+        var value = config.GetTimeSpan(path);
+        return value > TimeSpan.Zero ? value : throw Error(config, path, $"{path} must be a positive duration, got {value}");
+    }
+
+    private static HoconException Error(HoconConfig config, string path, string message)
+    {
+        var origin = config.OriginOf(path);
+        return new HoconException(origin is null ? message : $"{origin}: {message}");
+    }
+}
