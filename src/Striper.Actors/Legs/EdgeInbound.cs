@@ -13,9 +13,7 @@ internal sealed class EdgeInbound : IChunkInbound, IReadCredit
 {
     private readonly IActorRef _striper;
     private readonly int _chunkSize;
-    private readonly Lock _gate = new();
-    private long _budget;
-    private TaskCompletionSource? _waiter;
+    private readonly ReadBudget _budget = new(0);
 
     public EdgeInbound(IActorRef striper, int chunkSize)
     {
@@ -23,44 +21,15 @@ internal sealed class EdgeInbound : IChunkInbound, IReadCredit
         _chunkSize = chunkSize;
     }
 
-    public int NextChunkSize => (int)Math.Clamp(Volatile.Read(ref _budget), 0, _chunkSize);
+    public int NextChunkSize => (int)Math.Clamp(_budget.Available, 0, _chunkSize);
 
-    public void Grant(long bytes)
-    {
-        TaskCompletionSource? waiter;
-        lock (_gate)
-        {
-            _budget += bytes;
-            waiter = _waiter;
-            _waiter = null;
-        }
+    public void Grant(long bytes) => _budget.Return(bytes);
 
-        waiter?.TrySetResult();
-    }
-
-    public ValueTask WaitUntilReadyAsync(CancellationToken cancellationToken)
-    {
-        TaskCompletionSource waiter;
-        lock (_gate)
-        {
-            if (_budget > 0)
-            {
-                return ValueTask.CompletedTask;
-            }
-
-            waiter = _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        }
-
-        return new ValueTask(waiter.Task.WaitAsync(cancellationToken));
-    }
+    public ValueTask WaitUntilReadyAsync(CancellationToken cancellationToken) => _budget.WaitAsync(cancellationToken);
 
     public void Accept(BufferLease chunk)
     {
-        lock (_gate)
-        {
-            _budget -= chunk.Length;
-        }
-
+        _budget.Spend(chunk.Length);
         _striper.Tell(new StriperProtocol.EdgeData(chunk));
     }
 

@@ -34,9 +34,7 @@ internal sealed class SubstreamInbound : IFrameInbound, IReadCredit
     private readonly int _maxPayload;
     private readonly FrameOpener? _opener;
     private readonly int _tagSize;
-    private readonly Lock _gate = new();
-    private long _outstanding;
-    private TaskCompletionSource? _waiter;
+    private readonly ReadBudget _room;
 
     public SubstreamInbound(int slot, IActorRef striper, IActorRef reassembler, IActorRef session, int maxPayload, FrameOpener? opener = null)
     {
@@ -48,49 +46,20 @@ internal sealed class SubstreamInbound : IFrameInbound, IReadCredit
         _opener = opener;
         _tagSize = opener is null ? 0 : ProtocolConstants.FrameTagSize;
         OutstandingLimit = Math.Max(4L * maxPayload, 1 << 20);
+        _room = new ReadBudget(OutstandingLimit);
     }
 
     /// <summary>Frame bytes (payload plus <see cref="FrameCost"/> each) told but not yet taken, above which reading pauses.</summary>
     internal long OutstandingLimit { get; }
 
-    internal long Outstanding => Volatile.Read(ref _outstanding);
+    internal long Outstanding => OutstandingLimit - _room.Available;
 
-    public bool IsBlocked => Outstanding >= OutstandingLimit;
+    public bool IsBlocked => _room.Available <= 0;
 
     /// <summary>A receiver took one frame that carried <paramref name="bytes"/> of payload.</summary>
-    public void Grant(long bytes)
-    {
-        if (Interlocked.Add(ref _outstanding, -(bytes + FrameCost)) >= OutstandingLimit)
-        {
-            return;
-        }
+    public void Grant(long bytes) => _room.Return(bytes + FrameCost);
 
-        TaskCompletionSource? waiter;
-        lock (_gate)
-        {
-            waiter = _waiter;
-            _waiter = null;
-        }
-
-        waiter?.TrySetResult();
-    }
-
-    public ValueTask WaitUntilReadyAsync(CancellationToken cancellationToken)
-    {
-        TaskCompletionSource waiter;
-        lock (_gate)
-        {
-            // Checked under the lock: a Grant that lowers the count first takes the lock after it, and so sees this waiter.
-            if (!IsBlocked)
-            {
-                return ValueTask.CompletedTask;
-            }
-
-            waiter = _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        }
-
-        return new ValueTask(waiter.Task.WaitAsync(cancellationToken));
-    }
+    public ValueTask WaitUntilReadyAsync(CancellationToken cancellationToken) => _room.WaitAsync(cancellationToken);
 
     public string? Process(ref ReadOnlySequence<byte> buffer)
     {
@@ -157,8 +126,7 @@ internal sealed class SubstreamInbound : IFrameInbound, IReadCredit
                 return Forged(header);
             }
 
-            Interlocked.Add(ref _outstanding, header.Length + FrameCost);
-            _reassembler.Tell(new StriperProtocol.DataReceived(_slot, header.Offset, header.Stamp, lease, this));
+            DeliverData(header, lease);
             return null;
         }
 
@@ -184,8 +152,7 @@ internal sealed class SubstreamInbound : IFrameInbound, IReadCredit
         {
             var lease = BufferLease.Rent(header.Length);
             payload.CopyTo(lease.WritableSpan);
-            Interlocked.Add(ref _outstanding, header.Length + FrameCost);
-            _reassembler.Tell(new StriperProtocol.DataReceived(_slot, header.Offset, header.Stamp, lease, this));
+            DeliverData(header, lease);
             return null;
         }
 
@@ -196,17 +163,23 @@ internal sealed class SubstreamInbound : IFrameInbound, IReadCredit
         return null;
     }
 
+    private void DeliverData(FrameHeader header, BufferLease lease)
+    {
+        _room.Spend(header.Length + FrameCost);
+        _reassembler.Tell(new StriperProtocol.DataReceived(_slot, header.Offset, header.Stamp, lease, this));
+    }
+
     /// <summary>ACK, FIN and RST: payloads of at most 16 bytes, already checked and (if sealed) opened.</summary>
     private void DispatchControl(FrameHeader header, ReadOnlySpan<byte> payload)
     {
         switch (header.Type)
         {
             case FrameType.Ack:
-                Interlocked.Add(ref _outstanding, header.Length + FrameCost);
+                _room.Spend(header.Length + FrameCost);
                 _striper.Tell(new StriperProtocol.AckReceived(_slot, header.Offset, header.Stamp, header.Flags, AckPayload.Read(payload), this));
                 break;
             case FrameType.Fin:
-                Interlocked.Add(ref _outstanding, FrameCost);
+                _room.Spend(FrameCost);
                 _reassembler.Tell(new StriperProtocol.FinReceived(_slot, header.Offset, this));
                 break;
             case FrameType.Rst:

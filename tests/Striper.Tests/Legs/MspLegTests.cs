@@ -100,9 +100,14 @@ public sealed class MspLegTests : TestKitBase
 
     private (Side A, Side B) StartLegs(LossyLinkOptions link)
     {
-        var owner = CreateTestProbe();
-        var pair = StreamPair.Create(Sys, owner, owner, Settings, link, seed: 5);
-        return (StartLeg(pair.A, "a"), StartLeg(pair.B, "b"));
+        var ownerA = ActorOf(ForwardingOwner.Props());
+        var ownerB = ActorOf(ForwardingOwner.Props());
+        var pair = StreamPair.Create(Sys, ownerA, ownerB, Settings, link, seed: 5);
+        var a = StartLeg(pair.A, "a");
+        var b = StartLeg(pair.B, "b");
+        ownerA.Tell(new ForwardingOwner.ForwardTo(a.Leg));
+        ownerB.Tell(new ForwardingOwner.ForwardTo(b.Leg));
+        return (a, b);
     }
 
     private Side StartLeg(Striper.Actors.Runtime.IActorRef stream, string name)
