@@ -38,11 +38,11 @@ public sealed class AuthenticationTests
     {
         var secret = SharedSecret.CreateRandom();
         await using var target = new HashingTarget(Size, seed: 5);
-        RecordingRelay? relay = null;
+        TapRelay? relay = null;
         await using var pair = ProxyPair.Start(
             target.EndPoint,
             Base with { Secret = secret, Encrypt = serverAsks },
-            interpose: server => (relay = new RecordingRelay(server)).EndPoint,
+            interpose: server => (relay = new TapRelay(server, keep: 8 << 20)).EndPoint,
             clientSettings: Base with { Secret = secret, Encrypt = clientAsks });
         await using var _ = relay!;
 
@@ -50,8 +50,8 @@ public sealed class AuthenticationTests
         await target.AssertSingleExchangeAsync(app, Size, seed: 7, Timeout);
 
         var sample = TestData.Random(4096, seed: 7)[1000..1064];
-        Assert.True(relay!.Upstream.Sum(r => r.Length) > Size, "the relay saw the transfer");
-        Assert.All(relay.Upstream, record => Assert.Equal(-1, record.ToArray().AsSpan().IndexOf(sample)));
+        Assert.True(relay!.Captured.Sum(c => c.Up.Length) > Size, "the relay saw the transfer");
+        Assert.All(relay.Captured.Select(c => c.Up), record => Assert.Equal(-1, record.ToArray().AsSpan().IndexOf(sample)));
     }
 
     [Fact]
@@ -60,15 +60,15 @@ public sealed class AuthenticationTests
         // Proves the check above can fail: with the frames in the clear, the sample is on the wire.
         var secret = SharedSecret.CreateRandom();
         await using var target = new HashingTarget(Size, seed: 5);
-        RecordingRelay? relay = null;
-        await using var pair = ProxyPair.Start(target.EndPoint, Base with { Secret = secret }, interpose: server => (relay = new RecordingRelay(server)).EndPoint);
+        TapRelay? relay = null;
+        await using var pair = ProxyPair.Start(target.EndPoint, Base with { Secret = secret }, interpose: server => (relay = new TapRelay(server, keep: 8 << 20)).EndPoint);
         await using var _ = relay!;
 
         using var app = await pair.ConnectAsync();
         await target.AssertSingleExchangeAsync(app, Size, seed: 7, Timeout);
 
         var sample = TestData.Random(4096, seed: 7)[1000..1064];
-        Assert.Contains(relay!.Upstream, record => record.ToArray().AsSpan().IndexOf(sample) >= 0);
+        Assert.Contains(relay!.Captured.Select(c => c.Up), record => record.ToArray().AsSpan().IndexOf(sample) >= 0);
     }
 
     [Fact]
@@ -115,8 +115,8 @@ public sealed class AuthenticationTests
     {
         var settings = Base with { Secret = SharedSecret.CreateRandom(), Stripes = 1 };
         await using var target = new HashingTarget(Size, seed: 5);
-        RecordingRelay? relay = null;
-        await using var pair = ProxyPair.Start(target.EndPoint, settings, interpose: server => (relay = new RecordingRelay(server)).EndPoint);
+        TapRelay? relay = null;
+        await using var pair = ProxyPair.Start(target.EndPoint, settings, interpose: server => (relay = new TapRelay(server, keep: 8 << 20)).EndPoint);
         await using var _ = relay!;
         using (var app = await pair.ConnectAsync())
         {
@@ -124,7 +124,8 @@ public sealed class AuthenticationTests
         }
 
         // What a real client sent: its hello, then its proof for that server's challenge.
-        Assert.True(relay!.Upstream.TryPeek(out var recorded));
+        Assert.True(relay!.Captured.TryPeek(out var first));
+        var recorded = first.Up;
         var replay = recorded!.ToArray()[..(Handshake.Size + ProtocolConstants.ProofSize)];
         using var attacker = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await attacker.ConnectAsync(pair.Server.LocalEndPoint);

@@ -6,7 +6,8 @@ namespace Striper.Tests.Support;
 
 /// <summary>
 /// A plain TCP relay between the client and server proxies that records the first bytes each substream carries in
-/// each direction: real traffic, written by the real legs, as seeds for the mutational fuzzer.
+/// each direction: real traffic, written by the real legs, as seeds for the mutational fuzzer, and what an
+/// eavesdropper on the path would see, for the replay and encryption tests.
 /// </summary>
 internal sealed class TapRelay : IAsyncDisposable
 {
@@ -70,7 +71,7 @@ internal sealed class TapRelay : IAsyncDisposable
 
     private async Task RelayAsync(Socket client)
     {
-        using var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         using var _ = client;
         var up = new MemoryStream();
         var down = new MemoryStream();
