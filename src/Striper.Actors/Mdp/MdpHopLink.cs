@@ -27,6 +27,7 @@ internal sealed class MdpHopLink : IDisposable
     private readonly byte[] _control = new byte[MdpPacket.HelloSize + MdpPacket.Overhead];
     private readonly Action<long> _retransmit;
     private int _arrivalsSinceAck;
+    private int _ackTimerClaimed;
     private double _srtt = -1;
     private double _rttvar;
     private bool _disposed;
@@ -173,6 +174,11 @@ internal sealed class MdpHopLink : IDisposable
 
         return true;
     }
+
+    /// <summary>True for the one caller that should ask the hop actor for a delayed ack; false while one is pending.</summary>
+    public bool TryClaimAckTimer() => Interlocked.Exchange(ref _ackTimerClaimed, 1) == 0;
+
+    public void ReleaseAckTimer() => Volatile.Write(ref _ackTimerClaimed, 0);
 
     /// <summary>Sends a bare acknowledgement (hop actor, when no reply carried one soon enough).</summary>
     public void SendAck()

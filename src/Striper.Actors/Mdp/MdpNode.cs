@@ -69,7 +69,7 @@ internal sealed class MdpNode : ReceiveActor
         var i = 0;
         foreach (var entry in _sockets)
         {
-            entry.Actor = Context.ActorOf(MdpSocket.Props(entry.Socket, entry.Hops, Self, _counters), $"udp-{i++}");
+            entry.Actor = Context.ActorOf(MdpSocket.Props(entry.Socket, entry.Hops, Self, _counters, _bindings), $"udp-{i++}");
         }
 
         Timers.StartPeriodicTimer(HelloTimer, HelloTick.Instance, _settings.HelloInterval);
@@ -352,7 +352,7 @@ internal sealed class MdpNode : ReceiveActor
         }
 
         var entry = new MdpSocketEntry(socket) { Dedicated = true };
-        entry.Actor = Context.ActorOf(MdpSocket.Props(socket, entry.Hops, Self, _counters), $"udp-{_sockets.Count}");
+        entry.Actor = Context.ActorOf(MdpSocket.Props(socket, entry.Hops, Self, _counters, _bindings), $"udp-{_sockets.Count}");
         _sockets.Add(entry);
         pending.Socket = entry;
         pending.Remote = via.Remote;
