@@ -145,9 +145,24 @@ internal sealed class MdpHopLink : IDisposable
             return false;
         }
 
-        if (!MdpLinkKeys.Verify(_receiveMac, datagram))
+        bool verified;
+        try
         {
-            Interlocked.Increment(ref _counters.ForgedDropped);
+            verified = !Volatile.Read(ref _disposed) && MdpLinkKeys.Verify(_receiveMac, datagram);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The link was replaced while this burst was on its way: its datagrams are the new link's to judge.
+            return false;
+        }
+
+        if (!verified)
+        {
+            if (!Volatile.Read(ref _disposed))
+            {
+                Interlocked.Increment(ref _counters.ForgedDropped);
+            }
+
             return false;
         }
 
