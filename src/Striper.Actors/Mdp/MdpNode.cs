@@ -56,6 +56,7 @@ internal sealed class MdpNode : ReceiveActor
         Receive<Unbind>(m => _bindings.TryRemove(m.Port, out _));
         Receive<OpenFlow>(m => OnOpenFlow(m, Sender));
         Receive<OpenTimeout>(OnOpenTimeout);
+        Receive<CloseFlow>(OnCloseFlow);
         Receive<GetStats>(_ => Sender.Tell(_counters.Snapshot(_bySid.Values.Sum(l => l.Count))));
         Receive<GetNeighbours>(_ => Sender.Tell(new Neighbours([.. _bySid.Keys])));
         Receive<Terminated>(OnTerminated);
@@ -327,6 +328,25 @@ internal sealed class MdpNode : ReceiveActor
         var id = _nextPendingId++;
         _pending[id] = pending;
         Timers.StartSingleTimer(("open", id), new OpenTimeout(id), _settings.ConnectTimeout);
+    }
+
+    private void OnCloseFlow(CloseFlow message)
+    {
+        var flow = message.Flow;
+        flow.Unregister();
+        var entry = _sockets.FirstOrDefault(s => s.Dedicated && ReferenceEquals(s.Socket, flow.Hop.Socket));
+        if (entry is null || !flow.Hop.Flows.IsEmpty)
+        {
+            return;
+        }
+
+        foreach (var hop in entry.Hops.Values.ToList())
+        {
+            RemoveHop(entry, hop);
+        }
+
+        _sockets.Remove(entry);
+        Context.Stop(entry.Actor);
     }
 
     /// <summary>A link on one of the node's bound sockets, not one made for an own-socket flow.</summary>

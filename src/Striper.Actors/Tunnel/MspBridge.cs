@@ -142,7 +142,10 @@ internal sealed class MspBridge : ReceiveActor
             _duplex?.Abort();
         }
 
-        _flow?.Unregister();
+        if (_flow is not null && _connect is { } connect)
+        {
+            connect.Node.Tell(new MdpProtocol.CloseFlow(_flow));
+        }
         _output.Writer.TryComplete();
     }
 
