@@ -4,8 +4,9 @@ namespace Striper.Actors.Mdp;
 
 /// <summary>
 /// Datagrams received in one burst from one socket, for one hop (or, with senders, for the node). The buffer is
-/// allocated per burst and never pooled: delivered payloads are slices of it that MSP keeps until its owner consumes
-/// them, so the garbage collector frees it when the last slice is gone. One allocation per burst, none per datagram.
+/// allocated per burst, exactly as big as the burst and not zeroed, and never pooled: delivered payloads are slices
+/// of it that MSP keeps until its owner consumes them, so the garbage collector frees it when the last slice is gone.
+/// One allocation per burst, none per datagram.
 /// </summary>
 internal sealed class MdpBatch
 {
@@ -17,7 +18,8 @@ internal sealed class MdpBatch
         Senders = withSenders ? new SocketAddress[MaxDatagrams] : null;
     }
 
-    public byte[] Buffer { get; }
+    /// <summary>The burst's bytes; the receive loop swaps its scratch buffer for the burst's own copy before sending.</summary>
+    public byte[] Buffer { get; set; }
 
     /// <summary>The socket the datagrams came in on (set for the node's share, which may hold hellos to answer).</summary>
     public System.Net.Sockets.Socket? Socket { get; init; }

@@ -32,6 +32,7 @@ internal sealed class MdpFlow : IDatagramLink
     /// <summary>From now on the flow's datagrams go to <paramref name="receiver"/> as <see cref="MspProtocol.DatagramReceived"/>.</summary>
     public void Register(IActorRef receiver) => Hop.Flows[MdpHopLink.FlowKey(LocalPort, RemotePort)] = receiver;
 
+    /// <summary>Stops delivering to the receiver. To also close an own-socket flow's socket, tell the node <see cref="MdpProtocol.CloseFlow"/>.</summary>
     public void Unregister() => Hop.Flows.TryRemove(MdpHopLink.FlowKey(LocalPort, RemotePort), out _);
 
     public override string ToString() => $"{LocalPort} -> {Peer.Abbreviated}:{RemotePort}";

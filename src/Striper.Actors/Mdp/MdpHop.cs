@@ -6,12 +6,12 @@ using static Striper.Actors.Mdp.MdpProtocol;
 namespace Striper.Actors.Mdp;
 
 /// <summary>
-/// One neighbour link's actor. It takes the datagrams its socket received from the neighbour in bursts
-/// (<see cref="MdpBatch"/>, one message per burst, not per datagram), checks each one's MAC, applies its hop
-/// acknowledgement, drops duplicates and delivers the rest at once, in arrival order, to the flow's receiver or the
-/// port's handler: no head-of-line blocking. It acknowledges after every <see cref="AckEvery"/> arrivals or
-/// <see cref="MdpSettings.AckDelay"/> after a burst (a reply usually carries the ack sooner), and retransmits
-/// overdue datagrams on a timer that runs only while some are outstanding.
+/// One neighbour link's actor: the timers of the link. Arriving datagrams are checked and delivered by the socket's
+/// receive loop through <see cref="Deliver"/> (MAC, hop acknowledgement, duplicates; delivery at once, in arrival
+/// order, to the flow's receiver or the port's handler: no head-of-line blocking). The actor sends the delayed
+/// acknowledgement <see cref="MdpSettings.AckDelay"/> after a burst when no reply carried one (the loop acks itself
+/// after every <see cref="AckEvery"/> arrivals), and retransmits overdue datagrams on a timer that runs only while
+/// some are outstanding. It owns the link and disposes it when it stops.
 /// </summary>
 internal sealed class MdpHop : ReceiveActor
 {
@@ -23,6 +23,7 @@ internal sealed class MdpHop : ReceiveActor
     private readonly ConcurrentDictionary<int, IActorRef> _bindings;
     private readonly MdpCounters _counters;
     private readonly MdpSettings _settings;
+    private bool _ackDue;
 
     public MdpHop(MdpHopLink link, ConcurrentDictionary<int, IActorRef> bindings, MdpCounters counters, MdpSettings settings)
     {
@@ -30,11 +31,21 @@ internal sealed class MdpHop : ReceiveActor
         _bindings = bindings;
         _counters = counters;
         _settings = settings;
-        Receive<MdpBatch>(OnBatch);
+        Receive<MdpBatch>(batch => Deliver(_link, batch, _bindings, _counters));
         Receive<Kick>(_ => ArmRetransmit());
         Receive<RetransmitTick>(_ => OnRetransmitTick());
         Receive<AckTick>(_ =>
         {
+            // First tick: from the receive loop, wait the ack delay (a reply may carry the ack meanwhile). Second: send.
+            if (!Timers.IsTimerActive(AckTimer) && !_ackDue)
+            {
+                _ackDue = true;
+                Timers.StartSingleTimer(AckTimer, AckTick.Instance, _settings.AckDelay);
+                return;
+            }
+
+            _ackDue = false;
+            _link.ReleaseAckTimer();
             if (_link.ArrivalsSinceAck > 0)
             {
                 _link.SendAck();
@@ -47,7 +58,13 @@ internal sealed class MdpHop : ReceiveActor
 
     protected override void PostStop() => _link.Dispose();
 
-    private void OnBatch(MdpBatch batch)
+    /// <summary>
+    /// Checks and delivers one burst for <paramref name="link"/>. Called by the socket's receive loop on its own
+    /// thread (a link belongs to one socket, so this never runs twice at once for a link): the datagrams reach the
+    /// MSP endpoints without waiting for the hop actor's turn, which saves a thread hand-off per burst. The hop actor
+    /// is asked for a delayed acknowledgement only when one is owed and none is pending.
+    /// </summary>
+    public static void Deliver(MdpHopLink link, MdpBatch batch, ConcurrentDictionary<int, IActorRef> bindings, MdpCounters counters)
     {
         // Datagrams for one receiver within this burst go on together (in order) as one message.
         IActorRef? lastReceiver = null;
@@ -55,15 +72,15 @@ internal sealed class MdpHop : ReceiveActor
         for (var i = 0; i < batch.Count; i++)
         {
             var datagram = batch.Datagram(i);
-            if (!_link.Receive(datagram.Span, out var header))
+            if (!link.Receive(datagram.Span, out var header))
             {
                 continue;
             }
 
             var payload = datagram.Slice(MdpPacket.HeaderSize, header.PayloadLength);
-            if (_link.Flows.TryGetValue(MdpHopLink.FlowKey(header.DestinationPort, header.SourcePort), out var receiver))
+            if (link.Flows.TryGetValue(MdpHopLink.FlowKey(header.DestinationPort, header.SourcePort), out var receiver))
             {
-                Interlocked.Increment(ref _counters.Delivered);
+                Interlocked.Increment(ref counters.Delivered);
                 if (!ReferenceEquals(receiver, lastReceiver))
                 {
                     Flush(lastReceiver, pending);
@@ -73,27 +90,26 @@ internal sealed class MdpHop : ReceiveActor
 
                 pending!.Add(payload);
             }
-            else if (_bindings.TryGetValue(header.DestinationPort, out var handler))
+            else if (bindings.TryGetValue(header.DestinationPort, out var handler))
             {
-                Interlocked.Increment(ref _counters.Delivered);
-                handler.Tell(new FlowDatagram(new MdpFlow(_link, header.DestinationPort, header.SourcePort), payload));
+                Interlocked.Increment(ref counters.Delivered);
+                handler.Tell(new FlowDatagram(new MdpFlow(link, header.DestinationPort, header.SourcePort), payload));
             }
             else
             {
-                Interlocked.Increment(ref _counters.NoPortDropped);
+                Interlocked.Increment(ref counters.NoPortDropped);
             }
 
-            if (_link.ArrivalsSinceAck >= AckEvery)
+            if (link.ArrivalsSinceAck >= AckEvery)
             {
-                _link.SendAck();
+                link.SendAck();
             }
         }
 
         Flush(lastReceiver, pending);
-
-        if (_link.ArrivalsSinceAck > 0 && !Timers.IsTimerActive(AckTimer))
+        if (link.ArrivalsSinceAck > 0 && link.TryClaimAckTimer())
         {
-            Timers.StartSingleTimer(AckTimer, AckTick.Instance, _settings.AckDelay);
+            link.Hop.Tell(AckTick.Instance);
         }
     }
 

@@ -27,6 +27,7 @@ internal sealed class MdpHopLink : IDisposable
     private readonly byte[] _control = new byte[MdpPacket.HelloSize + MdpPacket.Overhead];
     private readonly Action<long> _retransmit;
     private int _arrivalsSinceAck;
+    private int _ackTimerClaimed;
     private double _srtt = -1;
     private double _rttvar;
     private bool _disposed;
@@ -144,9 +145,24 @@ internal sealed class MdpHopLink : IDisposable
             return false;
         }
 
-        if (!MdpLinkKeys.Verify(_receiveMac, datagram))
+        bool verified;
+        try
         {
-            Interlocked.Increment(ref _counters.ForgedDropped);
+            verified = !Volatile.Read(ref _disposed) && MdpLinkKeys.Verify(_receiveMac, datagram);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The link was replaced while this burst was on its way: its datagrams are the new link's to judge.
+            return false;
+        }
+
+        if (!verified)
+        {
+            if (!Volatile.Read(ref _disposed))
+            {
+                Interlocked.Increment(ref _counters.ForgedDropped);
+            }
+
             return false;
         }
 
@@ -173,6 +189,11 @@ internal sealed class MdpHopLink : IDisposable
 
         return true;
     }
+
+    /// <summary>True for the one caller that should ask the hop actor for a delayed ack; false while one is pending.</summary>
+    public bool TryClaimAckTimer() => Interlocked.Exchange(ref _ackTimerClaimed, 1) == 0;
+
+    public void ReleaseAckTimer() => Volatile.Write(ref _ackTimerClaimed, 0);
 
     /// <summary>Sends a bare acknowledgement (hop actor, when no reply carried one soon enough).</summary>
     public void SendAck()

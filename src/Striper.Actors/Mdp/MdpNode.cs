@@ -56,6 +56,7 @@ internal sealed class MdpNode : ReceiveActor
         Receive<Unbind>(m => _bindings.TryRemove(m.Port, out _));
         Receive<OpenFlow>(m => OnOpenFlow(m, Sender));
         Receive<OpenTimeout>(OnOpenTimeout);
+        Receive<CloseFlow>(OnCloseFlow);
         Receive<GetStats>(_ => Sender.Tell(_counters.Snapshot(_bySid.Values.Sum(l => l.Count))));
         Receive<GetNeighbours>(_ => Sender.Tell(new Neighbours([.. _bySid.Keys])));
         Receive<Terminated>(OnTerminated);
@@ -69,7 +70,7 @@ internal sealed class MdpNode : ReceiveActor
         var i = 0;
         foreach (var entry in _sockets)
         {
-            entry.Actor = Context.ActorOf(MdpSocket.Props(entry.Socket, entry.Hops, Self, _counters), $"udp-{i++}");
+            entry.Actor = Context.ActorOf(MdpSocket.Props(entry.Socket, entry.Hops, Self, _counters, _bindings), $"udp-{i++}");
         }
 
         Timers.StartPeriodicTimer(HelloTimer, HelloTick.Instance, _settings.HelloInterval);
@@ -329,6 +330,25 @@ internal sealed class MdpNode : ReceiveActor
         Timers.StartSingleTimer(("open", id), new OpenTimeout(id), _settings.ConnectTimeout);
     }
 
+    private void OnCloseFlow(CloseFlow message)
+    {
+        var flow = message.Flow;
+        flow.Unregister();
+        var entry = _sockets.FirstOrDefault(s => s.Dedicated && ReferenceEquals(s.Socket, flow.Hop.Socket));
+        if (entry is null || !flow.Hop.Flows.IsEmpty)
+        {
+            return;
+        }
+
+        foreach (var hop in entry.Hops.Values.ToList())
+        {
+            RemoveHop(entry, hop);
+        }
+
+        _sockets.Remove(entry);
+        Context.Stop(entry.Actor);
+    }
+
     /// <summary>A link on one of the node's bound sockets, not one made for an own-socket flow.</summary>
     private MdpHopLink? SharedHop(List<MdpHopLink> hops) =>
         hops.FirstOrDefault(h => !_sockets.Any(s => s.Dedicated && ReferenceEquals(s.Socket, h.Socket)));
@@ -352,7 +372,7 @@ internal sealed class MdpNode : ReceiveActor
         }
 
         var entry = new MdpSocketEntry(socket) { Dedicated = true };
-        entry.Actor = Context.ActorOf(MdpSocket.Props(socket, entry.Hops, Self, _counters), $"udp-{_sockets.Count}");
+        entry.Actor = Context.ActorOf(MdpSocket.Props(socket, entry.Hops, Self, _counters, _bindings), $"udp-{_sockets.Count}");
         _sockets.Add(entry);
         pending.Socket = entry;
         pending.Remote = via.Remote;

@@ -27,6 +27,9 @@ internal static class MdpProtocol
 
     public sealed record FlowOpened(MdpFlow Flow);
 
+    /// <summary>Anyone → node: the flow is finished; an own-socket flow's socket and link are closed with it.</summary>
+    public sealed record CloseFlow(MdpFlow Flow);
+
     public sealed record FlowFailed(Sid Peer, string Reason);
 
     /// <summary>Node or hop → port handler: a datagram from a flow nobody has registered yet (a new remote caller).</summary>

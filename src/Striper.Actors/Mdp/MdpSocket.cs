@@ -8,8 +8,9 @@ namespace Striper.Actors.Mdp;
 /// <summary>
 /// One bound UDP socket. Its receive loop turns datagrams into actor messages in bursts: after one asynchronous
 /// receive it drains what the kernel already holds (up to <see cref="MdpBatch.MaxDatagrams"/>) with synchronous
-/// receives, then tells each hop its share in one <see cref="MdpBatch"/>, and the node (hellos, unknown senders) its
-/// share. Known senders are looked up in the hop table without allocating. Disposing the actor closes the socket.
+/// receives, then checks and delivers each known neighbour's share itself (<see cref="MdpHop.Deliver"/>: MAC, hop
+/// ack, duplicates, one message per receiver) and tells the node the rest (hellos, strangers). Known senders are
+/// looked up in the hop table without allocating. Disposing the actor closes the socket.
 /// </summary>
 internal sealed class MdpSocket : ReceiveActor
 {
@@ -20,18 +21,20 @@ internal sealed class MdpSocket : ReceiveActor
     private readonly ConcurrentDictionary<SocketAddress, MdpHopLink> _hops;
     private readonly IActorRef _node;
     private readonly MdpCounters _counters;
+    private readonly ConcurrentDictionary<int, IActorRef> _bindings;
     private readonly CancellationTokenSource _stop = new();
 
-    public MdpSocket(Socket socket, ConcurrentDictionary<SocketAddress, MdpHopLink> hops, IActorRef node, MdpCounters counters)
+    public MdpSocket(Socket socket, ConcurrentDictionary<SocketAddress, MdpHopLink> hops, IActorRef node, MdpCounters counters, ConcurrentDictionary<int, IActorRef> bindings)
     {
+        _bindings = bindings;
         _socket = socket;
         _hops = hops;
         _node = node;
         _counters = counters;
     }
 
-    public static Props Props(Socket socket, ConcurrentDictionary<SocketAddress, MdpHopLink> hops, IActorRef node, MdpCounters counters) =>
-        Runtime.Props.Create(() => new MdpSocket(socket, hops, node, counters));
+    public static Props Props(Socket socket, ConcurrentDictionary<SocketAddress, MdpHopLink> hops, IActorRef node, MdpCounters counters, ConcurrentDictionary<int, IActorRef> bindings) =>
+        Runtime.Props.Create(() => new MdpSocket(socket, hops, node, counters, bindings));
 
     protected override void PreStart() => _ = Task.Run(ReceiveLoopAsync);
 
@@ -46,9 +49,13 @@ internal sealed class MdpSocket : ReceiveActor
     {
         var address = new SocketAddress(_socket.AddressFamily);
         var token = _stop.Token;
+
+        // Datagrams land in this scratch buffer; each burst is then copied into an array of its own exact size. A
+        // fresh 64 KB array per burst cost a zeroed 64 KB even when a burst held one datagram (most do on a busy
+        // machine), and the zeroing showed in profiles.
+        var buffer = new byte[MdpBatch.MaxDatagrams * SlotSize];
         while (!token.IsCancellationRequested)
         {
-            var buffer = new byte[MdpBatch.MaxDatagrams * SlotSize];
             var used = 0;
             var count = 0;
             MdpHopLink? firstHop = null;
@@ -79,10 +86,27 @@ internal sealed class MdpSocket : ReceiveActor
                 Interlocked.Increment(ref _counters.SendErrors);
             }
 
-            firstHop?.Hop.Tell(firstBatch!);
+            if (used > 0)
+            {
+                var owned = GC.AllocateUninitializedArray<byte>(used);
+                buffer.AsSpan(0, used).CopyTo(owned);
+                firstBatch?.Buffer = owned;
+                foreach (var (_, batch) in more ?? [])
+                {
+                    batch.Buffer = owned;
+                }
+
+                forNode?.Buffer = owned;
+            }
+
+            if (firstHop is not null)
+            {
+                MdpHop.Deliver(firstHop, firstBatch!, _bindings, _counters);
+            }
+
             foreach (var (hop, batch) in more ?? [])
             {
-                hop.Hop.Tell(batch);
+                MdpHop.Deliver(hop, batch, _bindings, _counters);
             }
 
             if (forNode is not null)

@@ -5,9 +5,11 @@ namespace Striper.Actors.Msp;
 /// <summary>MspStream, receiving side: incoming packets, the reorder buffer, in-order delivery and acknowledgements.</summary>
 internal sealed partial class MspStream
 {
-    private void OnDatagram(DatagramReceived message)
+    private void OnDatagram(DatagramReceived message) => OnDatagram(message.Datagram);
+
+    private void OnDatagram(ReadOnlyMemory<byte> datagram)
     {
-        var error = MspPacket.TryParse(message.Datagram, _settings.MaxMessageSize, out var packet);
+        var error = MspPacket.TryParse(datagram, _settings.MaxMessageSize, out var packet);
         if (packet is null)
         {
             if (error == MspParseError.BadChecksum)

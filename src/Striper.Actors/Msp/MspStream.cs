@@ -134,6 +134,21 @@ internal sealed partial class MspStream : ReceiveActor
         Receive<SetOwner>(OnSetOwner);
         Receive<DatagramReceived>(OnDatagram);
         Receive<PacketReceived>(m => OnPacket(m.Packet));
+        Receive<DatagramsReceived>(m =>
+        {
+            // A link that carries only this stream may deliver its bursts here directly, skipping the endpoint.
+            _ackEvery = BurstAckEvery;
+            foreach (var datagram in m.Datagrams)
+            {
+                OnDatagram(datagram);
+            }
+
+            _ackEvery = 2;
+            if (_unackedArrivals > 0)
+            {
+                SendAck();
+            }
+        });
         Receive<PacketsReceived>(m =>
         {
             // A burst from the link: acknowledge every BurstAckEvery in-order packets and once at its end, as TCP does

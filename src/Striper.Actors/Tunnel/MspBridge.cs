@@ -35,6 +35,7 @@ internal sealed class MspBridge : ReceiveActor
     private IByteDuplex? _duplex;
     private IActorRef? _stream;
     private MdpFlow? _flow;
+    private readonly MdpFlow? _acceptedFlow;
     private long _limit;
     private long _sent;
     private bool _inputEnded;
@@ -45,9 +46,9 @@ internal sealed class MspBridge : ReceiveActor
     private long _bytesFromPeer;
     private long _bytesToPeer;
 
-    private MspBridge(IActorRef? stream, (IActorRef Node, Sid Peer, int Port)? connect, Func<CancellationToken, Task<IByteDuplex>> openDuplex, IActorRef reportTo, MspSettings settings)
+    private MspBridge(MdpFlow? acceptedFlow, (IActorRef Node, Sid Peer, int Port)? connect, Func<CancellationToken, Task<IByteDuplex>> openDuplex, IActorRef reportTo, MspSettings settings)
     {
-        _stream = stream;
+        _acceptedFlow = acceptedFlow;
         _connect = connect;
         _openDuplex = openDuplex;
         _reportTo = reportTo;
@@ -58,14 +59,16 @@ internal sealed class MspBridge : ReceiveActor
         {
             _stream ??= m.Stream;
             Context.Watch(_stream);
+
+            // This flow carries only this stream: its bursts can go to the stream without passing the endpoint.
+            _flow?.Register(_stream);
         });
         Receive<Accepted>(m =>
         {
             // The first stream opened on our endpoint is ours; a tunnel carries one stream per flow.
             if (_stream is null && _connect is null)
             {
-                _stream = m.Stream;
-                Context.Watch(_stream);
+                Adopt(m.Stream);
                 Feed();
             }
             else if (!ReferenceEquals(m.Stream, _stream))
@@ -109,9 +112,9 @@ internal sealed class MspBridge : ReceiveActor
         });
     }
 
-    /// <summary>A bridge that is the acceptor of a listener's endpoint: it carries the first stream the caller opens.</summary>
-    public static Props Accepting(Func<CancellationToken, Task<IByteDuplex>> openDuplex, IActorRef reportTo, MspSettings settings) =>
-        Props.Create(() => new MspBridge(null, null, openDuplex, reportTo, settings));
+    /// <summary>A bridge that is the acceptor of a listener's endpoint on <paramref name="flow"/>: it carries the first stream the caller opens.</summary>
+    public static Props Accepting(MdpFlow flow, Func<CancellationToken, Task<IByteDuplex>> openDuplex, IActorRef reportTo, MspSettings settings) =>
+        Props.Create(() => new MspBridge(flow, null, openDuplex, reportTo, settings));
 
     /// <summary>A bridge that opens a stream to (<paramref name="peer"/>, <paramref name="port"/>) through <paramref name="node"/>.</summary>
     public static Props Connecting(IActorRef node, Sid peer, int port, Func<CancellationToken, Task<IByteDuplex>> openDuplex, IActorRef reportTo, MspSettings settings) =>
@@ -142,8 +145,23 @@ internal sealed class MspBridge : ReceiveActor
             _duplex?.Abort();
         }
 
-        _flow?.Unregister();
+        if (_flow is not null && _connect is { } connect)
+        {
+            connect.Node.Tell(new MdpProtocol.CloseFlow(_flow));
+        }
         _output.Writer.TryComplete();
+    }
+
+    /// <summary>
+    /// Takes the listener's stream. A tunnel caller opens one stream per flow, so from now on the flow's bursts go to
+    /// the stream directly, skipping the endpoint (one thread hand-off less per burst); later streams on the flow are
+    /// then not answered by the endpoint, which a tunnel caller never opens.
+    /// </summary>
+    private void Adopt(IActorRef stream)
+    {
+        _stream = stream;
+        Context.Watch(stream);
+        _acceptedFlow?.Register(stream);
     }
 
     private void OnFlowOpened(MdpProtocol.FlowOpened message)
@@ -173,8 +191,7 @@ internal sealed class MspBridge : ReceiveActor
     {
         if (_stream is null)
         {
-            _stream = Sender;
-            Context.Watch(_stream);
+            Adopt(Sender);
         }
         else if (!ReferenceEquals(Sender, _stream))
         {

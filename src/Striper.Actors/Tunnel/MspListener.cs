@@ -64,7 +64,7 @@ internal sealed class MspListener : ReceiveActor
             if (!_once || _accepted == 0)
             {
                 _accepted++;
-                acceptor = Context.ActorOf(MspBridge.Accepting(_openDuplex, _reportTo, _settings));
+                acceptor = Context.ActorOf(MspBridge.Accepting(flow, _openDuplex, _reportTo, _settings));
                 Context.Watch(acceptor);
                 _reportTo.Tell(new StreamAccepted(acceptor), Self);
             }

@@ -39,12 +39,17 @@ public sealed class MdpNodeTests : TestKitBase
         var second = await nodes.B.Node.Ask<MdpProtocol.FlowOpened>(new MdpProtocol.OpenFlow(nodes.A.Sid, Port, ActorRefs.Nobody, OwnSocket: true), TimeSpan.FromSeconds(5));
         var shared = await nodes.B.Node.Ask<MdpProtocol.FlowOpened>(new MdpProtocol.OpenFlow(nodes.A.Sid, Port, ActorRefs.Nobody), TimeSpan.FromSeconds(5));
         var ports = new[] { first, second, shared }.Select(f => ((IPEndPoint)f.Flow.Hop.Socket.LocalEndPoint!).Port).ToList();
-        first.Flow.Unregister();
-        second.Flow.Unregister();
-        shared.Flow.Unregister();
+        foreach (var flow in new[] { first, second, shared })
+        {
+            nodes.B.Node.Tell(new MdpProtocol.CloseFlow(flow.Flow));
+        }
 
         Assert.Equal(3, ports.Distinct().Count());
         Assert.Equal(nodes.B.LocalEndPoints[0].Port, ports[2]);
+
+        // Closing an own-socket flow closes its socket: the port can be bound again.
+        await WaitForAsync(() => Task.FromResult(CanBindUdp(ports[0]) && CanBindUdp(ports[1])));
+        Assert.False(CanBindUdp(ports[2]));
         AssertIntact(await TransferAsync(nodes, messages: 2000, garbage: null, ownSocket: true));
     }
 
@@ -126,6 +131,20 @@ public sealed class MdpNodeTests : TestKitBase
         // B's hop to A: open a flow and take its link.
         var flow = await nodes.B.Node.Ask<MdpProtocol.FlowOpened>(new MdpProtocol.OpenFlow(nodes.A.Sid, Port, ActorRefs.Nobody), TimeSpan.FromSeconds(3));
         return flow.Flow.Hop;
+    }
+
+    private static bool CanBindUdp(int port)
+    {
+        try
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 
     private static async Task WaitForAsync(Func<Task<bool>> condition)

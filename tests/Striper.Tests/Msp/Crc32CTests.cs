@@ -19,4 +19,16 @@ public sealed class Crc32CTests
         Assert.Equal(0x62A8AB43u, Crc32C.Compute(Enumerable.Repeat((byte)0xFF, 32).ToArray()));
         Assert.Equal(0x46DD794Eu, Crc32C.Compute(Enumerable.Range(0, 32).Select(i => (byte)i).ToArray()));
     }
+
+    [Fact]
+    public void Crc32C_hardware_and_table_paths_should_agree_on_every_length()
+    {
+        var random = new Random(42);
+        for (var length = 0; length < 300; length++)
+        {
+            var data = new byte[length];
+            random.NextBytes(data);
+            Assert.Equal(Crc32C.ComputeWithTable(data), Crc32C.Compute(data));
+        }
+    }
 }
