@@ -222,6 +222,7 @@ internal sealed class Reassembler : ReceiveActor
 
         _finApplied = true;
         _edge?.Tell(TcpLegProtocol.Shutdown.Instance);
+        Context.Parent.Tell(InboundComplete.Instance);
 
         // Every live substream hears it, so the sender learns even if some of them die now.
         foreach (var slotId in _ackOrder)
