@@ -153,7 +153,7 @@ public sealed class FaultInjectionTests
     }
 
     private static string Warnings(CapturingLoggerFactory log) =>
-        string.Join('\n', log.Entries.Where(e => e.Level >= LogLevel.Warning).Select(e => $"  {e.Category}: {e.Message}"));
+        string.Join('\n', log.Entries.Where(e => e.Level >= LogLevel.Warning).Select(e => $"  {e.Message}"));
 
     private static async Task WaitForAsync(Func<bool> condition, string what)
     {

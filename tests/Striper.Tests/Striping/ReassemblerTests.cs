@@ -135,6 +135,7 @@ public sealed class ReassemblerTests : TestKitBase
         _edge.ExpectMsg<TcpLegProtocol.WriteRaw>().Lease.Dispose();
         _edge.ExpectMsg<TcpLegProtocol.WriteRaw>().Lease.Dispose();
         _edge.ExpectMsg<TcpLegProtocol.Shutdown>();
+        _parent.ExpectMsg<InboundComplete>();
         var finAck = _sub0.FishForMessage<TcpLegProtocol.WriteAck>(a => (a.Flags & FrameFlags.FinDelivered) != 0);
         Assert.Equal(2000, finAck.Ack.Delivered);
     }
