@@ -60,7 +60,7 @@ internal sealed partial class ClientSession : SessionActor
 
     private void Dial(int index, HandshakeKind kind)
     {
-        if (IsClosing)
+        if (IsClosing || (_opened && !SubstreamsNeeded))
         {
             return;
         }
@@ -88,7 +88,9 @@ internal sealed partial class ClientSession : SessionActor
 
     private void OnDialResult(DialResult result)
     {
-        if (IsClosing)
+        // With nothing left to carry the server may already have finished and forgotten the session: a refused
+        // re-dial then means nothing, and must not reset an edge that is still draining the last bytes.
+        if (IsClosing || (_opened && !SubstreamsNeeded))
         {
             result.Substream?.Socket.Dispose();
             return;

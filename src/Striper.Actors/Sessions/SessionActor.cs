@@ -28,6 +28,7 @@ internal abstract partial class SessionActor : ReceiveActor
     private readonly Dictionary<int, SubstreamLeg> _substreams = [];
     private int _nextSlot;
     private bool _inboundFinished;
+    private bool _inboundComplete;
 
     protected SessionActor(StriperSettings settings, ProxyMetrics metrics, Guid sessionId)
     {
@@ -53,6 +54,14 @@ internal abstract partial class SessionActor : ReceiveActor
     /// <summary>The far side has every outbound byte and the FIN.</summary>
     protected bool OutboundFinished { get; private set; }
 
+    /// <summary>
+    /// False once the far side has every outbound byte and every inbound byte has reached the edge leg: the far
+    /// side may then finish and forget the session while our edge is still writing, so a lost substream is
+    /// neither replaced nor waited for (a re-dial would be refused as an unknown session, and the grace period
+    /// must not reset an edge that only drains slowly).
+    /// </summary>
+    protected bool SubstreamsNeeded => !(OutboundFinished && _inboundComplete);
+
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(_ => Directive.Escalate);
 
@@ -71,7 +80,12 @@ internal abstract partial class SessionActor : ReceiveActor
         Receive<StriperProtocol.OutboundFinished>(_ =>
         {
             OutboundFinished = true;
-            CompleteIfDone();
+            OnProgress();
+        });
+        Receive<StriperProtocol.InboundComplete>(_ =>
+        {
+            _inboundComplete = true;
+            OnProgress();
         });
         Receive<TcpLegProtocol.OutputEnded>(OnLegOutputEnded);
 
@@ -185,15 +199,25 @@ internal abstract partial class SessionActor : ReceiveActor
         }
 
         // A clean close after our outbound finished is the far side finishing too, not a loss.
-        if (message.Reason is not null || !OutboundFinished)
+        if ((message.Reason is not null || !OutboundFinished) && SubstreamsNeeded)
         {
             OnSubstreamLost(message.Index, message.Reason);
         }
 
-        if (message.Remaining == 0 && !Timers.IsTimerActive(GraceTimer))
+        if (message.Remaining == 0 && SubstreamsNeeded && !Timers.IsTimerActive(GraceTimer))
         {
             Timers.StartSingleTimer(GraceTimer, SessionProtocol.GraceExpired.Instance, Settings.SubstreamGrace);
         }
+    }
+
+    private void OnProgress()
+    {
+        if (!SubstreamsNeeded)
+        {
+            Timers.Cancel(GraceTimer);
+        }
+
+        CompleteIfDone();
     }
 
     private void CompleteIfDone()

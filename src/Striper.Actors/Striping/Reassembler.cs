@@ -13,6 +13,9 @@ namespace Striper.Actors.Striping;
 /// ahead of what has been written, so the reorder buffer plus the edge's queue never exceed the window.
 /// Every DATA frame is acknowledged on the substream it came on, echoing its stamp.
 /// A FIN is applied (edge write side shut down) only once every byte before its offset is delivered.
+/// Window updates and FinDelivered, which no later frame repeats, reach every substream, so one that went silent
+/// in our sending direction (which only the far side can detect, and only while it has data in flight there)
+/// cannot swallow them.
 /// </summary>
 internal sealed class Reassembler : ReceiveActor
 {
@@ -24,11 +27,9 @@ internal sealed class Reassembler : ReceiveActor
     private long _delivered;
     private long _written;
     private long _creditLimit;
-    private long _announced;
     private long _finOffset = -1;
     private bool _finApplied;
     private bool _flushQueued;
-    private int _nextAckSlot;
 
     public Reassembler(StriperSettings settings)
     {
@@ -155,10 +156,21 @@ internal sealed class Reassembler : ReceiveActor
         _creditLimit = _written + _window;
 
         // Data ACKs carry the limit anyway; a separate update is only worth it when the sender may be starved.
-        if (_creditLimit - _announced >= _window / 4 && _ackOrder.Count > 0 && !_finApplied)
+        // Every substream is kept within a quarter window of the current limit, not just one of them: a sender
+        // starved of credit has nothing in flight, so it cannot notice that the substream carrying the update went
+        // silent, and nothing here would repeat the update. One limit swallowed by a stalled path (or raised only
+        // on it) would then hang the direction for good. Substreams that carry DATA stay fresh through their ACKs.
+        if (_finApplied)
         {
-            _nextAckSlot = (_nextAckSlot + 1) % _ackOrder.Count;
-            SendAck(_ackOrder[_nextAckSlot]);
+            return;
+        }
+
+        foreach (var slotId in _ackOrder)
+        {
+            if (_creditLimit - _slots[slotId].AnnouncedLimit >= _window / 4)
+            {
+                SendAck(slotId);
+            }
         }
     }
 
@@ -210,6 +222,7 @@ internal sealed class Reassembler : ReceiveActor
 
         _finApplied = true;
         _edge?.Tell(TcpLegProtocol.Shutdown.Instance);
+        Context.Parent.Tell(InboundComplete.Instance);
 
         // Every live substream hears it, so the sender learns even if some of them die now.
         foreach (var slotId in _ackOrder)
@@ -226,7 +239,7 @@ internal sealed class Reassembler : ReceiveActor
         }
 
         slot.OwesAck = false;
-        _announced = Math.Max(_announced, _creditLimit);
+        slot.AnnouncedLimit = _creditLimit;
         var flags = _finApplied ? FrameFlags.FinDelivered : FrameFlags.None;
         slot.Leg.Tell(new TcpLegProtocol.WriteAck(slot.Received, slot.LastStamp, flags, new AckPayload(_delivered, _creditLimit)));
     }

@@ -15,4 +15,7 @@ internal sealed class ReceiveSlot(IActorRef leg)
 
     /// <summary>DATA arrived since the last ACK on this substream; the next flush sends one.</summary>
     public bool OwesAck { get; set; }
+
+    /// <summary>The credit limit the last ACK on this substream carried: each substream is kept close to the current one.</summary>
+    public long AnnouncedLimit { get; set; }
 }

@@ -33,6 +33,9 @@ internal sealed partial class Striper : ReceiveActor
     private long _readGranted;
     private bool _edgeEnded;
     private bool _finSent;
+
+    // A FIN went out at least once: FinDelivered counts from then on, even while the FIN waits to be resent.
+    private bool _finOffered;
     private int _finSlot = -1;
     private bool _finDelivered;
 
@@ -98,12 +101,31 @@ internal sealed partial class Striper : ReceiveActor
     private void OnAck(AckReceived message)
     {
         message.Credit?.Grant(ProtocolConstants.AckPayloadSize);
-        var slot = Find(message.Slot);
-        if (slot is null)
+        if (Find(message.Slot) is { } slot)
         {
-            return;
+            OnSubstreamAck(slot, message);
         }
 
+        // The credit limit and FinDelivered describe the far side's whole direction, not the substream: they count
+        // even on an ACK that arrives late from a substream already given up (declared stalled under load, then
+        // resumed), since it may be the only place the far side said so.
+        if (message.Ack.CreditLimit > _creditLimit)
+        {
+            _creditLimit = message.Ack.CreditLimit;
+            GrantEdgeCredit();
+        }
+
+        if ((message.Flags & FrameFlags.FinDelivered) != 0 && _finOffered && !_finDelivered)
+        {
+            _finDelivered = true;
+            Context.Parent.Tell(OutboundFinished.Instance);
+        }
+
+        TrySend();
+    }
+
+    private void OnSubstreamAck(SubstreamSlot slot, AckReceived message)
+    {
         var now = Clock.GetTimestamp();
         if (message.StampEcho != 0)
         {
@@ -121,20 +143,6 @@ internal sealed partial class Striper : ReceiveActor
             slot.LastProgress = now;
             slot.Estimator.OnAcked(slot.Acked, now, Clock);
         }
-
-        if (message.Ack.CreditLimit > _creditLimit)
-        {
-            _creditLimit = message.Ack.CreditLimit;
-            GrantEdgeCredit();
-        }
-
-        if ((message.Flags & FrameFlags.FinDelivered) != 0 && _finSent && !_finDelivered)
-        {
-            _finDelivered = true;
-            Context.Parent.Tell(OutboundFinished.Instance);
-        }
-
-        TrySend();
     }
 
     private void CheckForStalls()
@@ -223,7 +231,7 @@ internal sealed partial class Striper : ReceiveActor
             slot.Leg.Tell(new TcpLegProtocol.WriteData(chunk.Offset, now, chunk.Lease));
         }
 
-        if (_edgeEnded && !_finSent && _pending.Count == 0 && _resend.Count == 0)
+        if (_edgeEnded && !_finSent && !_finDelivered && _pending.Count == 0 && _resend.Count == 0)
         {
             var slot = _scheduler.Pick(_slots, 0, now, out _);
             if (slot is not null)
@@ -234,6 +242,7 @@ internal sealed partial class Striper : ReceiveActor
                 }
 
                 _finSent = true;
+                _finOffered = true;
                 _finSlot = slot.Id;
                 slot.Leg.Tell(new TcpLegProtocol.WriteFin(_nextOffset));
             }

@@ -52,6 +52,19 @@ internal static class StriperProtocol
     /// </summary>
     public sealed record SubstreamDown(int Slot, int Index, int Remaining, string? Reason);
 
+    /// <summary>
+    /// Reassembler → session: every inbound byte and the FIN have been handed to the edge leg. Once the outbound
+    /// direction is finished too, the substreams have nothing left to carry.
+    /// </summary>
+    public sealed class InboundComplete
+    {
+        public static InboundComplete Instance { get; } = new();
+
+        private InboundComplete()
+        {
+        }
+    }
+
     /// <summary>Striper or Reassembler → session: the session cannot go on.</summary>
     public sealed record SessionFailed(SessionAbortReason Reason, string Detail);
 

@@ -1,6 +1,8 @@
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using Striper.Actors.Settings;
 using Striper.Tests.Support;
+using Striper.Tests.TestKit;
 
 namespace Striper.Tests.EndToEnd;
 
@@ -20,7 +22,7 @@ public sealed class FaultInjectionTests
         await using var __ = relay;
         using var app = await pair.ConnectAsync();
 
-        var exchange = target.AssertSingleExchangeAsync(app, size, seed: 41, TimeSpan.FromSeconds(120));
+        var exchange = WithProxyLogsAsync(pair, target.AssertSingleExchangeAsync(app, size, seed: 41, TimeSpan.FromSeconds(120)));
         var moments = await ResetRandomSubstreamsAsync(relay, exchange);
         await exchange;
 
@@ -42,7 +44,7 @@ public sealed class FaultInjectionTests
 
         // Substream 2's first frame (and every replacement's) is held forever: the transfer can only complete
         // once a proxy has called it stalled and resent what it carried.
-        await target.AssertSingleExchangeAsync(app, size, seed: 51, TimeSpan.FromSeconds(60));
+        await WithProxyLogsAsync(pair, target.AssertSingleExchangeAsync(app, size, seed: 51, TimeSpan.FromSeconds(60)));
 
         // Whichever proxy notices first calls it stalled and resets it; the other then sees the reset.
         Assert.True(
@@ -59,13 +61,15 @@ public sealed class FaultInjectionTests
         await using var _ = pair;
         using var app = await pair.ConnectAsync();
         var send = TestData.SendAsync(app, 1L << 40, seed: 1);
-        await WaitForAsync(() => relay.LiveIndices.Count == 2);
+        await WaitForAsync(() => relay.LiveIndices.Count == 2, "both substreams to be relayed");
 
         // The path goes away for good: live substreams are reset and re-dials are refused.
         await relay.DisposeAsync();
 
         var error = await Record.ExceptionAsync(() => send.WaitAsync(TimeSpan.FromSeconds(20)));
-        Assert.IsType<SocketException>(error);
+        Assert.True(
+            error is SocketException,
+            $"the application's connection should have been reset once the grace period ran out, but got {error?.GetType().Name ?? "no error"}: {error?.Message}");
         await pair.ClientLog.WaitForAsync("no substream left for 1s");
     }
 
@@ -82,7 +86,7 @@ public sealed class FaultInjectionTests
         await using var __ = relay;
         using var app = await pair.ConnectAsync();
 
-        await target.AssertSingleExchangeAsync(app, size, seed: 61, TimeSpan.FromSeconds(60));
+        await WithProxyLogsAsync(pair, target.AssertSingleExchangeAsync(app, size, seed: 61, TimeSpan.FromSeconds(60)));
 
         foreach (var (direction, metrics) in new[] { ("upstream", pair.ClientMetrics), ("downstream", pair.ServerMetrics) })
         {
@@ -109,7 +113,7 @@ public sealed class FaultInjectionTests
         var random = new Random(7);
         var moments = new List<int>();
         var allButOneDone = false;
-        await WaitForAsync(() => relay.LiveIndices.Count >= 8);
+        await WaitForAsync(() => relay.LiveIndices.Count >= 8, "all 8 substreams to be relayed");
         while (!transfer.IsCompleted)
         {
             var live = relay.LiveIndices;
@@ -131,12 +135,32 @@ public sealed class FaultInjectionTests
         return moments;
     }
 
-    private static async Task WaitForAsync(Func<bool> condition)
+    /// <summary>
+    /// A transfer that failed or timed out says why, with what both proxies logged (warnings and up: lost substreams,
+    /// stalls, aborts), since the cause of a hang is usually a step one of them never took.
+    /// </summary>
+    private static async Task WithProxyLogsAsync(ProxyPair pair, Task transfer)
+    {
+        try
+        {
+            await transfer;
+        }
+        catch (Exception ex) when (ex is TimeoutException or SocketException)
+        {
+            throw new Xunit.Sdk.XunitException(
+                $"{ex.Message}\nclient proxy:\n{Warnings(pair.ClientLog)}\nserver proxy:\n{Warnings(pair.ServerLog)}", ex);
+        }
+    }
+
+    private static string Warnings(CapturingLoggerFactory log) =>
+        string.Join('\n', log.Entries.Where(e => e.Level >= LogLevel.Warning).Select(e => $"  {e.Message}"));
+
+    private static async Task WaitForAsync(Func<bool> condition, string what)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (!condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, "the condition never came true");
+            Assert.True(DateTime.UtcNow < deadline, $"waited 10s for {what}");
             await Task.Delay(10);
         }
     }

@@ -82,9 +82,45 @@ public sealed class ReassemblerTests : TestKitBase
 
         _reassembler.Tell(new TcpLegProtocol.Written(Settings.CreditWindow / 2));
 
-        // Window updates rotate over the substreams; the first goes to the second one attached.
         var update = _sub1.FishForMessage<TcpLegProtocol.WriteAck>(a => a.Ack.CreditLimit > Settings.CreditWindow);
         Assert.Equal(Settings.CreditWindow + (Settings.CreditWindow / 2), update.Ack.CreditLimit);
+    }
+
+    [Fact]
+    public void Reassembler_should_send_a_window_update_on_every_substream_not_only_one()
+    {
+        // The sender used all its credit and everything it sent has arrived and been acknowledged: it has nothing
+        // in flight, so it cannot notice a silent substream, and only a window update gets it going again. If the
+        // update travelled on one substream only and that one had silently stopped forwarding (the fault-injection
+        // test's relay; the update went to the second substream attached), the direction hung for good.
+        _reassembler.Tell(new DataReceived(0, 0, 1, BufferLease.CopyOf(new byte[1000])));
+        _edge.ExpectMsg<TcpLegProtocol.WriteRaw>().Lease.Dispose();
+        _sub0.ExpectMsg<TcpLegProtocol.WriteAck>();
+
+        _reassembler.Tell(new TcpLegProtocol.Written(Settings.CreditWindow / 4));
+
+        var expected = Settings.CreditWindow + (Settings.CreditWindow / 4);
+        Assert.Equal(expected, _sub0.ExpectMsg<TcpLegProtocol.WriteAck>().Ack.CreditLimit);
+        Assert.Equal(expected, _sub1.ExpectMsg<TcpLegProtocol.WriteAck>().Ack.CreditLimit);
+    }
+
+    [Fact]
+    public void Reassembler_should_not_let_a_limit_announced_on_one_substream_hold_back_the_others()
+    {
+        // A fresh substream's first ACK carries the current limit. If that substream is silent towards the sender,
+        // the limit never arrives; the others must still hear it once the window has moved a quarter on, even
+        // though "a limit this high was announced" is already true somewhere.
+        _reassembler.Tell(new TcpLegProtocol.Written(Settings.CreditWindow / 8));
+        var sub2 = CreateTestProbe();
+        _reassembler.Tell(new SubstreamAttached(2, 2, sub2));
+        Assert.Equal(Settings.CreditWindow + (Settings.CreditWindow / 8), sub2.ExpectMsg<TcpLegProtocol.WriteAck>().Ack.CreditLimit);
+
+        _reassembler.Tell(new TcpLegProtocol.Written(Settings.CreditWindow / 8));
+
+        var expected = Settings.CreditWindow + (Settings.CreditWindow / 4);
+        Assert.Equal(expected, _sub0.ExpectMsg<TcpLegProtocol.WriteAck>().Ack.CreditLimit);
+        Assert.Equal(expected, _sub1.ExpectMsg<TcpLegProtocol.WriteAck>().Ack.CreditLimit);
+        sub2.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
     [Fact]
@@ -99,6 +135,7 @@ public sealed class ReassemblerTests : TestKitBase
         _edge.ExpectMsg<TcpLegProtocol.WriteRaw>().Lease.Dispose();
         _edge.ExpectMsg<TcpLegProtocol.WriteRaw>().Lease.Dispose();
         _edge.ExpectMsg<TcpLegProtocol.Shutdown>();
+        _parent.ExpectMsg<InboundComplete>();
         var finAck = _sub0.FishForMessage<TcpLegProtocol.WriteAck>(a => (a.Flags & FrameFlags.FinDelivered) != 0);
         Assert.Equal(2000, finAck.Ack.Delivered);
     }

@@ -81,6 +81,26 @@ public sealed class StriperTimingTests : TestKitBase
     }
 
     [Fact]
+    public void Striper_should_take_fin_delivered_from_a_late_ack_of_a_substream_it_gave_up()
+    {
+        // Under load the FIN's substream is called stalled although it was only slow; its ACK saying the far side
+        // delivered the FIN then arrives. It must finish the direction, not be dropped with the substream.
+        _striper.Tell(new EdgeEnded(null));
+        _sub0.ExpectMsg<TcpLegProtocol.WriteFin>();
+        for (var i = 0; i < 10; i++)
+        {
+            _clock.Advance(TimeSpan.FromMilliseconds(250));
+        }
+
+        Assert.Equal(0, _parent.FishForMessage<SubstreamDown>(_ => true).Index);
+        _sub1.FishForMessage<TcpLegProtocol.WriteFin>(_ => true);
+
+        _striper.Tell(new AckReceived(10, 0, 0, FrameFlags.FinDelivered, new AckPayload(0, 100_000_000)));
+
+        _parent.FishForMessage<OutboundFinished>(_ => true);
+    }
+
+    [Fact]
     public void Striper_should_not_call_an_idle_substream_stalled()
     {
         _clock.Advance(TimeSpan.FromSeconds(30));

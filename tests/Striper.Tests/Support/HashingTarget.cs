@@ -38,13 +38,17 @@ public sealed class HashingTarget : IAsyncDisposable
 
     /// <summary>
     /// Sends <paramref name="size"/> seeded bytes from the application while reading the target's stream; asserts the
-    /// application got exactly the target's bytes. Returns the hex SHA-256 of what the application sent.
+    /// application got exactly the target's bytes. Returns the hex SHA-256 of what the application sent. Every wait
+    /// is bounded by <paramref name="timeout"/> and fails naming the direction that did not finish.
     /// </summary>
     public async Task<string> ExchangeAsync(Socket app, long size, int seed, TimeSpan timeout)
     {
+        var deadline = DateTime.UtcNow + timeout;
         var send = TestData.SendAsync(app, size, seed);
-        var (receivedHash, receivedBytes) = await TestData.ReceiveAsync(app).WaitAsync(timeout);
-        var sent = Convert.ToHexString(await send);
+        var (receivedHash, receivedBytes) = await Within(
+            TestData.ReceiveAsync(app), deadline, $"the application did not receive the target's stream and its end within {timeout.TotalSeconds:0.#}s");
+        var sent = Convert.ToHexString(await Within(
+            send, deadline, $"the application could not send its {size} bytes within {timeout.TotalSeconds:0.#}s (the proxy stopped reading them)"));
 
         Assert.Equal(_size, receivedBytes);
         Assert.Equal(Convert.ToHexString(TestData.Sha256(_size, _seed)), Convert.ToHexString(receivedHash));
@@ -55,11 +59,39 @@ public sealed class HashingTarget : IAsyncDisposable
     public async Task AssertSingleExchangeAsync(Socket app, long size, int seed, TimeSpan timeout)
     {
         var sent = await ExchangeAsync(app, size, seed, timeout);
-        await _target.WhenHandlersDoneAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        var handlers = TimeSpan.FromSeconds(20);
+        await Within(
+            _target.WhenHandlersDoneAsync(),
+            DateTime.UtcNow + handlers,
+            $"the target did not receive the application's stream and its end within {handlers.TotalSeconds:0.#}s of the reply arriving");
         Assert.Equal([sent], Received);
     }
 
     public Task WhenHandlersDoneAsync() => _target.WhenHandlersDoneAsync();
 
     public ValueTask DisposeAsync() => _target.DisposeAsync();
+
+    private static async Task Within(Task task, DateTime deadline, string failure)
+    {
+        try
+        {
+            await task.WaitAsync(Remaining(deadline));
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException(failure);
+        }
+    }
+
+    private static async Task<T> Within<T>(Task<T> task, DateTime deadline, string failure)
+    {
+        await Within((Task)task, deadline, failure);
+        return await task;
+    }
+
+    private static TimeSpan Remaining(DateTime deadline)
+    {
+        var left = deadline - DateTime.UtcNow;
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+    }
 }
