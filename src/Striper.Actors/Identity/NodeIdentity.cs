@@ -28,7 +28,7 @@ internal sealed class NodeIdentity : IDisposable
 
     public static NodeIdentity Generate() => new(ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256));
 
-    /// <summary>Reads a PKCS#8 PEM private key; throws <see cref="CryptographicException"/> if it is not a P-256 key.</summary>
+    /// <summary>Reads a PKCS#8 (or SEC1) PEM private key; throws <see cref="CryptographicException"/> if it is not a P-256 private key.</summary>
     public static NodeIdentity FromPem(string pem)
     {
         var key = ECDiffieHellman.Create();
@@ -38,6 +38,12 @@ internal sealed class NodeIdentity : IDisposable
             if (key.KeySize != 256)
             {
                 throw new CryptographicException($"the key is {key.KeySize} bits, not a P-256 key");
+            }
+
+            // ImportFromPem also takes a PUBLIC KEY block: such an identity could not agree a link key with anyone.
+            if (!HasPrivateKey(key))
+            {
+                throw new CryptographicException("it holds only a public key");
             }
 
             return new NodeIdentity(key);
@@ -79,6 +85,18 @@ internal sealed class NodeIdentity : IDisposable
     }
 
     public void Dispose() => _key.Dispose();
+
+    private static bool HasPrivateKey(ECDiffieHellman key)
+    {
+        try
+        {
+            return key.ExportParameters(includePrivateParameters: true).D is { Length: > 0 };
+        }
+        catch (CryptographicException)
+        {
+            return false;
+        }
+    }
 
     private static byte[] EncodePublicKey(ECParameters parameters)
     {

@@ -25,7 +25,7 @@ internal readonly record struct Sid(string Hex)
         text = text.Trim();
         if (text.Length != Size * 2 || !text.All(char.IsAsciiHexDigit))
         {
-            error = $"'{text}' is not a SID (64 hexadecimal digits, as 'striper id' prints)";
+            error = $"{Shown(text)} is not a SID (64 hexadecimal digits, as 'striper id' prints)";
             return false;
         }
 
@@ -38,4 +38,26 @@ internal readonly record struct Sid(string Hex)
     public string Abbreviated => Hex.Length > 16 ? Hex[..16] + "*" : Hex;
 
     public override string ToString() => Hex;
+
+    /// <summary>
+    /// The rejected text as the error shows it: quoted, cut to 80 characters, control and line-separator characters
+    /// escaped, so the error stays one line and a hostile argument cannot forge log lines or drive the terminal.
+    /// </summary>
+    private static string Shown(string text)
+    {
+        var builder = new System.Text.StringBuilder("'");
+        foreach (var c in text.Length > 80 ? text[..80] : text)
+        {
+            if (char.IsControl(c) || c is '\u2028' or '\u2029')
+            {
+                builder.Append($"\\u{(int)c:x4}");
+            }
+            else
+            {
+                builder.Append(c);
+            }
+        }
+
+        return builder.Append(text.Length > 80 ? "'... (" + text.Length + " characters)" : "'").ToString();
+    }
 }

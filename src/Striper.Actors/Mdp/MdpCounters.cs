@@ -22,6 +22,7 @@ internal sealed class MdpCounters
     public long AcksSent;
     public long HellosReceived;
     public long HellosRejected;
+    public long LinksRefused;
     public long SendErrors;
 #pragma warning restore SA1401
 
@@ -42,6 +43,7 @@ internal sealed class MdpCounters
         AcksSent = Interlocked.Read(ref AcksSent),
         HellosReceived = Interlocked.Read(ref HellosReceived),
         HellosRejected = Interlocked.Read(ref HellosRejected),
+        LinksRefused = Interlocked.Read(ref LinksRefused),
         SendErrors = Interlocked.Read(ref SendErrors),
         Hops = hops,
     };

@@ -144,6 +144,12 @@ internal sealed class MdpNode : ReceiveActor
             {
                 RemoveHop(entry, hop);
             }
+            else if (_lastKeepalive.Count >= _settings.MaxLinks)
+            {
+                // Each link preallocates its hop window: a cap, not a cache, so links that are up are never pushed out.
+                Interlocked.Increment(ref _counters.LinksRefused);
+                return;
+            }
 
             hop = AddHop(entry, sender, peer.Sid, peer.Keys, incarnation, nextSequence);
         }

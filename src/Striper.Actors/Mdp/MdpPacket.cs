@@ -100,7 +100,8 @@ internal static class MdpPacket
         incarnation = 0;
         nextSequence = 0;
         publicKey = default;
-        if (datagram.Length != HelloSize || datagram[0] != Version || datagram[1] != (byte)MdpPacketType.Hello || (datagram[2] & ~(HelloReplyWanted | HelloProbe)) != 0)
+        if (datagram.Length != HelloSize || datagram[0] != Version || datagram[1] != (byte)MdpPacketType.Hello || (datagram[2] & ~(HelloReplyWanted | HelloProbe)) != 0
+            || datagram[3] != 0)
         {
             return false;
         }

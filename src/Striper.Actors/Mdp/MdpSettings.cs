@@ -35,6 +35,13 @@ internal sealed record MdpSettings
     /// <summary>Kernel send and receive buffer of each UDP socket (Linux caps it at net.core.rmem_max / wmem_max).</summary>
     public int SocketBufferSize { get; init; } = 4 << 20;
 
+    /// <summary>
+    /// Neighbour links a node keeps at once. Anyone can make a key pair and sign a hello, and each link preallocates
+    /// its send window (<see cref="HopWindow"/> × <see cref="Mtu"/>, 1.4 MB by default) and an actor, so without a cap
+    /// hellos from many source addresses would exhaust memory; a verified hello from a new address beyond it is dropped and counted.
+    /// </summary>
+    public int MaxLinks { get; init; } = 64;
+
     /// <summary>Largest payload one MDP datagram carries under <see cref="Mtu"/>.</summary>
     public int MaxPayload => Mtu - MdpPacket.Overhead;
 

@@ -41,6 +41,9 @@ internal sealed record MdpStats
     /// <summary>Hellos with a bad key or MAC.</summary>
     public long HellosRejected { get; init; }
 
+    /// <summary>Verified hellos from a new address dropped because the node already had <see cref="MdpSettings.MaxLinks"/> links.</summary>
+    public long LinksRefused { get; init; }
+
     public long SendErrors { get; init; }
 
     public int Hops { get; init; }

@@ -7,7 +7,9 @@ namespace Striper.Actors.Msp;
 /// Demultiplexes one datagram link into MSP streams, one child actor each. A stream is named by its id plus which end
 /// opened it (the initiator bit), so both ends may pick the same id. Datagrams are parsed and checked here once; a
 /// corrupted one is counted and dropped. A SYN for an unknown stream creates it and tells the acceptor; any other
-/// packet for an unknown (or recently closed) stream is answered with RST, never with a new stream.
+/// packet for an unknown (or recently closed) stream is answered with RST, never with a new stream. At most
+/// <see cref="MspSettings.MaxStreams"/> streams live at once: a SYN beyond that is refused with RST and counted, so a
+/// flood of SYNs with fresh stream ids costs a bounded amount of memory.
 /// </summary>
 internal sealed class MspEndpoint : ReceiveActor
 {
@@ -23,6 +25,7 @@ internal sealed class MspEndpoint : ReceiveActor
     private long _corruptDropped;
     private long _malformedDropped;
     private long _resetsSent;
+    private long _streamsRefused;
     private long _packetsReceived;
 
     public MspEndpoint(IDatagramLink link, IActorRef acceptor, MspSettings settings)
@@ -40,6 +43,8 @@ internal sealed class MspEndpoint : ReceiveActor
             CorruptDropped = _corruptDropped,
             MalformedDropped = _malformedDropped,
             ResetsSent = _resetsSent,
+            StreamsRefused = _streamsRefused,
+            Streams = _streams.Count,
         }));
     }
 
@@ -121,13 +126,20 @@ internal sealed class MspEndpoint : ReceiveActor
 
         if (packet.Has(MspFlags.Syn) && !key.Local && !IsRecentlyClosed(key))
         {
+            if (_streams.Count >= _settings.MaxStreams)
+            {
+                _streamsRefused++;
+                SendReset(packet, MspResetReason.TooManyStreams);
+                return;
+            }
+
             stream = StartStream(key, _acceptor);
             _acceptor.Tell(new Accepted(packet.StreamId, stream), Self);
             stream.Tell(new PacketReceived(packet));
             return;
         }
 
-        SendReset(packet);
+        SendReset(packet, MspResetReason.UnknownStream);
     }
 
     private IActorRef StartStream(MspStreamKey key, IActorRef owner)
@@ -181,13 +193,13 @@ internal sealed class MspEndpoint : ReceiveActor
         }
     }
 
-    private void SendReset(MspPacket offending)
+    private void SendReset(MspPacket offending, MspResetReason reason)
     {
         _resetsSent++;
         var reset = new MspPacket
         {
             Flags = MspFlags.Rst | (offending.Has(MspFlags.FromInitiator) ? MspFlags.None : MspFlags.FromInitiator),
-            ResetReason = MspResetReason.UnknownStream,
+            ResetReason = reason,
             StreamId = offending.StreamId,
             Sequence = offending.CumulativeAck,
         };

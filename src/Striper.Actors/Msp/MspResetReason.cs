@@ -8,4 +8,7 @@ internal enum MspResetReason : byte
     Aborted = 2,
     IdleTimeout = 3,
     ProtocolError = 4,
+
+    /// <summary>The endpoint already holds its maximum of streams (<see cref="MspSettings.MaxStreams"/>).</summary>
+    TooManyStreams = 5,
 }

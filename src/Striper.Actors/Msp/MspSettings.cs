@@ -53,5 +53,12 @@ internal sealed record MspSettings
     /// <summary>How long a closed stream stays to acknowledge the peer's retransmitted FIN before it stops.</summary>
     public TimeSpan Linger { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Streams one endpoint keeps at once (opened by either end). Each costs its rings (about 100 KiB with the default
+    /// windows) until it ends or idles out, so without a cap a SYN flood from a neighbour would exhaust memory; a SYN
+    /// beyond it is answered with RST (reason "too many streams") and counted.
+    /// </summary>
+    public int MaxStreams { get; init; } = 256;
+
     public static MspSettings Default { get; } = new();
 }

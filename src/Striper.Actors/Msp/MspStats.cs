@@ -27,6 +27,12 @@ internal sealed record MspStats
 
     public long ResetsSent { get; init; }
 
+    /// <summary>Endpoint only: SYNs refused because <see cref="MspSettings.MaxStreams"/> streams were open.</summary>
+    public long StreamsRefused { get; init; }
+
+    /// <summary>Endpoint only: streams open now.</summary>
+    public int Streams { get; init; }
+
     public double CongestionWindow { get; init; }
 
     public TimeSpan SmoothedRtt { get; init; }

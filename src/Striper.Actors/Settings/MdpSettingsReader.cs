@@ -25,6 +25,7 @@ internal static class MdpSettingsReader
         HelloKeepalive = Positive(config, "striper.mdp.hello-keepalive"),
         ConnectTimeout = Positive(config, "striper.mdp.connect-timeout"),
         SocketBufferSize = (int)Size(config, "striper.mdp.socket-buffer", 64 * 1024, 256L << 20),
+        MaxLinks = Int(config, "striper.mdp.max-links", 1, 1 << 16),
     };
 
     public static MspSettings ReadMsp(HoconConfig config, MdpSettings mdp)
@@ -47,6 +48,7 @@ internal static class MdpSettingsReader
             KeepaliveInterval = Positive(config, "striper.msp.keepalive-interval"),
             IdleTimeout = Positive(config, "striper.msp.idle-timeout"),
             Linger = Positive(config, "striper.msp.linger"),
+            MaxStreams = Int(config, "striper.msp.max-streams", 1, 1 << 20),
         };
 
         if (settings.MaxMessageSize + MspOverhead > mdp.MaxPayload)

@@ -26,6 +26,7 @@ internal sealed class MspListener : ReceiveActor
     private readonly Dictionary<(Sid Peer, int RemotePort, MdpHopLink Hop), IActorRef> _endpoints = [];
     private readonly Dictionary<IActorRef, IActorRef> _endpointOfBridge = [];
     private int _accepted;
+    private long _flowsRefused;
 
     public MspListener(IActorRef node, int port, bool once, Func<CancellationToken, Task<IByteDuplex>> openDuplex, IActorRef reportTo, MspSettings settings)
     {
@@ -44,6 +45,7 @@ internal sealed class MspListener : ReceiveActor
         Receive<MdpProtocol.FlowDatagram>(OnFlowDatagram);
         Receive<Accepted>(m => m.Stream.Tell(Abort.Instance));
         Receive<Terminated>(OnTerminated);
+        Receive<GetFlowsRefused>(_ => Sender.Tell(_flowsRefused));
     }
 
     public static Props Props(IActorRef node, int port, bool once, Func<CancellationToken, Task<IByteDuplex>> openDuplex, IActorRef reportTo, MspSettings settings) =>
@@ -59,6 +61,15 @@ internal sealed class MspListener : ReceiveActor
         var key = (flow.Peer, flow.RemotePort, flow.Hop);
         if (!_endpoints.TryGetValue(key, out var endpoint))
         {
+            // A bridge opens its byte side (a TCP connection to the target) at once, so only a flow that starts with
+            // a SYN gets one, and only while fewer than max-streams flows are open: anything else from a neighbour,
+            // from however many source ports, must not open connections or hold actors.
+            if (_endpoints.Count >= _settings.MaxStreams || !IsSyn(message.Payload))
+            {
+                _flowsRefused++;
+                return;
+            }
+
             // Under --once, later callers get an endpoint whose streams the listener itself resets.
             IActorRef acceptor = Self;
             if (!_once || _accepted == 0)
@@ -82,6 +93,10 @@ internal sealed class MspListener : ReceiveActor
 
         endpoint.Tell(new DatagramReceived(message.Payload));
     }
+
+    private bool IsSyn(ReadOnlyMemory<byte> datagram) =>
+        MspPacket.TryParse(datagram, _settings.MaxMessageSize, out var packet) == MspParseError.None
+        && packet!.Has(MspFlags.Syn) && packet.Has(MspFlags.FromInitiator) && !packet.Has(MspFlags.Rst);
 
     private void OnTerminated(Terminated message)
     {

@@ -17,6 +17,12 @@ internal static class TunnelProtocol
     /// <summary>Bridge → report target: the tunnelled stream is over (clean: both directions ended normally).</summary>
     public sealed record BridgeFinished(IActorRef Bridge, bool Clean, string? Reason, long BytesFromPeer, long BytesToPeer);
 
+    /// <summary>Anyone → listener: how many new flows it dropped (not starting with a SYN, or max-streams open); answered with a long.</summary>
+    public sealed class GetFlowsRefused
+    {
+        public static readonly GetFlowsRefused Instance = new();
+    }
+
     internal sealed record DuplexReady(IByteDuplex Duplex);
 
     internal sealed record DuplexFailed(string Reason);

@@ -11,4 +11,7 @@ internal enum FuzzSeedKind
 
     /// <summary>One MSP datagram.</summary>
     MspDatagram,
+
+    /// <summary>One MDP datagram (HELLO, DATA or ACK) captured between two live nodes.</summary>
+    MdpDatagram,
 }
