@@ -36,7 +36,8 @@ internal static class Program
         }
         catch (IdentityException ex)
         {
-            return Fail(ex.Message, ExitCodes.Failure);
+            // Like a secret file, an identity file that cannot be used is the setup's problem, not the run's.
+            return Fail(ex.Message, ExitCodes.Usage);
         }
         catch (ProxyStartException ex)
         {

@@ -93,7 +93,8 @@ public sealed class IdentityStoreTests : IDisposable
         Assert.Matches("^[0-9a-f]{64}$", sid);
         Assert.Equal(sid, LastLine(out2));
         Assert.Contains("created", out1, StringComparison.Ordinal);
-        Assert.Equal(1, code3);
+        // A key file others can read is a setup problem, like a bad config or secret file: exit code 2.
+        Assert.Equal(2, code3);
         Assert.Contains("chmod 600", err3, StringComparison.Ordinal);
     }
 
