@@ -1,0 +1,90 @@
+using System.Net.Sockets;
+using Striper.Actors.Security;
+using Striper.Actors.Settings;
+using Striper.Tests.Support;
+
+namespace Striper.Tests.Transport;
+
+/// <summary>
+/// Substreams over MSP (each on its own UDP flow) and mixed with TCP: a tunnelled connection arrives intact both ways,
+/// sealed or not; a wrong secret is refused over MSP with its reason; the server only takes MSP when told to.
+/// </summary>
+public sealed class MspSubstreamTests
+{
+    private const long Size = 16L * 1024 * 1024;
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private static readonly StriperSettings Base = StriperSettings.Default with { Stripes = 4, HandshakeTimeout = TimeSpan.FromSeconds(3), ConnectTimeout = TimeSpan.FromSeconds(3) };
+
+    [Theory]
+    [InlineData(SubstreamTransports.Msp)]
+    [InlineData(SubstreamTransports.Both)]
+    public async Task Transfer_over_msp_substreams_should_arrive_intact_both_ways(SubstreamTransports transport)
+    {
+        var settings = Base with { Transport = transport };
+        await using var target = new HashingTarget(Size, seed: 11);
+        await using var pair = ProxyPair.Start(target.EndPoint, settings);
+
+        using var app = await pair.ConnectAsync();
+        await target.AssertSingleExchangeAsync(app, Size, seed: 12, Timeout);
+        Assert.All(Enumerable.Range(0, 4), index => Assert.True(pair.ClientMetrics.SubstreamBytesSent(index) > 0, $"substream {index} carried data"));
+    }
+
+    [Fact]
+    public async Task Transfer_over_encrypted_msp_substreams_should_arrive_intact()
+    {
+        var settings = Base with { Transport = SubstreamTransports.Msp, Secret = SharedSecret.CreateRandom(), Encrypt = true };
+        await using var target = new HashingTarget(4L * 1024 * 1024, seed: 13);
+        await using var pair = ProxyPair.Start(target.EndPoint, settings);
+
+        using var app = await pair.ConnectAsync();
+        await target.AssertSingleExchangeAsync(app, 4L * 1024 * 1024, seed: 14, Timeout);
+    }
+
+    [Fact]
+    public async Task Wrong_secret_over_msp_should_be_refused_with_its_reason()
+    {
+        var settings = Base with { Transport = SubstreamTransports.Msp };
+        await using var target = new HashingTarget(1024, seed: 15);
+        await using var pair = ProxyPair.Start(
+            target.EndPoint, settings with { Secret = SharedSecret.CreateRandom() }, clientSettings: settings with { Secret = SharedSecret.CreateRandom() });
+
+        using var app = await pair.ConnectAsync();
+        Assert.Equal(0, await ReadToEndAsync(app));
+        await pair.ClientLog.WaitForAsync("server refused the session: bad secret");
+        await pair.ServerLog.WaitForAsync("bad secret: the client's proof does not match");
+        Assert.Equal(0, target.Accepted);
+    }
+
+    [Fact]
+    public async Task A_server_without_msp_should_not_answer_msp_substreams()
+    {
+        await using var target = new HashingTarget(1024, seed: 16);
+        await using var pair = ProxyPair.Start(
+            target.EndPoint, Base, clientSettings: Base with { Transport = SubstreamTransports.Msp, ConnectTimeout = TimeSpan.FromMilliseconds(500) });
+
+        using var app = await pair.ConnectAsync();
+        Assert.Equal(0, await ReadToEndAsync(app));
+        await pair.ClientLog.WaitForAsync("cannot open a session with");
+        Assert.Equal(0, target.Accepted);
+    }
+
+    /// <summary>Bytes until the proxy closes the connection (a reset counts as closed).</summary>
+    private static async Task<long> ReadToEndAsync(Socket app)
+    {
+        var buffer = new byte[4096];
+        long total = 0;
+        try
+        {
+            int read;
+            while ((read = await app.ReceiveAsync(buffer.AsMemory()).AsTask().WaitAsync(Timeout)) > 0)
+            {
+                total += read;
+            }
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
+        {
+        }
+
+        return total;
+    }
+}
