@@ -68,6 +68,32 @@ public sealed class MspSubstreamTests
         Assert.Equal(0, target.Accepted);
     }
 
+    [Fact]
+    public async Task A_dead_msp_substream_should_be_replaced_and_the_transfer_arrive_intact()
+    {
+        var settings = Base with { Transport = SubstreamTransports.Msp, StallTimeout = TimeSpan.FromMilliseconds(500) };
+        await using var target = new HashingTarget(Size, seed: 17);
+        UdpFlowRelay? relay = null;
+        await using var pair = ProxyPair.Start(target.EndPoint, settings, interpose: server => (relay = new UdpFlowRelay(server)).EndPoint);
+        await using var _ = relay!;
+
+        using var app = await pair.ConnectAsync();
+        var exchange = target.AssertSingleExchangeAsync(app, Size, seed: 18, Timeout);
+
+        // Once data flows, one substream's UDP flow goes silent both ways: the session must move its data and re-dial it.
+        while (pair.ClientMetrics.SubstreamBytesSent(0) + pair.ClientMetrics.SubstreamBytesSent(1) < 1024 * 1024)
+        {
+            await Task.Delay(10);
+        }
+
+        var flowsBefore = relay!.FlowCount;
+        relay.BlackholeBusiestFlow();
+        await exchange;
+
+        await pair.ClientLog.WaitForAsync("lost (");
+        Assert.True(relay.FlowCount > flowsBefore, $"a new UDP flow replaced the dead one ({relay.FlowCount} flows, {flowsBefore} before)");
+    }
+
     /// <summary>Bytes until the proxy closes the connection (a reset counts as closed).</summary>
     private static async Task<long> ReadToEndAsync(Socket app)
     {
