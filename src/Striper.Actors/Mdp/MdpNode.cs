@@ -34,6 +34,7 @@ internal sealed class MdpNode : ReceiveActor
     private readonly Dictionary<long, PendingOpen> _pending = [];
     private readonly Dictionary<MdpHopLink, long> _lastKeepalive = [];
     private readonly byte[] _scratch = new byte[MdpPacket.HelloSize];
+    private long _ownSockets;
     private readonly uint _incarnation = (uint)Random.Shared.NextInt64(1, uint.MaxValue);
     private long _nextPendingId;
     private int _nextPort = FirstEphemeralPort;
@@ -56,6 +57,7 @@ internal sealed class MdpNode : ReceiveActor
         Receive<Unbind>(m => _bindings.TryRemove(m.Port, out _));
         Receive<OpenFlow>(m => OnOpenFlow(m, Sender));
         Receive<OpenTimeout>(OnOpenTimeout);
+        Receive<CloseFlow>(m => OnCloseFlow(m.Flow));
         Receive<GetStats>(_ => Sender.Tell(_counters.Snapshot(_bySid.Values.Sum(l => l.Count))));
         Receive<GetNeighbours>(_ => Sender.Tell(new Neighbours([.. _bySid.Keys])));
         Receive<Terminated>(OnTerminated);
@@ -185,6 +187,24 @@ internal sealed class MdpNode : ReceiveActor
         _lastKeepalive[hop] = Context.System.TimeProvider.GetTimestamp();
         Context.Log.LogInformation("neighbour {Sid} up at {Address} (via {Local})", peer.Abbreviated, hop.RemoteEndPoint, entry.LocalEndPoint);
         return hop;
+    }
+
+    private void OnCloseFlow(MdpFlow flow)
+    {
+        flow.Unregister();
+        var entry = _sockets.FirstOrDefault(s => s.Dedicated && ReferenceEquals(s.Socket, flow.Hop.Socket));
+        if (entry is null)
+        {
+            return;
+        }
+
+        foreach (var hop in entry.Hops.Values.ToList())
+        {
+            RemoveHop(entry, hop);
+        }
+
+        _sockets.Remove(entry);
+        Context.Stop(entry.Actor);
     }
 
     private void RemoveHop(MdpSocketEntry entry, MdpHopLink hop)
@@ -352,7 +372,8 @@ internal sealed class MdpNode : ReceiveActor
         }
 
         var entry = new MdpSocketEntry(socket) { Dedicated = true };
-        entry.Actor = Context.ActorOf(MdpSocket.Props(socket, entry.Hops, Self, _counters), $"udp-{_sockets.Count}");
+        // Names never repeat: closed flows leave _sockets, so its count would name a socket twice.
+        entry.Actor = Context.ActorOf(MdpSocket.Props(socket, entry.Hops, Self, _counters), $"udp-{_sockets.Count}-{++_ownSockets}");
         _sockets.Add(entry);
         pending.Socket = entry;
         pending.Remote = via.Remote;

@@ -26,6 +26,9 @@ public sealed class RunningProxy : IAsyncDisposable
 
     internal IActorRef Actor { get; }
 
+    /// <summary>The MDP node under MSP substreams, when the transport includes MSP.</summary>
+    internal RunningMdpNode? Mdp => _mdp;
+
     /// <summary><c>striper -c LISTEN PEER</c>: accepts application connections and stripes each to the peer.</summary>
     public static RunningProxy StartClient(ActorSystem system, IPEndPoint listen, HostPort peer, StriperSettings settings, ProxyMetrics? metrics = null, string name = "client")
     {

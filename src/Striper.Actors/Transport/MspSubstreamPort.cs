@@ -96,7 +96,12 @@ internal sealed class MspSubstreamPort : ReceiveActor
 
     protected override void PostStop()
     {
-        _flow?.Unregister();
+        if (_flow is not null)
+        {
+            // The flow's own UDP socket goes with it (a flow per substream and per re-dial would add up otherwise).
+            _node?.Tell(new MdpProtocol.CloseFlow(_flow));
+        }
+
         _connection?.OnStreamStopped();
         _dialed?.TrySetException(new IOException("the MSP substream was closed before it was set up"));
     }

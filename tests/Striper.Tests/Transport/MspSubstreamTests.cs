@@ -30,6 +30,29 @@ public sealed class MspSubstreamTests
     }
 
     [Fact]
+    public async Task A_finished_session_should_close_its_msp_substreams_own_udp_sockets()
+    {
+        // A short linger: a closed stream's port (and with it the flow) goes soon after the close.
+        var settings = Base with { Transport = SubstreamTransports.Msp, Msp = Base.Msp with { Linger = TimeSpan.FromMilliseconds(100) } };
+        await using var target = new HashingTarget(1024 * 1024, seed: 19);
+        await using var pair = ProxyPair.Start(target.EndPoint, settings);
+        using (var app = await pair.ConnectAsync())
+        {
+            await target.AssertSingleExchangeAsync(app, 1024 * 1024, seed: 20, Timeout);
+        }
+
+        // One link stays: the node's own socket to the server. The four flows' sockets and links (one each) are gone.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        int hops;
+        while ((hops = (await pair.Client.Mdp!.GetStatsAsync()).Hops) > 1 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(1, hops);
+    }
+
+    [Fact]
     public async Task Transfer_over_encrypted_msp_substreams_should_arrive_intact()
     {
         var settings = Base with { Transport = SubstreamTransports.Msp, Secret = SharedSecret.CreateRandom(), Encrypt = true };
