@@ -69,9 +69,14 @@ internal sealed class MspSubstreamPort : ReceiveActor
         Receive<MspStats>(_ => CompleteHandover());
         Receive<Deadline>(_ =>
         {
-            if (_stream is null)
+            var seconds = deadline.TotalSeconds.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
+            if (_node is not null && _flow is null)
             {
-                Fail("no MSP stream within " + deadline.TotalSeconds.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture) + "s");
+                Fail($"no answer on UDP from {_remote} within {seconds}s (is the server proxy running with --transport msp or tcp,msp?)");
+            }
+            else if (_stream is null)
+            {
+                Fail($"no MSP stream within {seconds}s");
             }
         });
         Receive<Terminated>(OnTerminated);
