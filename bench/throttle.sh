@@ -12,9 +12,11 @@
 # and the peak RSS (VmHWM) of each proxy. Each measurement is repeated --runs times, runs interleaved so that
 # noise from the rest of the machine spreads over all of them; the table shows median (min-max).
 #
-# Usage: bench/throttle.sh [--rate 20mbit] [--stripes "8 16"] [--hetero] [--runs 3] [--time 10] [--quick]
-#   --hetero  a quarter of the buckets get RATE/10 (netlab.sh up-hetero)
-#   --quick   1 run of 5 s
+# Usage: bench/throttle.sh [--rate 20mbit] [--stripes "8 16"] [--hetero] [--transport msp] [--runs 3] [--time 10] [--quick]
+#   --hetero     a quarter of the buckets get RATE/10 (netlab.sh up-hetero)
+#   --transport  what Striper's substreams travel on: tcp (default), msp or tcp,msp (the lab caps UDP flows
+#                by client port too); the cap sum is read from TCP sockets only, so it is left out for msp
+#   --quick      1 run of 5 s
 # Needs root. LAB_PREFIX (see netlab.sh) picks the lab's namespaces; BENCH_KEEP=1 keeps the logs.
 set -euo pipefail
 # shellcheck source=lib.sh source-path=SCRIPTDIR
@@ -22,6 +24,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 RATE=20mbit
 STRIPES="8 16"
+TRANSPORT=tcp
 HETERO=
 RUNS=3
 TIME=10
@@ -30,7 +33,7 @@ IPERF_PORT=5201
 NEXT_PORT=7100
 
 usage() {
-  sed -n '15,18p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '15,20p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -39,6 +42,7 @@ while [ $# -gt 0 ]; do
     --rate) RATE=${2:?--rate needs a value}; shift 2 ;;
     --stripes) STRIPES=${2:?--stripes needs a value}; shift 2 ;;
     --hetero) HETERO=1; shift ;;
+    --transport) TRANSPORT=${2:?--transport needs a value}; shift 2 ;;
     --runs) RUNS=${2:?--runs needs a value}; shift 2 ;;
     --time) TIME=${2:?--time needs a value}; shift 2 ;;
     --quick) RUNS=1; TIME=5; shift ;;
@@ -48,6 +52,7 @@ while [ $# -gt 0 ]; do
 done
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive integer"
 [[ $TIME =~ ^[1-9][0-9]*$ ]] || die "--time must be a positive number of seconds"
+case $TRANSPORT in tcp | msp | tcp,msp) ;; *) die "--transport must be tcp, msp or tcp,msp" ;; esac
 for n in $STRIPES; do
   if ! [[ $n =~ ^[1-9][0-9]*$ ]] || ((n > 256)); then die "--stripes takes counts from 1 to 256"; fi
 done
@@ -102,9 +107,9 @@ measure_striper() {
   local dir=$1 n=$2 run=$3 flag=$4
   local sport=$NEXT_PORT cport=$((NEXT_PORT + 1)) tag="$dir.$n.$run"
   NEXT_PORT=$((NEXT_PORT + 2))
-  start_in_ns "$LAB_SERVER_NS" "$WORK_DIR/server.$tag.log" "$STRIPER" -s "$LAB_SERVER_ADDR:$sport" "127.0.0.1:$IPERF_PORT" --insecure
+  start_in_ns "$LAB_SERVER_NS" "$WORK_DIR/server.$tag.log" "$STRIPER" -s "$LAB_SERVER_ADDR:$sport" "127.0.0.1:$IPERF_PORT" --insecure --transport "$TRANSPORT"
   local server=$STARTED_PID
-  start_in_ns "$LAB_CLIENT_NS" "$WORK_DIR/client.$tag.log" "$STRIPER" -c "127.0.0.1:$cport" "$LAB_SERVER_ADDR" "$sport" --stripes "$n"
+  start_in_ns "$LAB_CLIENT_NS" "$WORK_DIR/client.$tag.log" "$STRIPER" -c "127.0.0.1:$cport" "$LAB_SERVER_ADDR" "$sport" --stripes "$n" --transport "$TRANSPORT"
   local client=$STARTED_PID
   wait_listening "$LAB_SERVER_NS" "$sport" "$server" "$WORK_DIR/server.$tag.log"
   wait_listening "$LAB_CLIENT_NS" "$cport" "$client" "$WORK_DIR/client.$tag.log"
@@ -179,7 +184,7 @@ row() {
 print_table() {
   echo
   echo "Striper per-flow throttle benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
-  echo "$LAB_DESC"
+  echo "$LAB_DESC; Striper's substreams over $TRANSPORT"
   echo "$RUNS run(s) x $TIME s; each cell: median (min-max) over runs; rates in Mbit/s as iperf3's receiver saw them"
   for dir in upload download; do
     echo

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using Microsoft.Extensions.Logging;
 using Striper.Actors.Msp;
 using Striper.Actors.Runtime;
+using Striper.Actors.Security;
 using Striper.Actors.Wire;
 using static Striper.Actors.Legs.TcpLegProtocol;
 
@@ -13,7 +14,12 @@ namespace Striper.Actors.Legs;
 /// session, Striper and Reassembler, so striping does not care which transport a substream uses. Frames are written
 /// as one byte stream cut into MSP messages (a DATA payload is sliced, not copied: the Striper keeps its chunks alive
 /// until the far side acknowledges them, long after MSP is done with them); received messages are parsed by the same
-/// <see cref="IFrameInbound"/> as a TCP substream's bytes.
+/// <see cref="IFrameInbound"/> as a TCP substream's bytes. With a sealer, frames are sealed with AES-GCM exactly as a
+/// TCP leg seals them (the frame opener sits in the inbound parser).
+///
+/// A stream that carried the substream handshake first (see <see cref="Transport.MspSubstreamPort"/>) is handed over:
+/// until <see cref="HandedOver"/> arrives, the leg keeps what the stream sends it, because the handshake's owner may
+/// still hold bytes (and messages sent) that come before them.
 /// </summary>
 internal sealed partial class MspLeg : ReceiveActor, IFrameWriter
 {
@@ -22,6 +28,8 @@ internal sealed partial class MspLeg : ReceiveActor, IFrameWriter
     private readonly int _messageSize;
     private readonly Queue<ReadOnlyMemory<byte>> _pending = new();
     private readonly Pipe _input = new(new PipeOptions(pauseWriterThreshold: 0, useSynchronizationContext: false));
+    private readonly FrameSealer? _sealer;
+    private List<object>? _beforeHandover;
     private long _sent;
     private long _sendLimit;
     private bool _shutdownRequested;
@@ -31,11 +39,17 @@ internal sealed partial class MspLeg : ReceiveActor, IFrameWriter
     private bool _waitingForInbound;
     private int _unconsumed;
 
-    public MspLeg(IActorRef stream, IFrameInbound inbound, int messageSize)
+    public MspLeg(IActorRef stream, IFrameInbound inbound, int messageSize, byte[]? preamble = null, FrameSealer? sealer = null, bool handedOver = false)
     {
         _stream = stream;
         _inbound = inbound;
         _messageSize = messageSize;
+        _sealer = sealer;
+        _beforeHandover = handedOver ? [] : null;
+        if (preamble is not null)
+        {
+            Enqueue(preamble);
+        }
 
         Receive<WriteData>(OnWriteData);
         Receive<WriteAck>(this.Write);
@@ -47,8 +61,29 @@ internal sealed partial class MspLeg : ReceiveActor, IFrameWriter
             Flush();
         });
         Receive<TcpLegProtocol.Abort>(m => AbortStream(m.Reason));
-        Receive<MspProtocol.StateChanged>(OnStateChanged);
-        Receive<MspProtocol.Received>(OnReceived);
+        Receive<MspProtocol.StateChanged>(m =>
+        {
+            if (_beforeHandover is { } kept)
+            {
+                kept.Add(m);
+            }
+            else
+            {
+                OnStateChanged(m);
+            }
+        });
+        Receive<MspProtocol.Received>(m =>
+        {
+            if (_beforeHandover is { } kept)
+            {
+                kept.Add(m);
+            }
+            else
+            {
+                OnReceived(m);
+            }
+        });
+        Receive<HandedOver>(OnHandedOver);
         Receive<InboundReady>(_ =>
         {
             _waitingForInbound = false;
@@ -57,10 +92,16 @@ internal sealed partial class MspLeg : ReceiveActor, IFrameWriter
         Receive<MspProtocol.SendRejected>(m => AbortStream("MSP refused a message: " + m.Reason));
     }
 
-    public static Props Props(IActorRef stream, IFrameInbound inbound, int messageSize) =>
-        Runtime.Props.Create(() => new MspLeg(stream, inbound, messageSize));
+    public static Props Props(IActorRef stream, IFrameInbound inbound, int messageSize, byte[]? preamble = null, FrameSealer? sealer = null, bool handedOver = false) =>
+        Runtime.Props.Create(() => new MspLeg(stream, inbound, messageSize, preamble, sealer, handedOver));
 
-    protected override void PreStart() => _stream.Tell(new MspProtocol.SetOwner(Self), Self);
+    protected override void PreStart()
+    {
+        if (_beforeHandover is null)
+        {
+            _stream.Tell(new MspProtocol.SetOwner(Self), Self);
+        }
+    }
 
     protected override void PostStop()
     {
@@ -72,15 +113,92 @@ internal sealed partial class MspLeg : ReceiveActor, IFrameWriter
 
         _input.Writer.Complete();
         _input.Reader.Complete();
+        _sealer?.Dispose();
+    }
+
+    /// <summary>
+    /// The handshake's owner has given the stream to this leg: first what it had received and not used, then its last
+    /// state, then what the stream sent here meanwhile, in order. Messages it sent count against the send limit.
+    /// </summary>
+    private void OnHandedOver(HandedOver message)
+    {
+        if (_beforeHandover is not { } kept)
+        {
+            return;
+        }
+
+        _beforeHandover = null;
+        _sent = message.MessagesSent;
+        foreach (var bytes in message.Leftover)
+        {
+            _input.Writer.Write(bytes.Span);
+        }
+
+        _unconsumed += message.Unconsumed;
+        if (message.Leftover.Count > 0)
+        {
+            CompletedFlush(_input.Writer.FlushAsync());
+            ProcessInput();
+        }
+        else if (_unconsumed > 0)
+        {
+            _stream.Tell(new MspProtocol.Consumed(_unconsumed), Self);
+            _unconsumed = 0;
+        }
+        if (message.LastState is { } state)
+        {
+            OnStateChanged(state);
+        }
+
+        foreach (var item in kept)
+        {
+            if (item is MspProtocol.Received received)
+            {
+                OnReceived(received);
+            }
+            else if (item is MspProtocol.StateChanged changed)
+            {
+                OnStateChanged(changed);
+            }
+        }
+
+        Flush();
     }
 
     private void OnWriteData(WriteData message)
     {
+        if (_sealer is not null)
+        {
+            var header = new FrameHeader(FrameType.Data, FrameFlags.None, message.Lease.Length, message.Offset, message.Stamp);
+            if (WriteSealed(header, message.Lease.Span))
+            {
+                Flush();
+            }
+
+            return;
+        }
+
         if (this.WriteDataHeader(message))
         {
             Enqueue(message.Lease.Memory);
             Flush();
         }
+    }
+
+    /// <summary>Header, sealed payload and tag in one new buffer (MSP keeps it until acknowledged, so not a pooled one).</summary>
+    private bool WriteSealed(FrameHeader header, ReadOnlySpan<byte> payload)
+    {
+        if (_outputEnded || _shutdownRequested)
+        {
+            return false;
+        }
+
+        const int headerSize = ProtocolConstants.FrameHeaderSize;
+        var frame = new byte[headerSize + payload.Length + ProtocolConstants.FrameTagSize];
+        header.Write(frame);
+        _sealer!.Seal(frame.AsSpan(0, headerSize), payload, frame.AsSpan(headerSize, payload.Length), frame.AsSpan(headerSize + payload.Length));
+        Enqueue(frame);
+        return true;
     }
 
     /// <summary>Queues a frame header with its small inline payload (ACK, RST); false once the output has ended.</summary>
@@ -89,6 +207,13 @@ internal sealed partial class MspLeg : ReceiveActor, IFrameWriter
         if (_outputEnded || _shutdownRequested)
         {
             return false;
+        }
+
+        if (_sealer is not null)
+        {
+            var sealedOk = WriteSealed(header, inlinePayload);
+            Flush();
+            return sealedOk;
         }
 
         // MSP keeps a message until it is acknowledged, so the header cannot live in a pooled buffer.
@@ -111,6 +236,11 @@ internal sealed partial class MspLeg : ReceiveActor, IFrameWriter
     /// <summary>Hands queued messages to the stream as far as its send limit allows; then the FIN if one is due.</summary>
     private void Flush()
     {
+        if (_beforeHandover is not null)
+        {
+            return;
+        }
+
         while (_sent < _sendLimit && _pending.TryDequeue(out var message))
         {
             _stream.Tell(new MspProtocol.Send(message), Self);
@@ -162,17 +292,20 @@ internal sealed partial class MspLeg : ReceiveActor, IFrameWriter
         }
 
         _input.Writer.Write(message.Payload.Span);
+        CompletedFlush(_input.Writer.FlushAsync());
+        _unconsumed++;
+        ProcessInput();
+    }
 
-        // The pipe never pauses its writer (threshold 0), so the flush has always completed here.
-        var flush = _input.Writer.FlushAsync();
+    /// <summary>The pipe never pauses its writer (threshold 0), so a flush has always completed.</summary>
+    private static void CompletedFlush(ValueTask<FlushResult> flush)
+    {
         if (!flush.IsCompleted)
         {
             throw new InvalidOperationException("an unpaused pipe left a flush pending");
         }
 
         flush.GetAwaiter().GetResult();
-        _unconsumed++;
-        ProcessInput();
     }
 
     /// <summary>
@@ -268,6 +401,13 @@ internal sealed partial class MspLeg : ReceiveActor, IFrameWriter
         [LoggerMessage(EventId = 110, Level = LogLevel.Debug, Message = "{Leg}: resetting MSP stream: {Reason}")]
         public static partial void Aborting(ILogger logger, string leg, string reason);
     }
+
+    /// <summary>
+    /// The handshake's owner → leg: the stream is this leg's now. <paramref name="Leftover"/> are received bytes the
+    /// handshake did not use (<paramref name="Unconsumed"/> messages not yet reported consumed to the stream);
+    /// <paramref name="MessagesSent"/> messages were sent on the stream already.
+    /// </summary>
+    public sealed record HandedOver(IReadOnlyList<ReadOnlyMemory<byte>> Leftover, int Unconsumed, long MessagesSent, MspProtocol.StateChanged? LastState);
 
     /// <summary>The frame parser may take bytes again.</summary>
     private sealed class InboundReady

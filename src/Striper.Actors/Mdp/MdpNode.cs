@@ -34,6 +34,7 @@ internal sealed class MdpNode : ReceiveActor
     private readonly Dictionary<long, PendingOpen> _pending = [];
     private readonly Dictionary<MdpHopLink, long> _lastKeepalive = [];
     private readonly byte[] _scratch = new byte[MdpPacket.HelloSize];
+    private long _ownSockets;
     private readonly uint _incarnation = (uint)Random.Shared.NextInt64(1, uint.MaxValue);
     private long _nextPendingId;
     private int _nextPort = FirstEphemeralPort;
@@ -378,7 +379,8 @@ internal sealed class MdpNode : ReceiveActor
         }
 
         var entry = new MdpSocketEntry(socket) { Dedicated = true };
-        entry.Actor = Context.ActorOf(MdpSocket.Props(socket, entry.Hops, Self, _counters, _bindings), $"udp-{_sockets.Count}");
+        // Names never repeat: closed flows leave _sockets, so its count would name a socket twice.
+        entry.Actor = Context.ActorOf(MdpSocket.Props(socket, entry.Hops, Self, _counters, _bindings), $"udp-{_sockets.Count}-{++_ownSockets}");
         _sockets.Add(entry);
         pending.Socket = entry;
         pending.Remote = via.Remote;

@@ -27,7 +27,10 @@ internal static class MdpProtocol
 
     public sealed record FlowOpened(MdpFlow Flow);
 
-    /// <summary>Anyone → node: the flow is finished; an own-socket flow's socket and link are closed with it.</summary>
+    /// <summary>
+    /// Anyone → node: the flow is finished. Its datagrams stop; an own-socket flow's socket and link are closed too, so a
+    /// client that opens a flow per substream (and per re-dial) does not keep a UDP socket for each one ever opened.
+    /// </summary>
     public sealed record CloseFlow(MdpFlow Flow);
 
     public sealed record FlowFailed(Sid Peer, string Reason);

@@ -10,15 +10,15 @@ internal sealed class ClientProxy : ReceiveActor
 {
     private long _sessions;
 
-    public ClientProxy(System.Net.Sockets.Socket listenSocket, string peerHost, int peerPort, StriperSettings settings, ProxyMetrics metrics)
+    public ClientProxy(System.Net.Sockets.Socket listenSocket, string peerHost, int peerPort, StriperSettings settings, ProxyMetrics metrics, IActorRef? mdpNode)
     {
         Context.ActorOf(Listener.Props(listenSocket), "listener");
         Receive<ProxyProtocol.Accepted>(m =>
-            Context.ActorOf(ClientSession.Props(m.Socket, peerHost, peerPort, settings, metrics), $"session-{++_sessions}"));
+            Context.ActorOf(ClientSession.Props(m.Socket, peerHost, peerPort, settings, metrics, mdpNode), $"session-{++_sessions}"));
     }
 
-    public static Props Props(System.Net.Sockets.Socket listenSocket, string peerHost, int peerPort, StriperSettings settings, ProxyMetrics metrics) =>
-        Runtime.Props.Create(() => new ClientProxy(listenSocket, peerHost, peerPort, settings, metrics));
+    public static Props Props(System.Net.Sockets.Socket listenSocket, string peerHost, int peerPort, StriperSettings settings, ProxyMetrics metrics, IActorRef? mdpNode = null) =>
+        Runtime.Props.Create(() => new ClientProxy(listenSocket, peerHost, peerPort, settings, metrics, mdpNode));
 
     /// <summary>A failed session is stopped, never restarted: its sockets cannot be replayed.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => Runtime.SupervisorStrategy.StoppingStrategy;

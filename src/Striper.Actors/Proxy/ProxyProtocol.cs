@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Striper.Actors.Sessions;
+using Striper.Actors.Transport;
 using Striper.Actors.Wire;
 
 namespace Striper.Actors.Proxy;
@@ -10,9 +11,12 @@ internal static class ProxyProtocol
     public sealed record Accepted(Socket Socket);
 
     /// <param name="AcceptedAt">Stopwatch timestamp of the accept: the handshake deadline also bounds a refusal.</param>
-    public sealed record HandshakeRead(Socket Socket, AcceptedHandshake Handshake, long AcceptedAt);
+    public sealed record HandshakeRead(SubstreamConnection Connection, AcceptedHandshake Handshake, long AcceptedAt);
 
-    public sealed record HandshakeInvalid(Socket Socket, string Remote, string Reason, HandshakeStatus Status, long AcceptedAt);
+    public sealed record HandshakeInvalid(SubstreamConnection Connection, string Remote, string Reason, HandshakeStatus Status, long AcceptedAt);
+
+    /// <summary>MSP listener's port → server proxy: a client opened an MSP stream for a substream; its handshake comes next.</summary>
+    public sealed record MspSubstreamAccepted(SubstreamConnection Connection);
 
     /// <summary>A refused connection the server was still answering has closed: its handshake slot is free.</summary>
     internal sealed class RejectionClosed

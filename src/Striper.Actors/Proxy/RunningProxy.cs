@@ -1,4 +1,7 @@
 using System.Net;
+using System.Net.Sockets;
+using Striper.Actors.Identity;
+using Striper.Actors.Mdp;
 using Striper.Actors.Metrics;
 using Striper.Actors.Runtime;
 using Striper.Actors.Settings;
@@ -9,37 +12,96 @@ namespace Striper.Actors.Proxy;
 public sealed class RunningProxy : IAsyncDisposable
 {
     private readonly ActorSystem _system;
+    private readonly RunningMdpNode? _mdp;
 
-    private RunningProxy(ActorSystem system, IActorRef actor, IPEndPoint localEndPoint)
+    private RunningProxy(ActorSystem system, IActorRef actor, IPEndPoint localEndPoint, RunningMdpNode? mdp)
     {
         _system = system;
         Actor = actor;
         LocalEndPoint = localEndPoint;
+        _mdp = mdp;
     }
 
     public IPEndPoint LocalEndPoint { get; }
 
     internal IActorRef Actor { get; }
 
+    /// <summary>The MDP node under MSP substreams, when the transport includes MSP.</summary>
+    internal RunningMdpNode? Mdp => _mdp;
+
     /// <summary><c>striper -c LISTEN PEER</c>: accepts application connections and stripes each to the peer.</summary>
     public static RunningProxy StartClient(ActorSystem system, IPEndPoint listen, HostPort peer, StriperSettings settings, ProxyMetrics? metrics = null, string name = "client")
     {
-        var socket = ListenSocket.Bind(listen);
-        var actor = system.ActorOf(ClientProxy.Props(socket, peer.Host, peer.Port, settings, metrics ?? new ProxyMetrics()), name);
-        return new RunningProxy(system, actor, (IPEndPoint)socket.LocalEndPoint!);
+        var mdp = (settings.Transport & SubstreamTransports.Msp) != 0 ? StartClientNode(system, peer, settings, name) : null;
+        Socket socket;
+        try
+        {
+            socket = ListenSocket.Bind(listen);
+        }
+        catch
+        {
+            if (mdp is not null)
+            {
+                system.Stop(mdp.Node);
+            }
+
+            throw;
+        }
+
+        var actor = system.ActorOf(ClientProxy.Props(socket, peer.Host, peer.Port, settings, metrics ?? new ProxyMetrics(), mdp?.Node), name);
+        return new RunningProxy(system, actor, (IPEndPoint)socket.LocalEndPoint!, mdp);
     }
 
     /// <summary><c>striper -s LISTEN TARGET</c>: accepts substreams and forwards each session to the target.</summary>
     public static RunningProxy StartServer(ActorSystem system, IPEndPoint listen, HostPort target, StriperSettings settings, ProxyMetrics? metrics = null, string name = "server")
     {
         var socket = ListenSocket.Bind(listen);
-        var actor = system.ActorOf(ServerProxy.Props(socket, target.Host, target.Port, settings, metrics ?? new ProxyMetrics()), name);
-        return new RunningProxy(system, actor, (IPEndPoint)socket.LocalEndPoint!);
+        var local = (IPEndPoint)socket.LocalEndPoint!;
+        RunningMdpNode? mdp = null;
+        if ((settings.Transport & SubstreamTransports.Msp) != 0)
+        {
+            try
+            {
+                // The same address and port as the TCP listener (the one the kernel chose, for port 0), on UDP.
+                mdp = RunningMdpNode.Start(system, NodeIdentity.Generate(), settings.Mdp, [local], [], name + "-mdp");
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+
+        var actor = system.ActorOf(ServerProxy.Props(socket, target.Host, target.Port, settings, metrics ?? new ProxyMetrics(), mdp?.Node), name);
+        return new RunningProxy(system, actor, local, mdp);
     }
 
-    public ValueTask DisposeAsync()
+    /// <summary>
+    /// The client's MDP node: a fresh in-memory identity (substreams are authenticated by the shared secret in their
+    /// handshake, not by SIDs), a UDP socket on any free port, and the server's address as its only peer.
+    /// </summary>
+    private static RunningMdpNode StartClientNode(ActorSystem system, HostPort peer, StriperSettings settings, string name)
+    {
+        IPEndPoint server;
+        try
+        {
+            server = peer.ToListenEndPoint();
+        }
+        catch (Exception ex) when (ex is SocketException or ArgumentException)
+        {
+            throw new ProxyStartException($"cannot resolve the server proxy '{peer.Host}': {ex.Message}", ex);
+        }
+
+        var any = new IPEndPoint(server.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        return RunningMdpNode.Start(system, NodeIdentity.Generate(), settings.Mdp, [any], [server], name + "-mdp");
+    }
+
+    public async ValueTask DisposeAsync()
     {
         _system.Stop(Actor);
-        return ValueTask.CompletedTask;
+        if (_mdp is not null)
+        {
+            await _mdp.DisposeAsync();
+        }
     }
 }

@@ -5,6 +5,7 @@ using Striper.Actors.Metrics;
 using Striper.Actors.Runtime;
 using Striper.Actors.Sessions;
 using Striper.Actors.Settings;
+using Striper.Actors.Transport;
 using Striper.Actors.Wire;
 using static Striper.Actors.Proxy.ProxyProtocol;
 
@@ -28,20 +29,26 @@ internal sealed partial class ServerProxy : ReceiveActor
     private int _pendingCount;
     private long _shed;
 
-    public ServerProxy(Socket listenSocket, string targetHost, int targetPort, StriperSettings settings, ProxyMetrics metrics)
+    public ServerProxy(Socket listenSocket, string targetHost, int targetPort, StriperSettings settings, ProxyMetrics metrics, IActorRef? mdpNode)
     {
         _settings = settings;
         _metrics = metrics;
         _targetHost = targetHost;
         _targetPort = targetPort;
         Context.ActorOf(Listener.Props(listenSocket), "listener");
-        Receive<Accepted>(OnAccepted);
+        if (mdpNode is not null)
+        {
+            Context.ActorOf(MspSubstreamListener.Props(mdpNode, Self, settings), "msp-listener");
+        }
+
+        Receive<Accepted>(m => OnAccepted(new TcpSubstreamConnection(m.Socket)));
+        Receive<MspSubstreamAccepted>(m => OnAccepted(m.Connection));
         Receive<HandshakeRead>(OnHandshake);
         Receive<HandshakeInvalid>(m =>
         {
             Pending--;
             Log.HandshakeRejected(Context.Log, m.Remote, m.Reason);
-            RejectHoldingSlot(m.Socket, m.Status, m.AcceptedAt);
+            RejectHoldingSlot(m.Connection, m.Status, m.AcceptedAt);
         });
         Receive<RejectionClosed>(_ => Pending--);
         Receive<Terminated>(m =>
@@ -64,14 +71,14 @@ internal sealed partial class ServerProxy : ReceiveActor
         }
     }
 
-    public static Props Props(Socket listenSocket, string targetHost, int targetPort, StriperSettings settings, ProxyMetrics metrics) =>
-        Runtime.Props.Create(() => new ServerProxy(listenSocket, targetHost, targetPort, settings, metrics));
+    /// <param name="mdpNode">With an MDP node, MSP substreams are accepted too (on <see cref="MspSubstreamListener.ServicePort"/>).</param>
+    public static Props Props(Socket listenSocket, string targetHost, int targetPort, StriperSettings settings, ProxyMetrics metrics, IActorRef? mdpNode = null) =>
+        Runtime.Props.Create(() => new ServerProxy(listenSocket, targetHost, targetPort, settings, metrics, mdpNode));
 
     protected override SupervisorStrategy SupervisorStrategy() => Runtime.SupervisorStrategy.StoppingStrategy;
 
-    private void OnAccepted(Accepted message)
+    private void OnAccepted(SubstreamConnection socket)
     {
-        var socket = message.Socket;
         if (Pending >= _settings.MaxPendingHandshakes)
         {
             // Shed at once and cheaply: no reply, a reset, nothing kept. Logged at the first and every 1000th.
@@ -81,20 +88,12 @@ internal sealed partial class ServerProxy : ReceiveActor
                 Log.Shedding(Context.Log, _settings.MaxPendingHandshakes, _shed);
             }
 
-            try
-            {
-                socket.LingerState = new LingerOption(true, 0);
-            }
-            catch (SocketException)
-            {
-            }
-
-            socket.Dispose();
+            socket.Abort();
             return;
         }
 
         Pending++;
-        var remote = socket.RemoteEndPoint?.ToString() ?? "?";
+        var remote = socket.Remote;
         var acceptedAt = Stopwatch.GetTimestamp();
         SubstreamResponder.RespondAsync(socket, _settings)
             .PipeTo(
@@ -106,7 +105,7 @@ internal sealed partial class ServerProxy : ReceiveActor
     private void OnHandshake(HandshakeRead message)
     {
         Pending--;
-        var (socket, accepted) = (message.Socket, message.Handshake);
+        var (socket, accepted) = (message.Connection, message.Handshake);
         var handshake = accepted.Hello;
         if (handshake.Kind == HandshakeKind.Join)
         {
@@ -147,9 +146,9 @@ internal sealed partial class ServerProxy : ReceiveActor
         _sessionIds[child] = handshake.SessionId;
     }
 
-    private void Refuse(Socket socket, Handshake handshake, HandshakeStatus status, long acceptedAt)
+    private void Refuse(SubstreamConnection socket, Handshake handshake, HandshakeStatus status, long acceptedAt)
     {
-        Log.SubstreamRefused(Context.Log, socket.RemoteEndPoint?.ToString() ?? "?", handshake.SessionId, handshake.Index, HandshakeReply.Describe(status));
+        Log.SubstreamRefused(Context.Log, socket.Remote, handshake.SessionId, handshake.Index, HandshakeReply.Describe(status));
         RejectHoldingSlot(socket, status, acceptedAt);
     }
 
@@ -157,12 +156,12 @@ internal sealed partial class ServerProxy : ReceiveActor
     /// Refuses, and keeps the connection counted as pending until it has closed, so refusals cannot pile up either.
     /// The close comes by the handshake deadline at the latest: a peer that times out is closed at once.
     /// </summary>
-    private void RejectHoldingSlot(Socket socket, HandshakeStatus status, long acceptedAt)
+    private void RejectHoldingSlot(SubstreamConnection socket, HandshakeStatus status, long acceptedAt)
     {
         Pending++;
         var self = Self;
         var left = _settings.HandshakeTimeout - Stopwatch.GetElapsedTime(acceptedAt);
-        _ = SubstreamRejector.RejectAsync(socket, status, left)
+        _ = socket.RejectAsync(status, left)
             .ContinueWith(_ => self.Tell(RejectionClosed.Instance), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
 

@@ -4,6 +4,7 @@ using Striper.Actors.Legs;
 using Striper.Actors.Metrics;
 using Striper.Actors.Runtime;
 using Striper.Actors.Settings;
+using Striper.Actors.Transport;
 using Striper.Actors.Wire;
 using static Striper.Actors.Sessions.SessionProtocol;
 
@@ -17,6 +18,7 @@ namespace Striper.Actors.Sessions;
 internal sealed partial class ClientSession : SessionActor
 {
     private readonly Socket _edgeSocket;
+    private readonly IActorRef? _mdpNode;
     private readonly string _peerHost;
     private readonly int _peerPort;
     private readonly CancellationTokenSource _dials = new();
@@ -25,10 +27,11 @@ internal sealed partial class ClientSession : SessionActor
     // The OPEN was accepted: from now on every dial is a JOIN, substream 0's included.
     private bool _opened;
 
-    public ClientSession(Socket edgeSocket, string peerHost, int peerPort, StriperSettings settings, ProxyMetrics metrics)
+    public ClientSession(Socket edgeSocket, string peerHost, int peerPort, StriperSettings settings, ProxyMetrics metrics, IActorRef? mdpNode)
         : base(settings, metrics, Guid.NewGuid())
     {
         _edgeSocket = edgeSocket;
+        _mdpNode = mdpNode;
         _peerHost = peerHost;
         _peerPort = peerPort;
         Receive<DialResult>(OnDialResult);
@@ -36,8 +39,9 @@ internal sealed partial class ClientSession : SessionActor
         ReceiveSessionMessages();
     }
 
-    public static Props Props(Socket edgeSocket, string peerHost, int peerPort, StriperSettings settings, ProxyMetrics metrics) =>
-        Runtime.Props.Create(() => new ClientSession(edgeSocket, peerHost, peerPort, settings, metrics));
+    /// <param name="mdpNode">The proxy's MDP node, whose one neighbour is the server; needed when the transport includes MSP.</param>
+    public static Props Props(Socket edgeSocket, string peerHost, int peerPort, StriperSettings settings, ProxyMetrics metrics, IActorRef? mdpNode = null) =>
+        Runtime.Props.Create(() => new ClientSession(edgeSocket, peerHost, peerPort, settings, metrics, mdpNode));
 
     protected override void PreStart()
     {
@@ -66,11 +70,39 @@ internal sealed partial class ClientSession : SessionActor
         }
 
         var handshake = new Handshake(kind, SessionId, index, Settings.Stripes);
-        SubstreamDialer.DialAsync(_peerHost, _peerPort, handshake, Settings, _dials.Token)
+        var dial = UsesMsp(index)
+            ? DialMspAsync(handshake)
+            : SubstreamDialer.DialAsync(_peerHost, _peerPort, handshake, Settings, _dials.Token);
+        dial
             .PipeTo(
                 Self,
                 substream => new DialResult(index, substream, null, Fatal: false),
                 error => new DialResult(index, null, error.Message, Fatal: error is SubstreamRefusedException));
+    }
+
+    /// <summary>With both transports, even indices go over TCP and odd ones over MSP (so substream 0, the OPEN, is TCP).</summary>
+    private bool UsesMsp(int index) => Settings.Transport switch
+    {
+        SubstreamTransports.Msp => true,
+        SubstreamTransports.Both => index % 2 == 1,
+        _ => false,
+    };
+
+    /// <summary>A port child opens the MSP stream on a flow of its own; the handshake then runs over it as over a socket.</summary>
+    private Task<DialedSubstream> DialMspAsync(Handshake handshake)
+    {
+        var node = _mdpNode ?? throw new InvalidOperationException("an MSP substream needs the proxy's MDP node");
+        var opened = new TaskCompletionSource<MspSubstreamConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Context.ActorOf(MspSubstreamPort.Dialing(node, MspSubstreamListener.ServicePort, Settings.Msp, Settings.ConnectTimeout, opened, SocketFactory.Format(_peerHost, _peerPort)));
+        var settings = Settings;
+        var token = _dials.Token;
+        return HandshakeAsync();
+
+        async Task<DialedSubstream> HandshakeAsync()
+        {
+            var connection = await opened.Task.WaitAsync(token);
+            return await SubstreamDialer.HandshakeAsync(connection, handshake, settings, token);
+        }
     }
 
     /// <summary>Exponential backoff per index, so a peer that is down is not hammered and one that is back is found soon.</summary>
@@ -92,7 +124,7 @@ internal sealed partial class ClientSession : SessionActor
         // re-dial then means nothing, and must not reset an edge that is still draining the last bytes.
         if (IsClosing || (_opened && !SubstreamsNeeded))
         {
-            result.Substream?.Socket.Dispose();
+            result.Substream?.Connection.Abort();
             return;
         }
 
@@ -117,7 +149,7 @@ internal sealed partial class ClientSession : SessionActor
         }
 
         _failedDials.Remove(result.Index);
-        AttachSubstream(result.Index, substream.Socket, cipher: substream.Cipher);
+        AttachSubstream(result.Index, substream.Connection, cipher: substream.Cipher);
         if (!_opened)
         {
             _opened = true;

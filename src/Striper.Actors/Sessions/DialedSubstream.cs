@@ -1,7 +1,7 @@
-using System.Net.Sockets;
 using Striper.Actors.Security;
+using Striper.Actors.Transport;
 
 namespace Striper.Actors.Sessions;
 
-/// <summary>Client side: a substream the server accepted, and its frame cipher when frames are sealed.</summary>
-internal sealed record DialedSubstream(Socket Socket, SubstreamCipher? Cipher);
+/// <summary>Client side: a substream the server accepted (on either transport), and its frame cipher when frames are sealed.</summary>
+internal sealed record DialedSubstream(SubstreamConnection Connection, SubstreamCipher? Cipher);

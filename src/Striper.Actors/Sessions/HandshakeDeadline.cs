@@ -1,4 +1,4 @@
-using System.Net.Sockets;
+using Striper.Actors.Transport;
 
 namespace Striper.Actors.Sessions;
 
@@ -24,7 +24,7 @@ internal sealed class HandshakeDeadline : IDisposable
     /// Fills <paramref name="buffer"/> from <paramref name="from"/> up to <paramref name="upTo"/> (its end by default);
     /// <paramref name="what"/> names it in the error, which counts against the whole buffer.
     /// </summary>
-    public async Task ReadExactlyAsync(Socket socket, Memory<byte> buffer, string what, int from = 0, int? upTo = null)
+    public async Task ReadExactlyAsync(SubstreamConnection connection, Memory<byte> buffer, string what, int from = 0, int? upTo = null)
     {
         var filled = from;
         var end = upTo ?? buffer.Length;
@@ -32,7 +32,7 @@ internal sealed class HandshakeDeadline : IDisposable
         {
             while (filled < end)
             {
-                var read = await socket.ReceiveAsync(buffer[filled..end], SocketFlags.None, _timeout.Token);
+                var read = await connection.ReceiveAsync(buffer[filled..end], _timeout.Token);
                 if (read == 0)
                 {
                     throw new IOException($"connection closed after {filled} of {buffer.Length} bytes of the {what}");
@@ -47,11 +47,11 @@ internal sealed class HandshakeDeadline : IDisposable
         }
     }
 
-    public async Task SendAsync(Socket socket, ReadOnlyMemory<byte> bytes, string what)
+    public async Task SendAsync(SubstreamConnection connection, ReadOnlyMemory<byte> bytes, string what)
     {
         try
         {
-            await socket.SendAsync(bytes, SocketFlags.None, _timeout.Token);
+            await connection.SendAsync(bytes, _timeout.Token);
         }
         catch (OperationCanceledException) when (_timeout.IsCancellationRequested)
         {

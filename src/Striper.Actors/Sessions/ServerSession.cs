@@ -1,9 +1,9 @@
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Striper.Actors.Metrics;
 using Striper.Actors.Runtime;
 using Striper.Actors.Security;
 using Striper.Actors.Settings;
+using Striper.Actors.Transport;
 using Striper.Actors.Wire;
 using static Striper.Actors.Sessions.SessionProtocol;
 
@@ -16,7 +16,7 @@ namespace Striper.Actors.Sessions;
 /// </summary>
 internal sealed partial class ServerSession : SessionActor
 {
-    private readonly Socket _openSocket;
+    private readonly SubstreamConnection _open;
     private readonly SubstreamCipher? _openCipher;
     private readonly int _stripes;
     private readonly string _targetHost;
@@ -25,10 +25,10 @@ internal sealed partial class ServerSession : SessionActor
     private readonly CancellationTokenSource _connect = new();
     private bool _accepted;
 
-    public ServerSession(Socket openSocket, Handshake open, SubstreamCipher? openCipher, string targetHost, int targetPort, StriperSettings settings, ProxyMetrics metrics)
+    public ServerSession(SubstreamConnection openSocket, Handshake open, SubstreamCipher? openCipher, string targetHost, int targetPort, StriperSettings settings, ProxyMetrics metrics)
         : base(settings, metrics, open.SessionId)
     {
-        _openSocket = openSocket;
+        _open = openSocket;
         _openCipher = openCipher;
         _stripes = open.Count;
         _targetHost = targetHost;
@@ -39,7 +39,7 @@ internal sealed partial class ServerSession : SessionActor
         ReceiveSessionMessages();
     }
 
-    public static Props Props(Socket openSocket, Handshake open, SubstreamCipher? openCipher, string targetHost, int targetPort, StriperSettings settings, ProxyMetrics metrics) =>
+    public static Props Props(SubstreamConnection openSocket, Handshake open, SubstreamCipher? openCipher, string targetHost, int targetPort, StriperSettings settings, ProxyMetrics metrics) =>
         Runtime.Props.Create(() => new ServerSession(openSocket, open, openCipher, targetHost, targetPort, settings, metrics));
 
     protected override void PreStart()
@@ -56,12 +56,12 @@ internal sealed partial class ServerSession : SessionActor
         _connect.Dispose();
         foreach (var join in _waitingJoins)
         {
-            join.Socket.Dispose();
+            join.Connection.Abort();
         }
 
         if (!_accepted)
         {
-            _openSocket.Dispose();
+            _open.Abort();
         }
     }
 
@@ -76,7 +76,7 @@ internal sealed partial class ServerSession : SessionActor
         _accepted = true;
         Log.Accepted(Context.Log, SessionId, SocketFactory.Format(_targetHost, _targetPort), _stripes);
         AttachEdge(message.Socket);
-        AttachSubstream(0, _openSocket, HandshakeReply.Encode(HandshakeStatus.Accepted), _openCipher);
+        AttachSubstream(0, _open, HandshakeReply.Encode(HandshakeStatus.Accepted), _openCipher);
         foreach (var join in _waitingJoins)
         {
             AttachJoin(join);
@@ -89,10 +89,10 @@ internal sealed partial class ServerSession : SessionActor
     {
         Log.TargetUnreachable(Context.Log, SessionId, SocketFactory.Format(_targetHost, _targetPort), message.Reason);
         _accepted = true;
-        SubstreamRejector.Reject(_openSocket, HandshakeStatus.TargetUnreachable, Settings.HandshakeTimeout);
+        _ = _open.RejectAsync(HandshakeStatus.TargetUnreachable, Settings.HandshakeTimeout);
         foreach (var join in _waitingJoins)
         {
-            SubstreamRejector.Reject(join.Socket, HandshakeStatus.TargetUnreachable, Settings.HandshakeTimeout);
+            _ = join.Connection.RejectAsync(HandshakeStatus.TargetUnreachable, Settings.HandshakeTimeout);
         }
 
         _waitingJoins.Clear();
@@ -103,7 +103,7 @@ internal sealed partial class ServerSession : SessionActor
     {
         if (IsClosing)
         {
-            SubstreamRejector.Reject(join.Socket, HandshakeStatus.UnknownSession, Settings.HandshakeTimeout);
+            _ = join.Connection.RejectAsync(HandshakeStatus.UnknownSession, Settings.HandshakeTimeout);
         }
         else if (!_accepted)
         {
@@ -120,11 +120,11 @@ internal sealed partial class ServerSession : SessionActor
         if (join.Handshake.Count != _stripes)
         {
             Log.JoinRefused(Context.Log, SessionId, join.Handshake.Index, join.Handshake.Count, _stripes);
-            SubstreamRejector.Reject(join.Socket, HandshakeStatus.Conflict, Settings.HandshakeTimeout);
+            _ = join.Connection.RejectAsync(HandshakeStatus.Conflict, Settings.HandshakeTimeout);
             return;
         }
 
-        AttachSubstream(join.Handshake.Index, join.Socket, HandshakeReply.Encode(HandshakeStatus.Accepted), join.Cipher);
+        AttachSubstream(join.Handshake.Index, join.Connection, HandshakeReply.Encode(HandshakeStatus.Accepted), join.Cipher);
     }
 
     private static partial class Log

@@ -6,6 +6,7 @@ using Striper.Actors.Runtime;
 using Striper.Actors.Security;
 using Striper.Actors.Settings;
 using Striper.Actors.Striping;
+using Striper.Actors.Transport;
 using static Striper.Actors.Striping.StriperProtocol;
 
 namespace Striper.Actors.Sessions;
@@ -120,7 +121,7 @@ internal abstract partial class SessionActor : ReceiveActor
     /// Adds a substream leg. A leg that already holds the same index is reset and replaced: the client only
     /// dials an index again once it has given that substream up, even if this side has not noticed yet.
     /// </summary>
-    protected void AttachSubstream(int index, Socket socket, byte[]? preamble = null, SubstreamCipher? cipher = null)
+    protected void AttachSubstream(int index, SubstreamConnection connection, byte[]? preamble = null, SubstreamCipher? cipher = null)
     {
         foreach (var (_, existing) in _substreams)
         {
@@ -130,10 +131,10 @@ internal abstract partial class SessionActor : ReceiveActor
             }
         }
 
-        socket.NoDelay = true;
         var slot = ++_nextSlot;
         var inbound = new SubstreamInbound(slot, StriperActor, ReassemblerActor, Self, Settings.MaxFramePayload, cipher?.Opener);
-        var leg = Context.ActorOf(TcpLeg.Props(socket, inbound, null, Settings.ReceiveBufferSize, preamble, cipher?.Sealer), $"sub-{index}-{slot}");
+        var leg = Context.ActorOf(connection.LegProps(inbound, Settings.ReceiveBufferSize, preamble, cipher?.Sealer), $"sub-{index}-{slot}");
+        connection.LegStarted(leg);
         Context.Watch(leg);
         _substreams[slot] = new SubstreamLeg(index, leg);
         Timers.Cancel(GraceTimer);

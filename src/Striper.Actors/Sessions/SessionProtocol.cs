@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Striper.Actors.Security;
+using Striper.Actors.Transport;
 using Striper.Actors.Wire;
 
 namespace Striper.Actors.Sessions;
@@ -13,7 +14,7 @@ internal static class SessionProtocol
     public sealed record Redial(int Index);
 
     /// <summary>Server: a further substream for this session passed its handshake.</summary>
-    public sealed record JoinSubstream(Socket Socket, Handshake Handshake, SubstreamCipher? Cipher);
+    public sealed record JoinSubstream(SubstreamConnection Connection, Handshake Handshake, SubstreamCipher? Cipher);
 
     public sealed record TargetConnected(Socket Socket);
 

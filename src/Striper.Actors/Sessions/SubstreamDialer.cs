@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using Striper.Actors.Security;
 using Striper.Actors.Settings;
+using Striper.Actors.Transport;
 using Striper.Actors.Wire;
 
 namespace Striper.Actors.Sessions;
@@ -18,18 +18,24 @@ internal static class SubstreamDialer
     public static async Task<DialedSubstream> DialAsync(string host, int port, Handshake handshake, StriperSettings settings, CancellationToken cancellationToken)
     {
         var socket = await SocketFactory.ConnectAsync(host, port, settings.ConnectTimeout, cancellationToken);
+        return await HandshakeAsync(new TcpSubstreamConnection(socket), handshake, settings, cancellationToken);
+    }
+
+    /// <summary>Runs the client's handshake on a connection of either transport; on failure the connection is aborted.</summary>
+    public static async Task<DialedSubstream> HandshakeAsync(SubstreamConnection connection, Handshake handshake, StriperSettings settings, CancellationToken cancellationToken)
+    {
         try
         {
-            return await HandshakeAsync(socket, handshake, settings, cancellationToken);
+            return await RunAsync(connection, handshake, settings, cancellationToken);
         }
         catch
         {
-            socket.Dispose();
+            connection.Abort();
             throw;
         }
     }
 
-    private static async Task<DialedSubstream> HandshakeAsync(Socket socket, Handshake handshake, StriperSettings settings, CancellationToken cancellationToken)
+    private static async Task<DialedSubstream> RunAsync(SubstreamConnection connection, Handshake handshake, StriperSettings settings, CancellationToken cancellationToken)
     {
         var secret = settings.Secret;
         Span<byte> nonce = stackalloc byte[ProtocolConstants.NonceSize];
@@ -45,10 +51,10 @@ internal static class SubstreamDialer
         // OPEN's verdict waits for the server to reach its target, so it gets the connect timeout on top.
         var limit = handshake.Kind == HandshakeKind.Open ? settings.HandshakeTimeout + settings.ConnectTimeout : settings.HandshakeTimeout;
         using var deadline = new HandshakeDeadline(limit, cancellationToken);
-        await deadline.SendAsync(socket, hello, "hello");
+        await deadline.SendAsync(connection, hello, "hello");
 
         var reply = new byte[HandshakeReply.ChallengeSize];
-        await deadline.ReadExactlyAsync(socket, reply.AsMemory(0, HandshakeReply.Size), "handshake reply");
+        await deadline.ReadExactlyAsync(connection, reply.AsMemory(0, HandshakeReply.Size), "handshake reply");
         if (!HandshakeReply.TryReadPrefix(reply, out var type, out var status, out var flags, out var error))
         {
             throw new InvalidDataException(error);
@@ -60,7 +66,7 @@ internal static class SubstreamDialer
                 ? throw new SubstreamRefusedException(status)
                 : secret is not null
                     ? throw new SubstreamRefusedException(HandshakeStatus.NoSecret)
-                    : new DialedSubstream(socket, null);
+                    : new DialedSubstream(connection, null);
         }
 
         if (secret is null)
@@ -68,15 +74,15 @@ internal static class SubstreamDialer
             throw new InvalidDataException("the server sent a challenge although this client offered no secret");
         }
 
-        await deadline.ReadExactlyAsync(socket, reply.AsMemory(HandshakeReply.Size), "challenge");
+        await deadline.ReadExactlyAsync(connection, reply.AsMemory(HandshakeReply.Size), "challenge");
         var head = reply.AsMemory(0, HandshakeReply.ChallengeHeadSize);
         var serverProven = HandshakeProof.VerifyServer(secret, hello, head.Span, reply.AsSpan(HandshakeReply.ChallengeHeadSize));
         var proof = new byte[ProtocolConstants.ProofSize];
         HandshakeProof.ComputeClient(secret, hello, head.Span, proof);
-        await deadline.SendAsync(socket, proof, "proof");
+        await deadline.SendAsync(connection, proof, "proof");
 
         var verdict = reply.AsMemory(0, HandshakeReply.Size);
-        await deadline.ReadExactlyAsync(socket, verdict, "verdict");
+        await deadline.ReadExactlyAsync(connection, verdict, "verdict");
         if (!serverProven)
         {
             throw new SubstreamRefusedException(HandshakeStatus.BadSecret, "the server's proof does not match this proxy's secret");
@@ -95,6 +101,6 @@ internal static class SubstreamDialer
         var cipher = (flags & HandshakeFlags.Encrypt) != 0
             ? SubstreamCipher.Derive(secret, handshake.SessionId, handshake.Index, handshake.Nonce, head.Span[HandshakeReply.Size..], isServer: false)
             : null;
-        return new DialedSubstream(socket, cipher);
+        return new DialedSubstream(connection, cipher);
     }
 }

@@ -1,7 +1,7 @@
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using Striper.Actors.Security;
 using Striper.Actors.Settings;
+using Striper.Actors.Transport;
 using Striper.Actors.Wire;
 
 namespace Striper.Actors.Sessions;
@@ -15,19 +15,19 @@ namespace Striper.Actors.Sessions;
 /// </summary>
 internal static class SubstreamResponder
 {
-    public static async Task<AcceptedHandshake> RespondAsync(Socket socket, StriperSettings settings)
+    public static async Task<AcceptedHandshake> RespondAsync(SubstreamConnection connection, StriperSettings settings)
     {
         using var deadline = new HandshakeDeadline(settings.HandshakeTimeout);
         var hello = new byte[Handshake.Size];
 
         // The first 8 bytes say whether this is a striper of our version at all, before we wait for more.
-        await deadline.ReadExactlyAsync(socket, hello, "handshake", upTo: Handshake.PrefixSize);
+        await deadline.ReadExactlyAsync(connection, hello, "handshake", upTo: Handshake.PrefixSize);
         if (Handshake.CheckPrefix(hello, out var error) is { } refusal)
         {
             throw new HandshakeRejectedException(refusal, error!);
         }
 
-        await deadline.ReadExactlyAsync(socket, hello, "handshake", from: Handshake.PrefixSize);
+        await deadline.ReadExactlyAsync(connection, hello, "handshake", from: Handshake.PrefixSize);
         if (!Handshake.TryRead(hello, out var handshake, out error))
         {
             throw new HandshakeRejectedException(HandshakeStatus.BadHandshake, error!);
@@ -55,10 +55,10 @@ internal static class SubstreamResponder
         RandomNumberGenerator.Fill(challenge.AsSpan(HandshakeReply.Size, ProtocolConstants.NonceSize));
         var head = challenge.AsSpan(0, HandshakeReply.ChallengeHeadSize);
         HandshakeProof.ComputeServer(secret, hello, head, challenge.AsSpan(HandshakeReply.ChallengeHeadSize));
-        await deadline.SendAsync(socket, challenge, "challenge");
+        await deadline.SendAsync(connection, challenge, "challenge");
 
         var proof = new byte[ProtocolConstants.ProofSize];
-        await deadline.ReadExactlyAsync(socket, proof, "client proof");
+        await deadline.ReadExactlyAsync(connection, proof, "client proof");
         if (!HandshakeProof.VerifyClient(secret, hello, challenge.AsSpan(0, HandshakeReply.ChallengeHeadSize), proof))
         {
             throw new HandshakeRejectedException(HandshakeStatus.BadSecret, "bad secret: the client's proof does not match this server's secret (a different secret, or a replayed handshake)");

@@ -71,5 +71,14 @@ public sealed record StriperSettings
     /// <summary>What config.hocon says about encryption; the host turns it into <see cref="Encrypt"/> once the secret is known.</summary>
     public EncryptionMode Encryption { get; init; }
 
+    /// <summary>What substreams travel on. The server accepts MSP substreams (on UDP at its listen address) only when this includes MSP.</summary>
+    public SubstreamTransports Transport { get; init; } = SubstreamTransports.Tcp;
+
+    /// <summary>The MDP node under MSP substreams (config.hocon's <c>mdp</c>; its bind and peers are not used by the proxies).</summary>
+    internal Mdp.MdpSettings Mdp { get; init; } = Striper.Actors.Mdp.MdpSettings.Default;
+
+    /// <summary>MSP substreams' stream settings (config.hocon's <c>msp</c>).</summary>
+    internal Msp.MspSettings Msp { get; init; } = Striper.Actors.Msp.MspSettings.Default;
+
     public static StriperSettings Default { get; } = new();
 }

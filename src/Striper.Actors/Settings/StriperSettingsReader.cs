@@ -33,7 +33,11 @@ public static class StriperSettingsReader
             MaxPendingHandshakes = Checked(config, "max-pending-handshakes", config.GetInt(Path("max-pending-handshakes")), 1, 1_000_000),
             SecretFile = config.GetString(Path("secret-file"), string.Empty) is { Length: > 0 } secretFile ? secretFile : null,
             Encryption = ReadEncryption(config),
+            Transport = ReadTransport(config),
         };
+
+        var mdp = MdpSettingsReader.ReadMdp(config);
+        settings = settings with { Mdp = mdp, Msp = MdpSettingsReader.ReadMsp(config, mdp) };
 
         if (settings.ChunkSize > settings.MaxFramePayload)
         {
@@ -60,6 +64,14 @@ public static class StriperSettingsReader
             "OFF" or "FALSE" or "NO" => EncryptionMode.Off,
             _ => throw Error(config, "encrypt", $"{Path("encrypt")} must be auto, on or off, got '{text}'"),
         };
+    }
+
+    private static SubstreamTransports ReadTransport(HoconConfig config)
+    {
+        var text = config.GetString(Path("transport"));
+        return SubstreamTransportsParser.TryParse(text, out var transports)
+            ? transports
+            : throw Error(config, "transport", $"{Path("transport")} must be {SubstreamTransportsParser.Choices}, got '{text}'");
     }
 
     private static int Checked(HoconConfig config, string key, int value, int min, int max) =>

@@ -38,6 +38,14 @@ internal static class StriperCommand
         CustomParser = ParseStripes,
     };
 
+    public static readonly Option<Actors.Settings.SubstreamTransports?> Transport = new("--transport")
+    {
+        Description = "What substreams travel on: tcp, msp (MSP streams over UDP, each on its own UDP port) or tcp,msp (alternating). "
+            + "A server accepts MSP substreams on UDP at its LISTEN address only when this includes msp. Default from config.hocon: tcp.",
+        HelpName = "tcp|msp|tcp,msp",
+        CustomParser = ParseTransport,
+    };
+
     public static readonly Option<string?> ConfigFile = new("--config")
     {
         Description = "A HOCON file whose settings overlay the built-in config.hocon.",
@@ -160,7 +168,7 @@ internal static class StriperCommand
             Exit codes: 0 success, 1 runtime failure (e.g. address in use), 2 bad command line or configuration.
             """)
         {
-            Client, Server, Stripes, ConfigFile, Verbose, Quiet, SecretFile, Encrypt, Insecure,
+            Client, Server, Stripes, Transport, ConfigFile, Verbose, Quiet, SecretFile, Encrypt, Insecure,
         };
         root.Subcommands.Add(BuildDemo());
         root.Subcommands.Add(BuildSecret());
@@ -288,6 +296,18 @@ internal static class StriperCommand
         {
             result.AddError("-v and -q cannot be used together: choose one log level.");
         }
+    }
+
+    private static Actors.Settings.SubstreamTransports? ParseTransport(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Empty;
+        if (Actors.Settings.SubstreamTransportsParser.TryParse(text, out var transports))
+        {
+            return transports;
+        }
+
+        result.AddError($"--transport must be {Actors.Settings.SubstreamTransportsParser.Choices}, got '{text}'.");
+        return null;
     }
 
     private static int? ParseStripes(System.CommandLine.Parsing.ArgumentResult result)

@@ -2,6 +2,7 @@ using System.Net;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Striper.Actors.Proxy;
+using Striper.Actors.Settings;
 using Striper.Host.Cli;
 
 namespace Striper.Host.Hosting;
@@ -26,11 +27,11 @@ internal static partial class ProxyRunner
 
         if (options.IsClient)
         {
-            Log.ClientListening(logger, proxy.LocalEndPoint.ToString(), options.Remote.ToString(), environment.Settings.Stripes);
+            Log.ClientListening(logger, proxy.LocalEndPoint.ToString(), options.Remote.ToString(), environment.Settings.Stripes, SubstreamTransportsParser.Format(environment.Settings.Transport));
         }
         else
         {
-            Log.ServerListening(logger, proxy.LocalEndPoint.ToString(), options.Remote.ToString());
+            Log.ServerListening(logger, proxy.LocalEndPoint.ToString(), options.Remote.ToString(), (environment.Settings.Transport & SubstreamTransports.Msp) != 0 ? "TCP and MSP on UDP" : "TCP");
         }
 
         Log.Security(logger, environment.Settings.Secret is null ? "no shared secret: substreams are not authenticated" : environment.Settings.Encrypt
@@ -72,11 +73,11 @@ internal static partial class ProxyRunner
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "client proxy listening on {Listen}, striping to {Peer} over {Stripes} substreams")]
-        public static partial void ClientListening(ILogger logger, string listen, string peer, int stripes);
+        [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "client proxy listening on {Listen}, striping to {Peer} over {Stripes} substreams ({Transport})")]
+        public static partial void ClientListening(ILogger logger, string listen, string peer, int stripes, string transport);
 
-        [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "server proxy listening on {Listen}, forwarding to {Target}")]
-        public static partial void ServerListening(ILogger logger, string listen, string target);
+        [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "server proxy listening on {Listen} (substreams on {Transports}), forwarding to {Target}")]
+        public static partial void ServerListening(ILogger logger, string listen, string target, string transports);
 
         [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "{Security}")]
         public static partial void Security(ILogger logger, string security);

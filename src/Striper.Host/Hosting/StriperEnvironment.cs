@@ -39,6 +39,11 @@ internal sealed class StriperEnvironment : IAsyncDisposable
             settings = settings with { Stripes = stripes };
         }
 
+        if (options.Transport is { } transport)
+        {
+            settings = settings with { Transport = transport };
+        }
+
         settings = WithSecret(settings, options, throwawaySecret);
 
         var levelText = config.GetString("striper.log.level");

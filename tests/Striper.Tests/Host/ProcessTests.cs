@@ -53,6 +53,39 @@ public sealed class ProcessTests
         Assert.Equal(0, await server.WaitForExitAsync(TimeSpan.FromSeconds(10)));
     }
 
+    [Fact]
+    public async Task Client_and_server_processes_should_carry_a_transfer_over_msp_substreams()
+    {
+        const long size = 16L * 1024 * 1024;
+        var received = new TaskCompletionSource<byte[]>();
+        await using var target = new TestTarget(async socket =>
+        {
+            var send = TestData.SendAsync(socket, size, seed: 4);
+            received.SetResult((await TestData.ReceiveAsync(socket)).Hash);
+            await send;
+        });
+        var serverPort = FreePort();
+        var clientPort = FreePort();
+        await using var server = ChildProcess.StartStriper("-s", $"127.0.0.1:{serverPort}", target.EndPoint.ToString(), "--transport", "msp");
+        await server.WaitForLogAsync("substreams on TCP and MSP on UDP", Timeout);
+        await using var client = ChildProcess.StartStriper("-c", $"127.0.0.1:{clientPort}", $"127.0.0.1:{serverPort}", "--stripes", "4", "--transport", "msp");
+        await client.WaitForLogAsync("4 substreams (msp)", Timeout);
+
+        using var app = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await app.ConnectAsync(IPAddress.Loopback, clientPort);
+        var sent = TestData.SendAsync(app, size, seed: 3);
+        var (downHash, downBytes) = await TestData.ReceiveAsync(app).WaitAsync(Timeout);
+
+        Assert.Equal(size, downBytes);
+        Assert.Equal(TestData.Sha256(size, seed: 4), downHash);
+        Assert.Equal(await sent, await received.Task.WaitAsync(Timeout));
+
+        client.Signal(15);
+        server.Signal(15);
+        Assert.Equal(0, await client.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(0, await server.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+    }
+
     private static int FreePort()
     {
         using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

@@ -27,6 +27,13 @@ public sealed class StripingLabTests : IDisposable
     /// </summary>
     private const double MinimumSpeedup = 4.0;
 
+    /// <summary>
+    /// MSP substreams do per-packet work in user space (about 1200 bytes a packet, plus MDP acks), so on a shared 2-core
+    /// machine they are CPU-bound long before eight caps: 4.2x measured at load average 40, 3.1x in a run at 60. 2x
+    /// still fails without striping (about 1x) and does not fail on a busy machine.
+    /// </summary>
+    private const double MinimumMspSpeedup = 2.0;
+
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
     private static readonly string Socat = LabShell.FindTool("socat") ?? "socat";
 
@@ -40,9 +47,17 @@ public sealed class StripingLabTests : IDisposable
     }
 
     [LabFact]
-    public async Task Eight_substreams_should_carry_a_transfer_intact_and_at_least_four_times_faster_than_one_capped_flow()
+    public Task Eight_substreams_should_carry_a_transfer_intact_and_at_least_four_times_faster_than_one_capped_flow() =>
+        AssertSpeedupAsync("a", "tcp", MinimumSpeedup);
+
+    /// <summary>The lab's hash filter caps UDP flows by the client's port too, so MSP substreams must beat it the same way.</summary>
+    [LabFact]
+    public Task Eight_msp_substreams_should_carry_a_transfer_intact_and_at_least_twice_as_fast_as_one_capped_flow() =>
+        AssertSpeedupAsync("m", "msp", MinimumMspSpeedup);
+
+    private async Task AssertSpeedupAsync(string labName, string transport, double minimum)
     {
-        await using var lab = await NetLab.StartAsync("a", Rate);
+        await using var lab = await NetLab.StartAsync(labName, Rate);
         var single = WriteData("single.bin", 8 * MiB, seed: 1);
         // 64 MiB, not less: a new tunnelled connection takes a few tenths of a second to reach full rate, which in a
         // shorter transfer would weigh more than the striping being tested.
@@ -53,9 +68,9 @@ public sealed class StripingLabTests : IDisposable
             lab, NetLab.ServerAddress, DirectPort, $"TCP:{NetLab.ServerAddress}:{DirectPort}", single, Sink("single.out"));
 
         await using var server = ChildProcess.StartStriperInNamespace(
-            lab.ServerNamespace, "-s", $"{NetLab.ServerAddress}:{ServerProxyPort}", $"127.0.0.1:{TargetPort}", "--insecure");
+            lab.ServerNamespace, "-s", $"{NetLab.ServerAddress}:{ServerProxyPort}", $"127.0.0.1:{TargetPort}", "--insecure", "--transport", transport);
         await using var client = ChildProcess.StartStriperInNamespace(
-            lab.ClientNamespace, "-c", $"127.0.0.1:{ClientProxyPort}", NetLab.ServerAddress, Invariant(ServerProxyPort), "--stripes", Invariant(Stripes));
+            lab.ClientNamespace, "-c", $"127.0.0.1:{ClientProxyPort}", NetLab.ServerAddress, Invariant(ServerProxyPort), "--stripes", Invariant(Stripes), "--transport", transport);
         await WaitForProxiesAsync(lab, server, client);
 
         // A first, small transfer through the fresh proxies, so the timed one measures striping rather than the
@@ -73,9 +88,9 @@ public sealed class StripingLabTests : IDisposable
         var speedup = stripedRate / singleRate;
         var summary = string.Create(
             CultureInfo.InvariantCulture,
-            $"per-flow cap {Rate}: one flow {singleRate * 8 / 1e6:F1} Mbit/s, {Stripes} substreams {stripedRate * 8 / 1e6:F1} Mbit/s, {speedup:F2}x");
+            $"per-flow cap {Rate}: one flow {singleRate * 8 / 1e6:F1} Mbit/s, {Stripes} {transport} substreams {stripedRate * 8 / 1e6:F1} Mbit/s, {speedup:F2}x");
         _output.WriteLine(summary);
-        Assert.True(speedup >= MinimumSpeedup, $"{summary}; expected at least {MinimumSpeedup}x");
+        Assert.True(speedup >= minimum, $"{summary}; expected at least {minimum}x");
     }
 
     [LabFact]

@@ -88,6 +88,11 @@ public sealed class MspLegTests : TestKitBase
     {
         var (a, b) = StartLegs(new LossyLinkOptions());
 
+        // A frame through the legs first: once it arrives, leg b owns its stream, so the garbage cannot reach the
+        // stream's first owner instead (a leg takes its stream over in PreStart, which may run after this test goes on).
+        a.Leg.Tell(new WriteAck(1, 2, FrameFlags.None, new AckPayload(3, 4)));
+        b.Striper.ExpectMsg<StriperProtocol.AckReceived>(Timeout);
+
         // A frame header announcing a payload far beyond the limit: the parser must refuse it before buffering it.
         var header = new byte[ProtocolConstants.FrameHeaderSize];
         new FrameHeader(FrameType.Data, FrameFlags.None, 64 * 1024 * 1024, 0, 0).Write(header);
