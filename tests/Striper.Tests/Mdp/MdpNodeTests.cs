@@ -24,7 +24,7 @@ public sealed class MdpNodeTests : TestKitBase
 
         var reports = await TransferAsync(nodes, messages: 4000, garbage: null);
 
-        AssertIntact(reports);
+        PeerReport.AssertExchanged(reports, closedCleanly: true);
         var stats = await nodes.A.GetStatsAsync();
         Assert.Equal(0, stats.InvalidDropped);
         Assert.True(stats.Delivered >= 4000, $"delivered {stats.Delivered}");
@@ -50,7 +50,7 @@ public sealed class MdpNodeTests : TestKitBase
         // Closing an own-socket flow closes its socket: the port can be bound again.
         await WaitForAsync(() => Task.FromResult(CanBindUdp(ports[0]) && CanBindUdp(ports[1])));
         Assert.False(CanBindUdp(ports[2]));
-        AssertIntact(await TransferAsync(nodes, messages: 2000, garbage: null, ownSocket: true));
+        PeerReport.AssertExchanged(await TransferAsync(nodes, messages: 2000, garbage: null, ownSocket: true), closedCleanly: true);
     }
 
     [Fact]
@@ -79,7 +79,7 @@ public sealed class MdpNodeTests : TestKitBase
             }
         });
 
-        AssertIntact(reports);
+        PeerReport.AssertExchanged(reports, closedCleanly: true);
         var stats = await nodes.A.GetStatsAsync();
         Assert.True(stats.MalformedDropped > 0, $"malformed {stats.MalformedDropped}");
         Assert.True(stats.UnknownSenderDropped > 0, $"unknown sender {stats.UnknownSenderDropped}");
@@ -155,18 +155,6 @@ public sealed class MdpNodeTests : TestKitBase
             Assert.True(DateTime.UtcNow < deadline, "condition not met within 5 s");
             await Task.Delay(10);
         }
-    }
-
-    private static void AssertIntact(IReadOnlyList<PeerReport> reports)
-    {
-        var a = reports.Single(r => r.Name == "A");
-        var b = reports.Single(r => r.Name == "B");
-        Assert.Empty(a.Errors);
-        Assert.Empty(b.Errors);
-        Assert.Equal(a.SentHash, b.ReceivedHash);
-        Assert.Equal(b.SentHash, a.ReceivedHash);
-        Assert.Equal(MspState.Closed | MspState.ShutdownRemote, a.FinalState);
-        Assert.Equal(MspState.Closed | MspState.ShutdownRemote, b.FinalState);
     }
 
     private async Task<IReadOnlyList<PeerReport>> TransferAsync(NodePair nodes, int messages, Func<CancellationToken, Task>? garbage, bool ownSocket = false)
