@@ -24,7 +24,7 @@ internal static class FrameWriterExtensions
     public static void Write(this IFrameWriter writer, WriteFin message) =>
         writer.WriteHeader(new FrameHeader(FrameType.Fin, FrameFlags.None, 0, message.FinalOffset, 0), []);
 
-    /// <summary>The DATA header; the payload follows from the Striper's own buffer.</summary>
-    public static bool WriteDataHeader(this IFrameWriter writer, WriteData message) =>
-        writer.WriteHeader(new FrameHeader(FrameType.Data, FrameFlags.None, message.Lease.Length, message.Offset, message.Stamp), []);
+    /// <summary>The DATA frame's header; its payload follows from the Striper's own buffer, sealed or not.</summary>
+    public static FrameHeader Header(this WriteData message) =>
+        new(FrameType.Data, FrameFlags.None, message.Lease.Length, message.Offset, message.Stamp);
 }

@@ -169,8 +169,7 @@ internal sealed partial class MspLeg : ReceiveActor, IFrameWriter
     {
         if (_sealer is not null)
         {
-            var header = new FrameHeader(FrameType.Data, FrameFlags.None, message.Lease.Length, message.Offset, message.Stamp);
-            if (WriteSealed(header, message.Lease.Span))
+            if (WriteSealed(message.Header(), message.Lease.Span))
             {
                 Flush();
             }
@@ -178,7 +177,7 @@ internal sealed partial class MspLeg : ReceiveActor, IFrameWriter
             return;
         }
 
-        if (this.WriteDataHeader(message))
+        if (WriteHeader(message.Header(), []))
         {
             Enqueue(message.Lease.Memory);
             Flush();
@@ -193,10 +192,8 @@ internal sealed partial class MspLeg : ReceiveActor, IFrameWriter
             return false;
         }
 
-        const int headerSize = ProtocolConstants.FrameHeaderSize;
-        var frame = new byte[headerSize + payload.Length + ProtocolConstants.FrameTagSize];
-        header.Write(frame);
-        _sealer!.Seal(frame.AsSpan(0, headerSize), payload, frame.AsSpan(headerSize, payload.Length), frame.AsSpan(headerSize + payload.Length));
+        var frame = new byte[FrameSealer.FrameSize(payload.Length)];
+        _sealer!.SealFrame(header, payload, frame);
         Enqueue(frame);
         return true;
     }

@@ -95,7 +95,7 @@ internal sealed partial class TcpLeg : ReceiveActor, IFrameWriter
 
     private void OnWriteData(WriteData message)
     {
-        var header = new FrameHeader(FrameType.Data, FrameFlags.None, message.Lease.Length, message.Offset, message.Stamp);
+        var header = message.Header();
         if (_sealer is not null)
         {
             WriteSealed(header, message.Lease.Span);
@@ -143,12 +143,9 @@ internal sealed partial class TcpLeg : ReceiveActor, IFrameWriter
             return false;
         }
 
-        const int headerSize = ProtocolConstants.FrameHeaderSize;
-        var size = headerSize + payload.Length + ProtocolConstants.FrameTagSize;
+        var size = FrameSealer.FrameSize(payload.Length);
         var bytes = ArrayPool<byte>.Shared.Rent(size);
-        var frame = bytes.AsSpan(0, size);
-        header.Write(frame);
-        _sealer!.Seal(frame[..headerSize], payload, frame.Slice(headerSize, payload.Length), frame[(headerSize + payload.Length)..]);
+        _sealer!.SealFrame(header, payload, bytes.AsSpan(0, size));
         return _output.Enqueue(new OutgoingSegment(new ArraySegment<byte>(bytes, 0, size), RentedArray: true));
     }
 

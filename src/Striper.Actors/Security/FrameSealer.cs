@@ -29,5 +29,16 @@ internal sealed class FrameSealer : IDisposable
         _aes.Encrypt(nonce, payload, ciphertext, tag, header);
     }
 
+    /// <summary>Bytes a sealed frame with <paramref name="payloadLength"/> bytes of payload takes on the wire.</summary>
+    public static int FrameSize(int payloadLength) => ProtocolConstants.FrameHeaderSize + payloadLength + ProtocolConstants.FrameTagSize;
+
+    /// <summary>Writes the whole sealed frame (header, ciphertext, tag) into <paramref name="frame"/>, of <see cref="FrameSize"/> bytes.</summary>
+    public void SealFrame(FrameHeader header, ReadOnlySpan<byte> payload, Span<byte> frame)
+    {
+        const int headerSize = ProtocolConstants.FrameHeaderSize;
+        header.Write(frame);
+        Seal(frame[..headerSize], payload, frame.Slice(headerSize, payload.Length), frame.Slice(headerSize + payload.Length, ProtocolConstants.FrameTagSize));
+    }
+
     public void Dispose() => _aes.Dispose();
 }
