@@ -14,9 +14,6 @@ internal static class SubstreamRejector
     /// <summary>A peer that keeps sending after its verdict gets no more than this much drained.</summary>
     private const int MaxDrain = 64 * 1024;
 
-    public static void Reject(Socket socket, HandshakeStatus status, TimeSpan drainLimit) =>
-        _ = RejectAsync(socket, status, drainLimit);
-
     /// <summary>Completes (never faults) once the socket is closed, so a caller can count it until then.</summary>
     public static async Task RejectAsync(Socket socket, HandshakeStatus status, TimeSpan drainLimit)
     {
