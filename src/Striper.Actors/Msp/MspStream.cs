@@ -134,37 +134,9 @@ internal sealed partial class MspStream : ReceiveActor
         Receive<SetOwner>(OnSetOwner);
         Receive<DatagramReceived>(OnDatagram);
         Receive<PacketReceived>(m => OnPacket(m.Packet));
-        Receive<DatagramsReceived>(m =>
-        {
-            // A link that carries only this stream may deliver its bursts here directly, skipping the endpoint.
-            _ackEvery = BurstAckEvery;
-            foreach (var datagram in m.Datagrams)
-            {
-                OnDatagram(datagram);
-            }
-
-            _ackEvery = 2;
-            if (_unackedArrivals > 0)
-            {
-                SendAck();
-            }
-        });
-        Receive<PacketsReceived>(m =>
-        {
-            // A burst from the link: acknowledge every BurstAckEvery in-order packets and once at its end, as TCP does
-            // for a GRO-merged segment, instead of every second one: fewer ack datagrams, the same information.
-            _ackEvery = BurstAckEvery;
-            foreach (var packet in m.Packets)
-            {
-                OnPacket(packet);
-            }
-
-            _ackEvery = 2;
-            if (_unackedArrivals > 0)
-            {
-                SendAck();
-            }
-        });
+        // A link that carries only this stream may deliver its bursts here directly, skipping the endpoint.
+        Receive<DatagramsReceived>(m => OnBurst(m.Datagrams, OnDatagram));
+        Receive<PacketsReceived>(m => OnBurst(m.Packets, OnPacket));
         Receive<FlushAck>(_ => OnFlushAck());
         Receive<RetransmitTimeout>(_ => OnRetransmitTimeout());
         Receive<TailProbe>(_ => OnTailProbe());
@@ -173,6 +145,25 @@ internal sealed partial class MspStream : ReceiveActor
         Receive<LingerOver>(_ => Context.Stop(Self));
         Receive<GetStats>(_ => Sender.Tell(Stats()));
         Receive<Terminated>(OnTerminated);
+    }
+
+    /// <summary>
+    /// A burst from the link: acknowledge every <see cref="BurstAckEvery"/> in-order packets and once at its end, as TCP
+    /// does for a GRO-merged segment, instead of every second one: fewer ack datagrams, the same information.
+    /// </summary>
+    private void OnBurst<T>(IReadOnlyList<T> burst, Action<T> handle)
+    {
+        _ackEvery = BurstAckEvery;
+        for (var i = 0; i < burst.Count; i++)
+        {
+            handle(burst[i]);
+        }
+
+        _ackEvery = 2;
+        if (_unackedArrivals > 0)
+        {
+            SendAck();
+        }
     }
 
     public static Props Props(uint streamId, bool isInitiator, IDatagramLink link, IActorRef owner, MspSettings settings) =>
