@@ -21,63 +21,59 @@ public sealed class ProcessTests
     }
 
     [Fact]
-    public async Task Client_and_server_processes_should_carry_a_transfer_and_stop_on_SIGTERM()
-    {
-        const long size = 16L * 1024 * 1024;
-        var received = new TaskCompletionSource<byte[]>();
-        await using var target = new TestTarget(async socket =>
-        {
-            var send = TestData.SendAsync(socket, size, seed: 2);
-            received.SetResult((await TestData.ReceiveAsync(socket)).Hash);
-            await send;
-        });
-        var serverPort = FreePort();
-        var clientPort = FreePort();
-        await using var server = ChildProcess.StartStriper("-s", $"127.0.0.1:{serverPort}", target.EndPoint.ToString());
-        await server.WaitForLogAsync("listening", Timeout);
-        await using var client = ChildProcess.StartStriper("-c", $"127.0.0.1:{clientPort}", "127.0.0.1", serverPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--stripes", "3");
-        await client.WaitForLogAsync("listening", Timeout);
-
-        using var app = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await app.ConnectAsync(IPAddress.Loopback, clientPort);
-        var sent = TestData.SendAsync(app, size, seed: 1);
-        var (downHash, downBytes) = await TestData.ReceiveAsync(app).WaitAsync(Timeout);
-
-        Assert.Equal(size, downBytes);
-        Assert.Equal(TestData.Sha256(size, seed: 2), downHash);
-        Assert.Equal(await sent, await received.Task.WaitAsync(Timeout));
-
-        client.Signal(15);
-        server.Signal(15);
-        Assert.Equal(0, await client.WaitForExitAsync(TimeSpan.FromSeconds(10)));
-        Assert.Equal(0, await server.WaitForExitAsync(TimeSpan.FromSeconds(10)));
-    }
+    public Task Client_and_server_processes_should_carry_a_transfer_and_stop_on_SIGTERM() =>
+        ExchangeThroughProcessesAsync(
+            upSeed: 1,
+            downSeed: 2,
+            (serverPort, target) => ["-s", $"127.0.0.1:{serverPort}", target],
+            "listening",
+            (clientPort, serverPort) => ["-c", $"127.0.0.1:{clientPort}", "127.0.0.1", serverPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--stripes", "3"],
+            "listening");
 
     [Fact]
-    public async Task Client_and_server_processes_should_carry_a_transfer_over_msp_substreams()
+    public Task Client_and_server_processes_should_carry_a_transfer_over_msp_substreams() =>
+        ExchangeThroughProcessesAsync(
+            upSeed: 3,
+            downSeed: 4,
+            (serverPort, target) => ["-s", $"127.0.0.1:{serverPort}", target, "--transport", "msp"],
+            "substreams on TCP and MSP on UDP",
+            (clientPort, serverPort) => ["-c", $"127.0.0.1:{clientPort}", $"127.0.0.1:{serverPort}", "--stripes", "4", "--transport", "msp"],
+            "4 substreams (msp)");
+
+    /// <summary>
+    /// Starts a server and a client process (their arguments made from the chosen ports and the target), pushes
+    /// 16 MiB each way through them with SHA-256 checks, then stops both with SIGTERM and expects exit code 0.
+    /// </summary>
+    private static async Task ExchangeThroughProcessesAsync(
+        int upSeed,
+        int downSeed,
+        Func<int, string, string[]> serverArgs,
+        string serverReady,
+        Func<int, int, string[]> clientArgs,
+        string clientReady)
     {
         const long size = 16L * 1024 * 1024;
         var received = new TaskCompletionSource<byte[]>();
         await using var target = new TestTarget(async socket =>
         {
-            var send = TestData.SendAsync(socket, size, seed: 4);
+            var send = TestData.SendAsync(socket, size, seed: downSeed);
             received.SetResult((await TestData.ReceiveAsync(socket)).Hash);
             await send;
         });
         var serverPort = FreePort();
         var clientPort = FreePort();
-        await using var server = ChildProcess.StartStriper("-s", $"127.0.0.1:{serverPort}", target.EndPoint.ToString(), "--transport", "msp");
-        await server.WaitForLogAsync("substreams on TCP and MSP on UDP", Timeout);
-        await using var client = ChildProcess.StartStriper("-c", $"127.0.0.1:{clientPort}", $"127.0.0.1:{serverPort}", "--stripes", "4", "--transport", "msp");
-        await client.WaitForLogAsync("4 substreams (msp)", Timeout);
+        await using var server = ChildProcess.StartStriper(serverArgs(serverPort, target.EndPoint.ToString()));
+        await server.WaitForLogAsync(serverReady, Timeout);
+        await using var client = ChildProcess.StartStriper(clientArgs(clientPort, serverPort));
+        await client.WaitForLogAsync(clientReady, Timeout);
 
         using var app = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await app.ConnectAsync(IPAddress.Loopback, clientPort);
-        var sent = TestData.SendAsync(app, size, seed: 3);
+        var sent = TestData.SendAsync(app, size, seed: upSeed);
         var (downHash, downBytes) = await TestData.ReceiveAsync(app).WaitAsync(Timeout);
 
         Assert.Equal(size, downBytes);
-        Assert.Equal(TestData.Sha256(size, seed: 4), downHash);
+        Assert.Equal(TestData.Sha256(size, seed: downSeed), downHash);
         Assert.Equal(await sent, await received.Task.WaitAsync(Timeout));
 
         client.Signal(15);
