@@ -200,13 +200,26 @@ public sealed class HostileInputTests
             await WaitForAsync(() => _target.Received.Contains(sent));
         }
 
-        /// <summary>The handshake of the first substream the client proxy opened, as the tap recorded it.</summary>
+        /// <summary>
+        /// The handshake of the first substream the client proxy opened, as the tap recorded it, once the server has
+        /// answered it: only then does the server know the session, so an attack cannot overtake the victim's OPEN.
+        /// </summary>
         public async Task<Handshake> VictimHandshakeAsync()
         {
             Handshake handshake = default;
-            await WaitForAsync(() => _tap!.Captured.TryPeek(out var first) && first.Up.Length >= Handshake.Size
-                && Handshake.TryRead(first.Up.ToArray(), out handshake, out _));
+            await WaitForAsync(() => _tap!.Captured.TryPeek(out var first)
+                && Recorded(first.Down).Length >= HandshakeReply.Size
+                && Handshake.TryRead(Recorded(first.Up), out handshake, out _));
             return handshake;
+        }
+
+        /// <summary>A copy of what the tap has recorded so far; it writes under the same lock.</summary>
+        private static byte[] Recorded(MemoryStream record)
+        {
+            lock (record)
+            {
+                return record.ToArray();
+            }
         }
 
         /// <summary>Connects straight to the server, sends a handshake and then <paramref name="after"/>, reading whatever comes back.</summary>

@@ -13,9 +13,14 @@ public static class TestData
         return bytes;
     }
 
-    /// <summary>Sends <paramref name="size"/> pseudo-random bytes (seeded), then half-closes; returns their SHA-256.</summary>
+    /// <summary>
+    /// Sends <paramref name="size"/> pseudo-random bytes (seeded), then half-closes; returns their SHA-256. Always
+    /// returns to the caller at once: while the peer keeps up, every send completes synchronously, and a caller that
+    /// started an endless send (to watch it fail) used to sit inside this loop for as long as the proxies kept pace.
+    /// </summary>
     public static async Task<byte[]> SendAsync(Socket socket, long size, int seed, bool shutdown = true, CancellationToken cancellationToken = default)
     {
+        await Task.Yield();
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var block in Stream(size, seed))
         {
