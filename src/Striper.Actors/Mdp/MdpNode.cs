@@ -71,7 +71,7 @@ internal sealed class MdpNode : ReceiveActor
         var i = 0;
         foreach (var entry in _sockets)
         {
-            entry.Actor = Context.ActorOf(MdpSocket.Props(entry.Socket, entry.Hops, Self, _counters, _bindings), $"udp-{i++}");
+            entry.Actor = Context.ActorOf(MdpSocket.Props(entry.Socket, entry.Hops, Self, _counters, _bindings, _settings.Mtu), $"udp-{i++}");
         }
 
         Timers.StartPeriodicTimer(HelloTimer, HelloTick.Instance, _settings.HelloInterval);
@@ -90,7 +90,7 @@ internal sealed class MdpNode : ReceiveActor
                 case MdpPacketType.Hello when entry is not null && sender is not null:
                     OnHello(entry, sender, datagram);
                     break;
-                case MdpPacketType.Data or MdpPacketType.Ack when datagram.Length < MdpSocket.SlotSize:
+                case MdpPacketType.Data or MdpPacketType.Ack when datagram.Length <= _settings.Mtu:
                     // From an address with no link: nobody we have exchanged verified hellos with.
                     Interlocked.Increment(ref _counters.UnknownSenderDropped);
                     break;
@@ -380,7 +380,7 @@ internal sealed class MdpNode : ReceiveActor
 
         var entry = new MdpSocketEntry(socket) { Dedicated = true };
         // Names never repeat: closed flows leave _sockets, so its count would name a socket twice.
-        entry.Actor = Context.ActorOf(MdpSocket.Props(socket, entry.Hops, Self, _counters, _bindings), $"udp-{_sockets.Count}-{++_ownSockets}");
+        entry.Actor = Context.ActorOf(MdpSocket.Props(socket, entry.Hops, Self, _counters, _bindings, _settings.Mtu), $"udp-{_sockets.Count}-{++_ownSockets}");
         _sockets.Add(entry);
         pending.Socket = entry;
         pending.Remote = via.Remote;

@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Striper.Actors.Mdp;
 
 /// <summary>
@@ -6,7 +8,19 @@ namespace Striper.Actors.Mdp;
 /// </summary>
 internal sealed record MdpSettings
 {
-    /// <summary>Largest UDP payload sent, MDP header and MAC included (1400 leaves room for IP/UDP headers and tunnels on a 1500-byte path).</summary>
+    /// <summary>The largest UDP payload IPv4 can carry (65535 less 20 bytes of IP and 8 of UDP header).</summary>
+    public const int MaxMtu = 65507;
+
+    /// <summary>
+    /// Bound on <see cref="LinkMemory"/>: a configuration that would preallocate more per neighbour is refused, so a
+    /// large MTU cannot quietly multiply into gigabytes across <see cref="MaxLinks"/> links.
+    /// </summary>
+    public const long MaxLinkMemory = 32L << 20;
+
+    /// <summary>
+    /// Largest UDP payload sent, MDP header and MAC included (1400 leaves room for IP/UDP headers and tunnels on a
+    /// 1500-byte path). It is also the largest datagram this node accepts, so both ends of a link must agree.
+    /// </summary>
     public int Mtu { get; init; } = 1400;
 
     /// <summary>Retransmissions of one datagram by a hop before it is given up.</summary>
@@ -41,6 +55,9 @@ internal sealed record MdpSettings
     /// hellos from many source addresses would exhaust memory; a verified hello from a new address beyond it is dropped and counted.
     /// </summary>
     public int MaxLinks { get; init; } = 64;
+
+    /// <summary>Bytes each neighbour link preallocates for its send window: the window (as it is rounded) times the MTU.</summary>
+    public long LinkMemory => (long)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(HopWindow, 4, MdpReceiveWindow.Span)) * Mtu;
 
     /// <summary>Largest payload one MDP datagram carries under <see cref="Mtu"/>.</summary>
     public int MaxPayload => Mtu - MdpPacket.Overhead;

@@ -14,9 +14,6 @@ namespace Striper.Actors.Mdp;
 /// </summary>
 internal sealed class MdpSocket : ReceiveActor
 {
-    /// <summary>Receive slot per datagram: bigger than any MTU we accept, so a bigger datagram shows as oversize, not truncated.</summary>
-    public const int SlotSize = 2049;
-
     private readonly Socket _socket;
     private readonly ConcurrentDictionary<SocketAddress, MdpHopLink> _hops;
     private readonly IActorRef _node;
@@ -24,8 +21,12 @@ internal sealed class MdpSocket : ReceiveActor
     private readonly ConcurrentDictionary<int, IActorRef> _bindings;
     private readonly CancellationTokenSource _stop = new();
 
-    public MdpSocket(Socket socket, ConcurrentDictionary<SocketAddress, MdpHopLink> hops, IActorRef node, MdpCounters counters, ConcurrentDictionary<int, IActorRef> bindings)
+    /// <summary>Receive slot per datagram: one byte more than the MTU, so a bigger datagram shows as oversize, not truncated.</summary>
+    private readonly int _slotSize;
+
+    public MdpSocket(Socket socket, ConcurrentDictionary<SocketAddress, MdpHopLink> hops, IActorRef node, MdpCounters counters, ConcurrentDictionary<int, IActorRef> bindings, int mtu)
     {
+        _slotSize = mtu + 1;
         _bindings = bindings;
         _socket = socket;
         _hops = hops;
@@ -33,8 +34,8 @@ internal sealed class MdpSocket : ReceiveActor
         _counters = counters;
     }
 
-    public static Props Props(Socket socket, ConcurrentDictionary<SocketAddress, MdpHopLink> hops, IActorRef node, MdpCounters counters, ConcurrentDictionary<int, IActorRef> bindings) =>
-        Runtime.Props.Create(() => new MdpSocket(socket, hops, node, counters, bindings));
+    public static Props Props(Socket socket, ConcurrentDictionary<SocketAddress, MdpHopLink> hops, IActorRef node, MdpCounters counters, ConcurrentDictionary<int, IActorRef> bindings, int mtu) =>
+        Runtime.Props.Create(() => new MdpSocket(socket, hops, node, counters, bindings, mtu));
 
     protected override void PreStart() => _ = Task.Run(ReceiveLoopAsync);
 
@@ -53,7 +54,7 @@ internal sealed class MdpSocket : ReceiveActor
         // Datagrams land in this scratch buffer; each burst is then copied into an array of its own exact size. A
         // fresh 64 KB array per burst cost a zeroed 64 KB even when a burst held one datagram (most do on a busy
         // machine), and the zeroing showed in profiles.
-        var buffer = new byte[MdpBatch.MaxDatagrams * SlotSize];
+        var buffer = new byte[MdpBatch.MaxDatagrams * _slotSize];
         while (!token.IsCancellationRequested)
         {
             var used = 0;
@@ -64,11 +65,11 @@ internal sealed class MdpSocket : ReceiveActor
             MdpBatch? forNode = null;
             try
             {
-                var n = await _socket.ReceiveFromAsync(buffer.AsMemory(0, SlotSize), SocketFlags.None, address, token).ConfigureAwait(false);
+                var n = await _socket.ReceiveFromAsync(buffer.AsMemory(0, _slotSize), SocketFlags.None, address, token).ConfigureAwait(false);
                 Sort(n);
                 while (count < MdpBatch.MaxDatagrams && _socket.Available > 0)
                 {
-                    n = _socket.ReceiveFrom(buffer.AsSpan(used, SlotSize), SocketFlags.None, address);
+                    n = _socket.ReceiveFrom(buffer.AsSpan(used, _slotSize), SocketFlags.None, address);
                     Sort(n);
                 }
             }
@@ -119,7 +120,7 @@ internal sealed class MdpSocket : ReceiveActor
                 count++;
                 Interlocked.Increment(ref _counters.DatagramsReceived);
                 var type = MdpPacket.PeekType(buffer.AsSpan(used, n));
-                if (n < SlotSize && type is MdpPacketType.Data or MdpPacketType.Ack && _hops.TryGetValue(address, out var hop))
+                if (n < _slotSize && type is MdpPacketType.Data or MdpPacketType.Ack && _hops.TryGetValue(address, out var hop))
                 {
                     BatchFor(hop).Add(used, n, null);
                 }

@@ -6,8 +6,14 @@ namespace Striper.Actors.Msp;
 /// </summary>
 internal sealed record MspSettings
 {
+    /// <summary>Bound on <see cref="StreamMemory"/>: a configuration whose streams could each hold more is refused.</summary>
+    public const long MaxStreamMemory = 256L << 20;
+
     /// <summary>Largest message (packet payload). 1200 keeps header, SACKs and CRC under a 1280-byte IPv6 MTU.</summary>
     public int MaxMessageSize { get; init; } = 1200;
+
+    /// <summary>The most one stream holds: its send buffer and receive window full of the largest messages.</summary>
+    public long StreamMemory => ((long)SendBufferMessages + ReceiveWindowMessages) * MaxMessageSize;
 
     /// <summary>Messages accepted from the owner and not yet acknowledged by the peer (a power of two is used).</summary>
     public int SendBufferMessages { get; init; } = 4096;

@@ -13,20 +13,33 @@ internal static class MdpSettingsReader
     /// <summary>MSP header, four SACK blocks and CRC around the largest message.</summary>
     public const int MspOverhead = MspPacket.HeaderSize + (MspPacket.MaxSackBlocks * MspPacket.SackBlockSize) + MspPacket.TrailerSize;
 
-    public static MdpSettings ReadMdp(HoconConfig config) => new()
+    public static MdpSettings ReadMdp(HoconConfig config)
     {
-        Mtu = Int(config, "striper.mdp.mtu", MdpPacket.Overhead + 64, Mdp.MdpSocket.SlotSize - 1),
-        HopRetries = Int(config, "striper.mdp.hop-retries", 0, 16),
-        HopWindow = Int(config, "striper.mdp.hop-window", 4, MdpReceiveWindow.Span),
-        MinHopRto = Positive(config, "striper.mdp.min-hop-rto"),
-        MaxHopRto = Positive(config, "striper.mdp.max-hop-rto"),
-        AckDelay = Positive(config, "striper.mdp.ack-delay"),
-        HelloInterval = Positive(config, "striper.mdp.hello-interval"),
-        HelloKeepalive = Positive(config, "striper.mdp.hello-keepalive"),
-        ConnectTimeout = Positive(config, "striper.mdp.connect-timeout"),
-        SocketBufferSize = (int)Size(config, "striper.mdp.socket-buffer", 64 * 1024, 256L << 20),
-        MaxLinks = Int(config, "striper.mdp.max-links", 1, 1 << 16),
-    };
+        var settings = new MdpSettings
+        {
+            Mtu = Int(config, "striper.mdp.mtu", MdpPacket.Overhead + 64, MdpSettings.MaxMtu),
+            HopRetries = Int(config, "striper.mdp.hop-retries", 0, 16),
+            HopWindow = Int(config, "striper.mdp.hop-window", 4, MdpReceiveWindow.Span),
+            MinHopRto = Positive(config, "striper.mdp.min-hop-rto"),
+            MaxHopRto = Positive(config, "striper.mdp.max-hop-rto"),
+            AckDelay = Positive(config, "striper.mdp.ack-delay"),
+            HelloInterval = Positive(config, "striper.mdp.hello-interval"),
+            HelloKeepalive = Positive(config, "striper.mdp.hello-keepalive"),
+            ConnectTimeout = Positive(config, "striper.mdp.connect-timeout"),
+            SocketBufferSize = (int)Size(config, "striper.mdp.socket-buffer", 64 * 1024, 256L << 20),
+            MaxLinks = Int(config, "striper.mdp.max-links", 1, 1 << 16),
+        };
+
+        if (settings.LinkMemory > MdpSettings.MaxLinkMemory)
+        {
+            throw Error(
+                config,
+                "striper.mdp.mtu",
+                $"striper.mdp.hop-window ({settings.HopWindow}, rounded up to a power of two) times striper.mdp.mtu ({settings.Mtu}) is {settings.LinkMemory >> 20} MiB per neighbour link; at most {MdpSettings.MaxLinkMemory >> 20} MiB: lower one of them");
+        }
+
+        return settings;
+    }
 
     public static MspSettings ReadMsp(HoconConfig config, MdpSettings mdp)
     {
@@ -57,6 +70,14 @@ internal static class MdpSettingsReader
                 config,
                 "striper.msp.max-message-size",
                 $"striper.msp.max-message-size ({settings.MaxMessageSize}) plus {MspOverhead} bytes of MSP header must fit the {mdp.MaxPayload} bytes an MDP datagram carries under striper.mdp.mtu ({mdp.Mtu})");
+        }
+
+        if (settings.StreamMemory > MspSettings.MaxStreamMemory)
+        {
+            throw Error(
+                config,
+                "striper.msp.max-message-size",
+                $"striper.msp.send-buffer plus striper.msp.receive-window ({settings.SendBufferMessages} + {settings.ReceiveWindowMessages} messages) of striper.msp.max-message-size ({settings.MaxMessageSize}) is {settings.StreamMemory >> 20} MiB per stream; at most {MspSettings.MaxStreamMemory >> 20} MiB: count fewer messages when they are larger");
         }
 
         return settings;

@@ -31,6 +31,23 @@ public sealed class MdpNodeTests : TestKitBase
     }
 
     [Fact]
+    public async Task Nodes_with_a_jumbo_mtu_should_carry_messages_bigger_than_a_default_datagram_intact()
+    {
+        // What a user sets on loopback or a jumbo-frame network: 16 KiB datagrams, windows counted in fewer messages.
+        var mdp = MdpSettings.Default with { HelloInterval = TimeSpan.FromMilliseconds(100), Mtu = 16384, HopWindow = 256 };
+        var msp = Msp with { MaxMessageSize = 16000, SendBufferMessages = 512, ReceiveWindowMessages = 512 };
+        await using var nodes = await NodePair.StartAsync(Sys, mdp);
+
+        var reports = await TransferAsync(nodes, messages: 1000, garbage: null, msp: msp);
+
+        PeerReport.AssertExchanged(reports, closedCleanly: true);
+        var stats = await nodes.A.GetStatsAsync();
+        Assert.Equal(0, stats.InvalidDropped);
+        Assert.Equal(0, stats.OversizeDropped);
+        Assert.Equal(0, stats.MalformedDropped);
+    }
+
+    [Fact]
     public async Task Own_socket_flows_should_each_get_their_own_udp_source_port_and_carry_a_stream()
     {
         await using var nodes = await NodePair.StartAsync(Sys);
@@ -157,17 +174,18 @@ public sealed class MdpNodeTests : TestKitBase
         }
     }
 
-    private async Task<IReadOnlyList<PeerReport>> TransferAsync(NodePair nodes, int messages, Func<CancellationToken, Task>? garbage, bool ownSocket = false)
+    private async Task<IReadOnlyList<PeerReport>> TransferAsync(NodePair nodes, int messages, Func<CancellationToken, Task>? garbage, bool ownSocket = false, MspSettings? msp = null)
     {
+        msp ??= Msp;
         var probe = CreateTestProbe();
-        var peerA = ActorOf(TransferPeer.Props("A", probe, messages, sendSeed: 1, expectSeed: 2, maxSize: Msp.MaxMessageSize));
-        var spawner = ActorOf(EndpointSpawner.Props(peerA, Msp));
+        var peerA = ActorOf(TransferPeer.Props("A", probe, messages, sendSeed: 1, expectSeed: 2, maxSize: msp.MaxMessageSize));
+        var spawner = ActorOf(EndpointSpawner.Props(peerA, msp));
         nodes.A.Node.Tell(new MdpProtocol.Bind(Port, spawner), spawner);
         await Task.Delay(50);
 
         var opened = await nodes.B.Node.Ask<MdpProtocol.FlowOpened>(new MdpProtocol.OpenFlow(nodes.A.Sid, Port, ActorRefs.Nobody, ownSocket), TimeSpan.FromSeconds(3));
-        var peerB = ActorOf(TransferPeer.Props("B", probe, messages, sendSeed: 2, expectSeed: 1, maxSize: Msp.MaxMessageSize));
-        var endpointB = ActorOf(MspEndpoint.Props(opened.Flow, ActorRefs.Nobody, Msp));
+        var peerB = ActorOf(TransferPeer.Props("B", probe, messages, sendSeed: 2, expectSeed: 1, maxSize: msp.MaxMessageSize));
+        var endpointB = ActorOf(MspEndpoint.Props(opened.Flow, ActorRefs.Nobody, msp));
         opened.Flow.Register(endpointB);
 
         using var stopGarbage = new CancellationTokenSource();
