@@ -14,10 +14,14 @@
 # per-packet costs that brings (loopback's 64 KiB MTU would flatter both relays). The veth itself is not the
 # bottleneck: a direct iperf3 over it measured about 15 Gbit/s here, several times what either relay reaches.
 #
+# Each freshly started pair first carries an uncounted transfer of --warmup seconds (0: none), the same for socat
+# and Striper: a proxy runs for days, and the .NET JIT compiling the hot paths (then again with profile data) in its
+# first seconds is a start-up cost, not a per-byte one. kcptun.sh does the same.
+#
 # socat gets a 128 KiB buffer (-b): with its default 8 KiB it measured about 4x slower here, and the baseline
 # should be a well-configured relay, not a strawman. --socat-buffer 8192 shows the default.
 #
-# Usage: bench/relay.sh [--stripes 4] [--runs 3] [--time 10] [--socat-buffer 131072] [--quick]
+# Usage: bench/relay.sh [--stripes 4] [--runs 3] [--time 10] [--socat-buffer 131072] [--warmup 3] [--quick]
 #   --quick   1 run of 5 s
 # Needs root. LAB_PREFIX (see netlab.sh) picks the lab's namespaces; BENCH_KEEP=1 keeps the logs.
 set -euo pipefail
@@ -28,11 +32,12 @@ STRIPES=4
 RUNS=3
 TIME=10
 SOCAT_BUFFER=131072
+WARMUP=3
 IPERF_PORT=5201
 NEXT_PORT=7300
 
 usage() {
-  sed -n '20,21p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '24,25p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -42,6 +47,7 @@ while [ $# -gt 0 ]; do
     --runs) RUNS=${2:?--runs needs a value}; shift 2 ;;
     --time) TIME=${2:?--time needs a value}; shift 2 ;;
     --socat-buffer) SOCAT_BUFFER=${2:?--socat-buffer needs a value}; shift 2 ;;
+    --warmup) WARMUP=${2:?--warmup needs a value}; shift 2 ;;
     --quick) RUNS=1; TIME=5; shift ;;
     -h | --help) usage ;;
     *) echo "relay.sh: unknown argument '$1'" >&2; usage ;;
@@ -51,6 +57,7 @@ done
 [[ $TIME =~ ^[1-9][0-9]*$ ]] || die "--time must be a positive number of seconds"
 if ! [[ $STRIPES =~ ^[1-9][0-9]*$ ]] || ((STRIPES > 256)); then die "--stripes takes a count from 1 to 256"; fi
 [[ $SOCAT_BUFFER =~ ^[1-9][0-9]*$ ]] || die "--socat-buffer takes a size in bytes"
+[[ $WARMUP =~ ^[0-9]+$ ]] || die "--warmup takes a whole number of seconds"
 IPERF_TIME=$TIME
 
 need_root_and_tools iperf3 socat pgrep
@@ -76,6 +83,10 @@ measure_pair() {
   start_rss_sampler "$server" "$WORK_DIR/rss.server.$tag"
   local server_sampler=$STARTED_PID
   local bps cpu_before cpu_after
+  if [ "$WARMUP" -gt 0 ]; then
+    # shellcheck disable=SC2086 # $flag is empty or -R
+    IPERF_TIME=$WARMUP iperf_bps "$LAB_CLIENT_NS" "$WORK_DIR/$tag.warmup.json" -c 127.0.0.1 -p "$cport" -P 1 $flag >/dev/null
+  fi
   cpu_before=$(($(cpu_ticks "$client") + $(cpu_ticks "$server")))
   # shellcheck disable=SC2086 # $flag is empty or -R
   bps=$(iperf_bps "$LAB_CLIENT_NS" "$WORK_DIR/$tag.json" -c 127.0.0.1 -p "$cport" -P 1 $flag)
@@ -161,7 +172,7 @@ print_table() {
   echo
   echo "Striper relay benchmark (no throttle), $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "netlab namespaces on a veth pair, no cap; one iperf3 connection; socat -b $SOCAT_BUFFER; Striper --stripes $STRIPES"
-  echo "$RUNS run(s) x $TIME s; each cell: median (min-max) over runs; rates in Gbit/s as iperf3's receiver saw them"
+  echo "$RUNS run(s) x $TIME s, each after a $WARMUP s uncounted warm-up; each cell: median (min-max) over runs; rates in Gbit/s as iperf3's receiver saw them"
   echo
   printf '%-40s%-24s%-24s\n' "" "upload" "download (iperf3 -R)"
   row "direct, no proxy" rate direct
