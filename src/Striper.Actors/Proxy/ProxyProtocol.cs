@@ -18,6 +18,16 @@ internal static class ProxyProtocol
     /// <summary>MSP listener's port → server proxy: a client opened an MSP stream for a substream; its handshake comes next.</summary>
     public sealed record MspSubstreamAccepted(SubstreamConnection Connection);
 
+    /// <summary>Timer → server proxy: time to say how many refusals went unlogged in the last window.</summary>
+    internal sealed class FlushRefusalLog
+    {
+        public static FlushRefusalLog Instance { get; } = new();
+
+        private FlushRefusalLog()
+        {
+        }
+    }
+
     /// <summary>A refused connection the server was still answering has closed: its handshake slot is free.</summary>
     internal sealed class RejectionClosed
     {

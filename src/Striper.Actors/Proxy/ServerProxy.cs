@@ -26,6 +26,9 @@ internal sealed partial class ServerProxy : ReceiveActor
     private readonly int _targetPort;
     private readonly Dictionary<Guid, IActorRef> _sessions = [];
     private readonly Dictionary<IActorRef, Guid> _sessionIds = [];
+
+    /// <summary>Refusals logged: the first few each second one by one, the rest as a count (junk floods).</summary>
+    private readonly LogRateLimiter _refusalLog;
     private int _pendingCount;
     private long _shed;
 
@@ -35,6 +38,7 @@ internal sealed partial class ServerProxy : ReceiveActor
         _metrics = metrics;
         _targetHost = targetHost;
         _targetPort = targetPort;
+        _refusalLog = new LogRateLimiter(burst: 10, TimeSpan.FromSeconds(1), Context.System.TimeProvider);
         Context.ActorOf(Listener.Props(listenSocket), "listener");
         if (mdpNode is not null)
         {
@@ -47,10 +51,22 @@ internal sealed partial class ServerProxy : ReceiveActor
         Receive<HandshakeInvalid>(m =>
         {
             Pending--;
-            Log.HandshakeRejected(Context.Log, m.Remote, m.Reason);
+            if (MayLogRefusal())
+            {
+                Log.HandshakeRejected(Context.Log, m.Remote, m.Reason);
+            }
+
             RejectHoldingSlot(m.Connection, m.Status, m.AcceptedAt);
         });
         Receive<RejectionClosed>(_ => Pending--);
+        Receive<FlushRefusalLog>(_ =>
+        {
+            var count = _refusalLog.TakeSuppressed();
+            if (count > 0)
+            {
+                Log.RefusalsNotLogged(Context.Log, count, _refusalLog.Window.TotalSeconds, _refusalLog.Burst);
+            }
+        });
         Receive<Terminated>(m =>
         {
             if (_sessionIds.Remove(m.ActorRef, out var id))
@@ -148,8 +164,28 @@ internal sealed partial class ServerProxy : ReceiveActor
 
     private void Refuse(SubstreamConnection socket, Handshake handshake, HandshakeStatus status, long acceptedAt)
     {
-        Log.SubstreamRefused(Context.Log, socket.Remote, handshake.SessionId, handshake.Index, HandshakeReply.Describe(status));
+        if (MayLogRefusal())
+        {
+            Log.SubstreamRefused(Context.Log, socket.Remote, handshake.SessionId, handshake.Index, HandshakeReply.Describe(status));
+        }
+
         RejectHoldingSlot(socket, status, acceptedAt);
+    }
+
+    /// <summary>True while this window's budget lasts; the first refusal held back arms the summary at the window's end.</summary>
+    private bool MayLogRefusal()
+    {
+        if (_refusalLog.TryEnter())
+        {
+            return true;
+        }
+
+        if (_refusalLog.Suppressed == 1)
+        {
+            Timers.StartSingleTimer("refusal-log", FlushRefusalLog.Instance, _refusalLog.Window);
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -172,6 +208,9 @@ internal sealed partial class ServerProxy : ReceiveActor
 
         [LoggerMessage(EventId = 411, Level = LogLevel.Warning, Message = "substream from {Remote} for session {Session} index {Index} refused: {Reason}")]
         public static partial void SubstreamRefused(ILogger logger, string remote, Guid session, int index, string reason);
+
+        [LoggerMessage(EventId = 413, Level = LogLevel.Warning, Message = "{Count} more substream connections refused in the last {Seconds}s and not logged one by one (at most {Burst} a second are)")]
+        public static partial void RefusalsNotLogged(ILogger logger, long count, double seconds, int burst);
 
         [LoggerMessage(EventId = 412, Level = LogLevel.Warning, Message = "{Limit} connections are already in their handshake (max-pending-handshakes): closing new ones at once ({Count} so far)")]
         public static partial void Shedding(ILogger logger, int limit, long count);

@@ -90,6 +90,11 @@ public sealed class LimitsTests
 
         Assert.All(closedWithin, elapsed => Assert.True(elapsed < HandshakeTimeout + Slack, $"a junk connection lived {elapsed.TotalSeconds:0.0}s"));
         Assert.True(pair.ServerLog.Contains("bad magic"), "random bytes were refused as such");
+
+        // A line per junk connection would be 1,000 warnings; the first ten a second are logged, the rest counted.
+        var logged = pair.ServerLog.Entries.Count(e => e.EventId.Id is 410 or 411);
+        Assert.True(logged < 500, $"{logged} refusals logged one by one for 1,000 junk connections");
+        await pair.ServerLog.WaitForAsync("more substream connections refused in the last 1s");
         await WaitUntilAsync(() => pair.ServerMetrics.PendingHandshakes == 0, "every handshake slot came back");
         app.Dispose();
         await WaitUntilAsync(() => OpenDescriptors() <= descriptorsBefore + 16, $"file descriptors back near {descriptorsBefore} (now {OpenDescriptors()})");

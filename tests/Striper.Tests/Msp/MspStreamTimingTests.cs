@@ -53,12 +53,14 @@ public sealed class MspStreamTimingTests : TestKitBase
         }
 
         AwaitCondition(() => _pair.ToB.Sent == 4);
+        SettleA();
 
         _clock.Advance(TimeSpan.FromMilliseconds(999));
         Settle();
         Assert.Equal(4, _pair.ToB.Sent);
         _clock.Advance(TimeSpan.FromMilliseconds(1));
         AwaitCondition(() => _pair.ToB.Sent == 5);
+        SettleA();
 
         // Backed off: the next try comes 2 s later, not 1 s.
         _clock.Advance(TimeSpan.FromMilliseconds(1999));
@@ -66,6 +68,7 @@ public sealed class MspStreamTimingTests : TestKitBase
         Assert.Equal(5, _pair.ToB.Sent);
         _clock.Advance(TimeSpan.FromMilliseconds(1));
         AwaitCondition(() => _pair.ToB.Sent == 6);
+        SettleA();
 
         _pair.ToB.Blackhole = false;
         _clock.Advance(TimeSpan.FromSeconds(4));
@@ -104,6 +107,16 @@ public sealed class MspStreamTimingTests : TestKitBase
     }
 
     private static void Settle() => Thread.Sleep(50);
+
+    /// <summary>
+    /// Waits until stream A has finished what it was doing: the link counts a datagram as soon as A hands it over,
+    /// which can be before A has armed its next timer, and a clock advanced in between would move that timer.
+    /// </summary>
+    private void SettleA()
+    {
+        _pair.A.Tell(GetStats.Instance, TestActor);
+        ExpectMsg<MspStats>();
+    }
 
     private static void AwaitCondition(Func<bool> condition)
     {
