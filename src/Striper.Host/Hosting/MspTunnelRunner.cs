@@ -24,6 +24,10 @@ internal static partial class MspTunnelRunner
 {
     public static async Task<int> RunAsync(MspOptions options, CancellationToken cancellationToken)
     {
+        // Signals are taken over first, so one that arrives while the node is starting still stops it cleanly.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle);
         await using var environment = StriperEnvironment.Create(options.Common);
         var logger = environment.LoggerFactory.CreateLogger("striper.msp");
         var config = environment.Config;
@@ -43,9 +47,6 @@ internal static partial class MspTunnelRunner
 
         var reports = Channel.CreateUnbounded<object>();
         var relay = environment.System.ActorOf(CallbackActor.Props(m => reports.Writer.TryWrite(m)), "reports");
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle);
-        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle);
 
         try
         {

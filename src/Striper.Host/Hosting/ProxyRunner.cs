@@ -12,6 +12,13 @@ internal static partial class ProxyRunner
 {
     public static async Task<int> RunAsync(ProxyOptions options, CancellationToken cancellationToken)
     {
+        // Signals are taken over before anything starts: a SIGTERM that arrives while the proxy is still starting
+        // (a service manager stopping it early) then stops it cleanly with exit code 0, not the runtime's 143.
+        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle);
+        await using var registration = cancellationToken.Register(() => stop.TrySetResult());
+
         await using var environment = StriperEnvironment.Create(options.Common);
         var logger = environment.LoggerFactory.CreateLogger("striper");
         var listen = ResolveListen(options.Listen);
@@ -38,9 +45,15 @@ internal static partial class ProxyRunner
             ? "shared secret from " + environment.Settings.SecretFile + ": substreams authenticated and encrypted"
             : "shared secret from " + environment.Settings.SecretFile + ": substreams authenticated");
 
-        await WaitForShutdownAsync(cancellationToken);
+        await stop.Task;
         Log.Stopping(logger);
         return ExitCodes.Success;
+
+        void Handle(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.TrySetResult();
+        }
     }
 
     /// <summary>A listen name that does not resolve is a mistake on the command line: one sentence and exit code 2, not a stack.</summary>
@@ -53,21 +66,6 @@ internal static partial class ProxyRunner
         catch (Exception ex) when (ex is System.Net.Sockets.SocketException or ArgumentException)
         {
             throw new UsageException($"LISTEN: cannot resolve '{listen.Host}' to an address to listen on ({ex.Message}).");
-        }
-    }
-
-    private static async Task WaitForShutdownAsync(CancellationToken cancellationToken)
-    {
-        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle);
-        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle);
-        await using var registration = cancellationToken.Register(() => stop.TrySetResult());
-        await stop.Task;
-
-        void Handle(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            stop.TrySetResult();
         }
     }
 
