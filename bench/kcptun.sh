@@ -100,6 +100,19 @@ transfer() {
   awk -v b="$EXPECTED" -v a="$t0" -v z="$t1" 'BEGIN { printf "%.2f\n", b / 1048576 / (z - a) }'
 }
 
+# One uncounted warm-up transfer, then RUNS counted ones, recorded under NAME. The warm-up matters for Striper: the
+# .NET JIT compiles the hot paths (and re-compiles them with profile data) during the first seconds, which would
+# otherwise be charged to run 1. kcptun gets the same treatment.
+measure() {
+  local entry=$1 target=$2 name=$3 run rate
+  transfer "$entry" "$target" "$name" warmup >/dev/null
+  for run in $(seq 1 "$RUNS"); do
+    rate=$(transfer "$entry" "$target" "$name" "$run")
+    log "$name run $run: ${rate:-failed} MiB/s"
+    record "$name" "$rate"
+  done
+}
+
 # --- kcptun: one client/server pair per profile ---
 run_kcptun() {
   local name=$1
@@ -113,12 +126,7 @@ run_kcptun() {
   start "$WORK_DIR/$name-client.log" kcptun-client -l "127.0.0.1:$entry" -r "127.0.0.1:$udp" "${KCP_OPTS[@]}" "$@"
   client=$STARTED_PID
   wait_tcp "$entry" "$client" "$WORK_DIR/$name-client.log"
-  transfer "$entry" "$target" "$name" warmup >/dev/null
-  for run in $(seq 1 "$RUNS"); do
-    rate=$(transfer "$entry" "$target" "$name" "$run")
-    log "$name run $run: ${rate:-failed} MiB/s"
-    record "$name" "$rate"
-  done
+  measure "$entry" "$target" "$name"
   kill "$client" "$server" 2>/dev/null || true
 }
 
@@ -141,14 +149,7 @@ run_striper() {
   start "$WORK_DIR/$name-connect.log" "$STRIPER" msp --identity "$WORK_DIR/b.id" --bind 127.0.0.1:0 --peer "127.0.0.1:$udp" connect "--forward=$entry" "$sid" 9 --config "$config"
   local connect=$STARTED_PID
   wait_tcp "$entry" "$connect" "$WORK_DIR/$name-connect.log"
-  # One uncounted transfer first, as for kcptun: the .NET JIT compiles the hot paths (and re-compiles them with
-  # profile data) during the first seconds, which would otherwise be charged to run 1.
-  transfer "$entry" "$target" "$name" warmup >/dev/null
-  for run in $(seq 1 "$RUNS"); do
-    rate=$(transfer "$entry" "$target" "$name" "$run")
-    log "$name run $run: ${rate:-failed} MiB/s"
-    record "$name" "$rate"
-  done
+  measure "$entry" "$target" "$name"
   kill "$connect" "$listen" 2>/dev/null || true
 }
 
