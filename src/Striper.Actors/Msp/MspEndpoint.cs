@@ -27,6 +27,7 @@ internal sealed class MspEndpoint : ReceiveActor
     private long _resetsSent;
     private long _streamsRefused;
     private long _packetsReceived;
+    private string? _linkDown;
 
     public MspEndpoint(IDatagramLink link, IActorRef acceptor, MspSettings settings)
     {
@@ -37,6 +38,7 @@ internal sealed class MspEndpoint : ReceiveActor
         Receive<DatagramReceived>(m => OnDatagram(m.Datagram, batch: null));
         Receive<DatagramsReceived>(OnDatagrams);
         Receive<Terminated>(OnTerminated);
+        Receive<LinkDown>(OnLinkDown);
         Receive<GetStats>(_ => Sender.Tell(new MspStats
         {
             PacketsReceived = _packetsReceived,
@@ -148,7 +150,22 @@ internal sealed class MspEndpoint : ReceiveActor
         Context.Watch(stream);
         _streams[key] = stream;
         _keys[stream] = key;
+        if (_linkDown is { } reason)
+        {
+            // A stream opened on a link that is already gone ends at once, with the reason, instead of idling out.
+            stream.Tell(new LinkDown(reason));
+        }
+
         return stream;
+    }
+
+    private void OnLinkDown(LinkDown message)
+    {
+        _linkDown ??= message.Reason;
+        foreach (var stream in _streams.Values)
+        {
+            stream.Tell(message);
+        }
     }
 
     private void OnTerminated(Terminated message)

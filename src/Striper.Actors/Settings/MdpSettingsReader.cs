@@ -28,7 +28,17 @@ internal static class MdpSettingsReader
             ConnectTimeout = Positive(config, "striper.mdp.connect-timeout"),
             SocketBufferSize = (int)Size(config, "striper.mdp.socket-buffer", 64 * 1024, 256L << 20),
             MaxLinks = Int(config, "striper.mdp.max-links", 1, 1 << 16),
+            LinkTimeout = Positive(config, "striper.mdp.link-timeout"),
+            MaxHellosPerSecond = Int(config, "striper.mdp.max-hellos-per-second", 1, 1_000_000),
         };
+
+        if (settings.LinkTimeout <= settings.HelloKeepalive)
+        {
+            throw Error(
+                config,
+                "striper.mdp.link-timeout",
+                $"striper.mdp.link-timeout ({settings.LinkTimeout.TotalSeconds:0.###}s) must be longer than striper.mdp.hello-keepalive ({settings.HelloKeepalive.TotalSeconds:0.###}s), or idle neighbours that are alive would lose their links between keepalives");
+        }
 
         if (settings.LinkMemory > MdpSettings.MaxLinkMemory)
         {
