@@ -124,7 +124,7 @@ internal sealed class MdpNode : ReceiveActor
             // their keepalives and do not expire. Rather that than a budget sized to cover max-links neighbours'
             // keepalives, which a flood could still crowd out. A newcomer spends one token: its probe's key is
             // cached from then on, so its signed hello that follows is free.
-            if (!_helloBudget.TryTake())
+            if (!_helloBudget.TryTake(sender))
             {
                 Interlocked.Increment(ref _counters.HellosThrottled);
                 return;

@@ -37,7 +37,7 @@ internal static class MdpSettingsReader
             throw Error(
                 config,
                 "striper.mdp.link-timeout",
-                $"striper.mdp.link-timeout ({settings.LinkTimeout.TotalSeconds:0.###}s) must be longer than striper.mdp.hello-keepalive ({settings.HelloKeepalive.TotalSeconds:0.###}s), or idle neighbours that are alive would lose their links between keepalives");
+                $"striper.mdp.link-timeout ({settings.LinkTimeout.TotalSeconds:0.###}s) must be longer than striper.mdp.hello-keepalive ({settings.HelloKeepalive.TotalSeconds:0.###}s{At(config, "striper.mdp.hello-keepalive")}), or idle neighbours that are alive would lose their links between keepalives");
         }
 
         if (settings.LinkMemory > MdpSettings.MaxLinkMemory)
@@ -110,6 +110,9 @@ internal static class MdpSettingsReader
         var value = config.GetTimeSpan(path);
         return value > TimeSpan.Zero ? value : throw Error(config, path, $"{path} must be a positive duration, got {value}");
     }
+
+    /// <summary>Where the other key of a pair was written (it may be another file than the one the message starts with).</summary>
+    private static string At(HoconConfig config, string path) => config.OriginOf(path) is { } origin ? $", set at {origin}" : string.Empty;
 
     private static HoconException Error(HoconConfig config, string path, string message)
     {
