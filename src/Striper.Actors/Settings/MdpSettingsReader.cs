@@ -79,7 +79,7 @@ internal static class MdpSettingsReader
             throw Error(
                 config,
                 "striper.msp.max-message-size",
-                $"striper.msp.max-message-size ({settings.MaxMessageSize}) plus {MspOverhead} bytes of MSP header must fit the {mdp.MaxPayload} bytes an MDP datagram carries under striper.mdp.mtu ({mdp.Mtu})");
+                $"striper.msp.max-message-size ({settings.MaxMessageSize}) plus {MspOverhead} bytes of MSP header must fit the {mdp.MaxPayload} bytes an MDP datagram carries under striper.mdp.mtu ({mdp.Mtu}{At(config, "striper.mdp.mtu")})");
         }
 
         if (settings.StreamMemory > MspSettings.MaxStreamMemory)
@@ -87,7 +87,7 @@ internal static class MdpSettingsReader
             throw Error(
                 config,
                 "striper.msp.max-message-size",
-                $"striper.msp.send-buffer plus striper.msp.receive-window ({settings.SendBufferMessages} + {settings.ReceiveWindowMessages} messages) of striper.msp.max-message-size ({settings.MaxMessageSize}) is {settings.StreamMemory >> 20} MiB per stream; at most {MspSettings.MaxStreamMemory >> 20} MiB: count fewer messages when they are larger");
+                $"striper.msp.send-buffer plus striper.msp.receive-window ({settings.SendBufferMessages}{At(config, "striper.msp.send-buffer")} + {settings.ReceiveWindowMessages}{At(config, "striper.msp.receive-window")} messages) of striper.msp.max-message-size ({settings.MaxMessageSize}) is {settings.StreamMemory >> 20} MiB per stream; at most {MspSettings.MaxStreamMemory >> 20} MiB: count fewer messages when they are larger");
         }
 
         return settings;

@@ -35,7 +35,7 @@ public sealed class MdpSettingsReaderTests
     [InlineData("striper.mdp.mtu = 65508", "striper.mdp.mtu must be between 108 and 65507, got 65508")]
     [InlineData("striper.mdp.mtu = 65507", "MiB per neighbour link; at most 32 MiB")]
     [InlineData("striper.mdp.mtu = 65507\nstriper.mdp.hop-window = 512\nstriper.msp.max-message-size = 65000", "MiB per stream; at most 256 MiB")]
-    [InlineData("striper.msp.max-message-size = 1400", "must fit the 1356 bytes an MDP datagram carries under striper.mdp.mtu (1400)")]
+    [InlineData("striper.msp.max-message-size = 1400", "must fit the 1356 bytes an MDP datagram carries under striper.mdp.mtu (1400, set at config.hocon")]
     public void Sizes_that_do_not_fit_or_would_hold_too_much_memory_should_be_refused_naming_the_keys(string text, string expected)
     {
         var error = Assert.Throws<HoconException>(() => Read(text));
