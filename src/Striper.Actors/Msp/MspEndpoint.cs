@@ -9,7 +9,8 @@ namespace Striper.Actors.Msp;
 /// corrupted one is counted and dropped. A SYN for an unknown stream creates it and tells the acceptor; any other
 /// packet for an unknown (or recently closed) stream is answered with RST, never with a new stream. At most
 /// <see cref="MspSettings.MaxStreams"/> streams live at once: a SYN beyond that is refused with RST and counted, so a
-/// flood of SYNs with fresh stream ids costs a bounded amount of memory.
+/// flood of SYNs with fresh stream ids costs a bounded amount of memory. When the link reports
+/// <see cref="LinkDown"/> (its neighbour is gone), every stream, and any opened later, ends with that reason.
 /// </summary>
 internal sealed class MspEndpoint : ReceiveActor
 {
