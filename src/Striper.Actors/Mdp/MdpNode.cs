@@ -167,6 +167,8 @@ internal sealed class MdpNode : ReceiveActor
         {
             if (hop is not null)
             {
+                // Another node at that address now: the old link's flows will hear nothing more on it.
+                TellLinkDown(hop, $"the MDP link to neighbour {hop.Peer.Abbreviated} at {hop.RemoteEndPoint} was replaced: node {peer.Sid.Abbreviated} answers at that address now");
                 RemoveHop(entry, hop);
             }
             else if (_lastKeepalive.Count >= _settings.MaxLinks)
@@ -247,14 +249,7 @@ internal sealed class MdpNode : ReceiveActor
     {
         Interlocked.Increment(ref _counters.LinksExpired);
         Context.Log.LogInformation("neighbour {Sid} at {Address} silent for {Seconds} s: link removed", hop.Peer.Abbreviated, hop.RemoteEndPoint, _settings.LinkTimeout.TotalSeconds);
-        var down = new Msp.MspProtocol.LinkDown(
-            $"the MDP link to neighbour {hop.Peer.Abbreviated} at {hop.RemoteEndPoint} was removed: nothing heard from it for {_settings.LinkTimeout.TotalSeconds:0.###} s (striper.mdp.link-timeout)");
-        foreach (var receiver in hop.Flows.Values.Distinct())
-        {
-            receiver.Tell(down);
-        }
-
-        hop.Flows.Clear();
+        TellLinkDown(hop, $"the MDP link to neighbour {hop.Peer.Abbreviated} at {hop.RemoteEndPoint} was removed: nothing heard from it for {_settings.LinkTimeout.TotalSeconds:0.###} s (striper.mdp.link-timeout)");
         var entry = _sockets.First(s => ReferenceEquals(s.Socket, hop.Socket));
         RemoveHop(entry, hop);
         if (entry.Dedicated && entry.Hops.IsEmpty)
@@ -262,6 +257,17 @@ internal sealed class MdpNode : ReceiveActor
             _sockets.Remove(entry);
             Context.Stop(entry.Actor);
         }
+    }
+
+    private static void TellLinkDown(MdpHopLink hop, string reason)
+    {
+        var down = new Msp.MspProtocol.LinkDown(reason);
+        foreach (var receiver in hop.Flows.Values.Distinct())
+        {
+            receiver.Tell(down);
+        }
+
+        hop.Flows.Clear();
     }
 
     /// <summary>Derives the link keys for a key not in the cache (the ECDH the hello budget pays for).</summary>

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Striper.Actors.Identity;
 using Striper.Actors.Mdp;
 using Striper.Actors.Msp;
+using Striper.Actors.Runtime;
 using Striper.Tests.Msp;
 using Striper.Tests.TestKit;
 
@@ -14,7 +15,7 @@ namespace Striper.Tests.Mdp;
 /// </summary>
 public sealed class MdpHelloFloodTests : TestKitBase
 {
-    private const int Budget = 64;
+    private const int Budget = 128;
 
     private static readonly MdpSettings Mdp = MdpSettings.Default with
     {
@@ -37,8 +38,17 @@ public sealed class MdpHelloFloodTests : TestKitBase
         {
             await WaitForStatsAsync(a, s => s.HellosThrottled > Budget * 2);
 
-            // A newcomer meets the node during the flood (its probe needs one token of another bucket than the flood's).
+            // A newcomer meets the node during the flood: its probe needs one token of another bucket than the flood's
+            // (1 in 16 shares it, and then is in another one after the next salt change, within a second).
             await using var b = RunningMdpNode.Start(Sys, NodeIdentity.Generate(), Mdp, [new IPEndPoint(IPAddress.Loopback, 0)], [a.LocalEndPoints[0]], "mdp-b");
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+            while (!(await a.Node.Ask<MdpProtocol.Neighbours>(MdpProtocol.GetNeighbours.Instance, TimeSpan.FromSeconds(3))).Sids.Contains(b.Sid)
+                || !(await b.Node.Ask<MdpProtocol.Neighbours>(MdpProtocol.GetNeighbours.Instance, TimeSpan.FromSeconds(3))).Sids.Contains(a.Sid))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the newcomer did not meet the node within 5 s of flood");
+                await Task.Delay(10);
+            }
+
             var reports = await MdpTransfer.RunAsync(this, a, b, messages: 2000, Msp);
             PeerReport.AssertExchanged(reports, closedCleanly: true);
 
