@@ -6,6 +6,7 @@ using Striper.Actors.Msp;
 using Striper.Actors.Runtime;
 using Striper.Tests.Msp;
 using Striper.Tests.TestKit;
+using Xunit.Abstractions;
 
 namespace Striper.Tests.Mdp;
 
@@ -13,7 +14,7 @@ namespace Striper.Tests.Mdp;
 /// Hellos with fresh keys (each would cost an ECDH) sprayed at a node far beyond its budget: they are dropped unchecked
 /// and counted, while a real neighbour still meets the node, carries a stream intact, and keeps its link idle.
 /// </summary>
-public sealed class MdpHelloFloodTests : TestKitBase
+public sealed class MdpHelloFloodTests(ITestOutputHelper output) : TestKitBase
 {
     private const int Budget = 128;
 
@@ -55,6 +56,7 @@ public sealed class MdpHelloFloodTests : TestKitBase
             // Idle under the flood for several link timeouts: its keepalives (a known key) are never throttled.
             await Task.Delay(Mdp.LinkTimeout * 3);
             var stats = await a.GetStatsAsync();
+            output.WriteLine($"flood sent {Interlocked.Read(ref sent)} hellos; received {stats.HellosReceived}, throttled {stats.HellosThrottled}, rejected {stats.HellosRejected}");
             Assert.Equal(0, stats.LinksExpired);
             Assert.Equal(1, stats.Hops);
 
