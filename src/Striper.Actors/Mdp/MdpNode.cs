@@ -13,11 +13,12 @@ namespace Striper.Actors.Mdp;
 /// An MDP node: its identity, its bound UDP sockets (one <see cref="MdpSocket"/> child each), one <see cref="MdpHop"/>
 /// child per neighbour link, and the local port bindings. It says hello to configured peers, checks the hellos it
 /// gets (the key must hash to the claimed SID and the MAC must verify with the link key that key gives) and opens a
-/// link per neighbour address. Hellos are checked within a budget (<see cref="MdpHelloBudget"/>), so a flood cannot make
-/// the node spend unbounded CPU on key agreement; a link on which nothing valid has been heard for
-/// <see cref="MdpSettings.LinkTimeout"/> is removed on the hello timer's sweep. It routes by (SID, port): a flow to a SID goes over a link to that neighbour; only
-/// direct neighbours are reachable (there is no multi-hop forwarding). Arriving datagrams go straight from the
-/// sockets to the hops, which deliver them; the node only sees hellos and strangers.
+/// link per neighbour address. Hellos with new keys are checked within a budget (<see cref="MdpHelloBudget"/>), so a
+/// flood cannot make the node spend unbounded CPU on key agreement; a link on which nothing valid has been heard for
+/// <see cref="MdpSettings.LinkTimeout"/> is removed on the hello timer's round. It routes by (SID, port): a flow to a
+/// SID goes over a link to that neighbour; only direct neighbours are reachable (there is no multi-hop forwarding).
+/// Arriving datagrams go straight from the sockets to the hops, which deliver them; the node only sees hellos and
+/// strangers.
 /// </summary>
 internal sealed class MdpNode : ReceiveActor
 {
