@@ -23,6 +23,8 @@ internal sealed class MdpCounters
     public long HellosReceived;
     public long HellosRejected;
     public long LinksRefused;
+    public long LinksExpired;
+    public long HellosThrottled;
     public long SendErrors;
 #pragma warning restore SA1401
 
@@ -44,6 +46,8 @@ internal sealed class MdpCounters
         HellosReceived = Interlocked.Read(ref HellosReceived),
         HellosRejected = Interlocked.Read(ref HellosRejected),
         LinksRefused = Interlocked.Read(ref LinksRefused),
+        LinksExpired = Interlocked.Read(ref LinksExpired),
+        HellosThrottled = Interlocked.Read(ref HellosThrottled),
         SendErrors = Interlocked.Read(ref SendErrors),
         Hops = hops,
     };

@@ -17,7 +17,7 @@ namespace Striper.Actors.Mdp;
 internal sealed class MdpHopLink : IDisposable
 {
     private readonly Lock _gate = new();
-    private readonly MdpSendWindow _send;
+    private MdpSendWindow _send;
     private readonly MdpReceiveWindow _receive;
     private readonly IncrementalHash _sendMac;
     private readonly IncrementalHash _receiveMac;
@@ -28,6 +28,7 @@ internal sealed class MdpHopLink : IDisposable
     private readonly Action<long> _retransmit;
     private int _arrivalsSinceAck;
     private int _ackTimerClaimed;
+    private int _heard;
     private double _srtt = -1;
     private double _rttvar;
     private bool _disposed;
@@ -75,7 +76,7 @@ internal sealed class MdpHopLink : IDisposable
         {
             lock (_gate)
             {
-                return _send.Outstanding;
+                return _disposed ? 0 : _send.Outstanding;
             }
         }
     }
@@ -89,6 +90,15 @@ internal sealed class MdpHopLink : IDisposable
             return rto < _settings.MinHopRto ? _settings.MinHopRto : rto > _settings.MaxHopRto ? _settings.MaxHopRto : rto;
         }
     }
+
+    /// <summary>
+    /// True once since the last call if something valid (a verified datagram or hello) arrived on the link. A flag
+    /// rather than a timestamp: the receive path sets an int, and the node reads the clock once per sweep.
+    /// </summary>
+    public bool TakeHeard() => Interlocked.Exchange(ref _heard, 0) != 0;
+
+    /// <summary>The node verified a hello from the neighbour on this link.</summary>
+    public void MarkHeard() => Volatile.Write(ref _heard, 1);
 
     public static int FlowKey(int localPort, int remotePort) => (localPort << 16) | remotePort;
 
@@ -166,8 +176,14 @@ internal sealed class MdpHopLink : IDisposable
             return false;
         }
 
+        _heard = 1;
         lock (_gate)
         {
+            if (_disposed)
+            {
+                return false;
+            }
+
             _send.OnAck(header.AckCumulative, header.AckBits, out var sampleSentAt);
             if (sampleSentAt >= 0)
             {
@@ -266,6 +282,10 @@ internal sealed class MdpHopLink : IDisposable
         lock (_gate)
         {
             _disposed = true;
+
+            // Something (a flow an endpoint still holds) may keep the link object reachable for a while after it is
+            // gone; its preallocated window (hop-window x mtu) should not stay with it.
+            _send = new MdpSendWindow(4, 1, 0);
         }
 
         _sendMac.Dispose();

@@ -13,9 +13,12 @@ namespace Striper.Actors.Mdp;
 /// An MDP node: its identity, its bound UDP sockets (one <see cref="MdpSocket"/> child each), one <see cref="MdpHop"/>
 /// child per neighbour link, and the local port bindings. It says hello to configured peers, checks the hellos it
 /// gets (the key must hash to the claimed SID and the MAC must verify with the link key that key gives) and opens a
-/// link per neighbour address. It routes by (SID, port): a flow to a SID goes over a link to that neighbour; only
-/// direct neighbours are reachable (there is no multi-hop forwarding). Arriving datagrams go straight from the
-/// sockets to the hops, which deliver them; the node only sees hellos and strangers.
+/// link per neighbour address. Hellos with new keys are checked within a budget (<see cref="MdpHelloBudget"/>), so a
+/// flood cannot make the node spend unbounded CPU on key agreement; a link on which nothing valid has been heard for
+/// <see cref="MdpSettings.LinkTimeout"/> is removed on the hello timer's round. It routes by (SID, port): a flow to a
+/// SID goes over a link to that neighbour; only direct neighbours are reachable (there is no multi-hop forwarding).
+/// Arriving datagrams go straight from the sockets to the hops, which deliver them; the node only sees hellos and
+/// strangers.
 /// </summary>
 internal sealed class MdpNode : ReceiveActor
 {
@@ -33,6 +36,8 @@ internal sealed class MdpNode : ReceiveActor
     private readonly Dictionary<string, (Sid Sid, MdpLinkKeys Keys)> _keys = [];
     private readonly Dictionary<long, PendingOpen> _pending = [];
     private readonly Dictionary<MdpHopLink, long> _lastKeepalive = [];
+    private readonly Dictionary<MdpHopLink, long> _lastHeard = [];
+    private readonly MdpHelloBudget _helloBudget;
     private readonly byte[] _scratch = new byte[MdpPacket.HelloSize];
     private long _ownSockets;
     private readonly uint _incarnation = (uint)Random.Shared.NextInt64(1, uint.MaxValue);
@@ -46,6 +51,7 @@ internal sealed class MdpNode : ReceiveActor
         _counters = counters;
         _sockets = [.. sockets];
         _peers = [.. peers];
+        _helloBudget = new MdpHelloBudget(settings.MaxHellosPerSecond, Context.System.TimeProvider);
         Receive<MdpBatch>(OnBatch);
         Receive<HelloTick>(_ => SayHello());
         Receive<AddPeer>(m =>
@@ -110,10 +116,28 @@ internal sealed class MdpNode : ReceiveActor
         }
 
         Interlocked.Increment(ref _counters.HellosReceived);
-        if (KeysFor(publicKey) is not { } peer)
+        var hex = Convert.ToHexString(publicKey);
+        if (!_keys.TryGetValue(hex, out var peer))
         {
-            Interlocked.Increment(ref _counters.HellosRejected);
-            return;
+            // Only a key not yet known costs public-key work (an ECDH, and a point check that may fail), so only such
+            // hellos spend the budget, before that work. Keepalives of neighbours with links never do: their keys stay
+            // cached while the link is up (see KeysFor), so however many hellos strangers send, links that are up keep
+            // their keepalives and do not expire. Rather that than a budget sized to cover max-links neighbours'
+            // keepalives, which a flood could still crowd out. A newcomer spends one token: its probe's key is
+            // cached from then on, so its signed hello that follows is free.
+            if (!_helloBudget.TryTake(sender))
+            {
+                Interlocked.Increment(ref _counters.HellosThrottled);
+                return;
+            }
+
+            if (KeysFor(hex, publicKey) is not { } derived)
+            {
+                Interlocked.Increment(ref _counters.HellosRejected);
+                return;
+            }
+
+            peer = derived;
         }
 
         if (probe)
@@ -133,6 +157,7 @@ internal sealed class MdpNode : ReceiveActor
 
         if (entry.Hops.TryGetValue(sender, out var hop) && hop.Peer == peer.Sid)
         {
+            hop.MarkHeard();
             if (hop.PeerIncarnation != incarnation)
             {
                 Context.Log.LogInformation("neighbour {Sid} at {Address} restarted", peer.Sid.Abbreviated, hop.RemoteEndPoint);
@@ -143,6 +168,8 @@ internal sealed class MdpNode : ReceiveActor
         {
             if (hop is not null)
             {
+                // Another node at that address now: the old link's flows will hear nothing more on it.
+                TellLinkDown(hop, $"the MDP link to neighbour {hop.Peer.Abbreviated} at {hop.RemoteEndPoint} was replaced: node {peer.Sid.Abbreviated} answers at that address now");
                 RemoveHop(entry, hop);
             }
             else if (_lastKeepalive.Count >= _settings.MaxLinks)
@@ -191,6 +218,7 @@ internal sealed class MdpNode : ReceiveActor
 
         list.Insert(0, hop);
         _lastKeepalive[hop] = Context.System.TimeProvider.GetTimestamp();
+        _lastHeard[hop] = _lastKeepalive[hop];
         Context.Log.LogInformation("neighbour {Sid} up at {Address} (via {Local})", peer.Abbreviated, hop.RemoteEndPoint, entry.LocalEndPoint);
         return hop;
     }
@@ -208,17 +236,44 @@ internal sealed class MdpNode : ReceiveActor
         }
 
         _lastKeepalive.Remove(hop);
+        _lastHeard.Remove(hop);
         Context.Stop(hop.Hop);
     }
 
-    private (Sid Sid, MdpLinkKeys Keys)? KeysFor(ReadOnlySpan<byte> publicKey)
+    /// <summary>
+    /// Removes a link its neighbour has left: its flows' receivers (MSP endpoints or streams) hear
+    /// <see cref="Msp.MspProtocol.LinkDown"/> so their streams end with a reason instead of idling out, the hop actor
+    /// stops (freeing the window) and the slot under max-links is free again. A dedicated socket, bound for the flows of
+    /// this one link, closes with it. A neighbour that comes back says hello and gets a fresh link.
+    /// </summary>
+    private void ExpireHop(MdpHopLink hop)
     {
-        var hex = Convert.ToHexString(publicKey);
-        if (_keys.TryGetValue(hex, out var known))
+        Interlocked.Increment(ref _counters.LinksExpired);
+        Context.Log.LogInformation("neighbour {Sid} at {Address} silent for {Seconds} s: link removed", hop.Peer.Abbreviated, hop.RemoteEndPoint, _settings.LinkTimeout.TotalSeconds);
+        TellLinkDown(hop, $"the MDP link to neighbour {hop.Peer.Abbreviated} at {hop.RemoteEndPoint} was removed: nothing heard from it for {_settings.LinkTimeout.TotalSeconds:0.###} s (striper.mdp.link-timeout)");
+        var entry = _sockets.First(s => ReferenceEquals(s.Socket, hop.Socket));
+        RemoveHop(entry, hop);
+        if (entry.Dedicated && entry.Hops.IsEmpty)
         {
-            return known;
+            _sockets.Remove(entry);
+            Context.Stop(entry.Actor);
+        }
+    }
+
+    private static void TellLinkDown(MdpHopLink hop, string reason)
+    {
+        var down = new Msp.MspProtocol.LinkDown(reason);
+        foreach (var receiver in hop.Flows.Values.Distinct())
+        {
+            receiver.Tell(down);
         }
 
+        hop.Flows.Clear();
+    }
+
+    /// <summary>Derives the link keys for a key not in the cache (the ECDH the hello budget pays for).</summary>
+    private (Sid Sid, MdpLinkKeys Keys)? KeysFor(string hex, ReadOnlySpan<byte> publicKey)
+    {
         var secret = _identity.DeriveSharedSecret(publicKey);
         if (secret is null)
         {
@@ -229,7 +284,15 @@ internal sealed class MdpNode : ReceiveActor
         var keys = MdpLinkKeys.Derive(secret, _identity.Sid, sid);
         if (_keys.Count >= KeyCacheLimit)
         {
-            _keys.Clear();
+            // Keep the keys of neighbours with links: their keepalives are exempt from the hello budget only while
+            // their key is known, so a flood of fresh keys must not push them out.
+            foreach (var (stale, known) in _keys)
+            {
+                if (!_bySid.ContainsKey(known.Sid))
+                {
+                    _keys.Remove(stale);
+                }
+            }
         }
 
         _keys[hex] = (sid, keys);
@@ -245,7 +308,11 @@ internal sealed class MdpNode : ReceiveActor
         SendRaw(socket, to, _scratch);
     }
 
-    /// <summary>Hellos to configured peers: a probe where no link is up, a signed keepalive (asking for a reply) where one is.</summary>
+    /// <summary>
+    /// The hello timer's round: hellos to configured peers (a probe where no link is up), a signed keepalive (asking for a
+    /// reply) on links due one, and the removal of links silent for the link timeout. A configured peer whose link
+    /// expired is probed again on the next round.
+    /// </summary>
     private void SayHello()
     {
         var now = Context.System.TimeProvider.GetTimestamp();
@@ -273,6 +340,16 @@ internal sealed class MdpNode : ReceiveActor
 
         foreach (var hop in _lastKeepalive.Keys.ToList())
         {
+            if (hop.TakeHeard())
+            {
+                _lastHeard[hop] = now;
+            }
+            else if (Context.System.TimeProvider.GetElapsedTime(_lastHeard[hop], now) >= _settings.LinkTimeout)
+            {
+                ExpireHop(hop);
+                continue;
+            }
+
             if (Context.System.TimeProvider.GetElapsedTime(_lastKeepalive[hop], now) >= _settings.HelloKeepalive)
             {
                 _lastKeepalive[hop] = now;

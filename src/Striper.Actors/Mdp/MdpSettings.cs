@@ -43,6 +43,22 @@ internal sealed record MdpSettings
     /// <summary>Hellos to neighbours that are up go out this often (liveness; lets a restarted neighbour learn our key again).</summary>
     public TimeSpan HelloKeepalive { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// A link from which nothing valid (no verified datagram, no verified hello) has been heard for this long is removed:
+    /// its flows are told the neighbour is gone, its window is freed and it no longer counts against
+    /// <see cref="MaxLinks"/>. Longer than <see cref="HelloKeepalive"/>, so an idle but living neighbour's keepalive
+    /// replies keep it; checked every <see cref="HelloInterval"/>, so it fires up to one interval late.
+    /// </summary>
+    public TimeSpan LinkTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Hellos with a key the node does not know yet that it checks per second (a token bucket holding one second's
+    /// worth). Each takes an ECDH, so without a bound anyone could make the node burn CPU by spraying hellos with fresh
+    /// (or merely well-formed) keys; those beyond it are dropped before any key work and counted. A hello with a known
+    /// key costs one HMAC and is exempt; neighbours with links keep their keys known, so their keepalives never starve.
+    /// </summary>
+    public int MaxHellosPerSecond { get; init; } = 200;
+
     /// <summary>How long opening a flow waits for the neighbour with the wanted SID to answer a hello.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

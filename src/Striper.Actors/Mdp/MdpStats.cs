@@ -44,6 +44,12 @@ internal sealed record MdpStats
     /// <summary>Verified hellos from a new address dropped because the node already had <see cref="MdpSettings.MaxLinks"/> links.</summary>
     public long LinksRefused { get; init; }
 
+    /// <summary>Links removed because nothing valid was heard on them for <see cref="MdpSettings.LinkTimeout"/>.</summary>
+    public long LinksExpired { get; init; }
+
+    /// <summary>Hellos dropped unchecked because the node was over <see cref="MdpSettings.MaxHellosPerSecond"/>.</summary>
+    public long HellosThrottled { get; init; }
+
     public long SendErrors { get; init; }
 
     public int Hops { get; init; }

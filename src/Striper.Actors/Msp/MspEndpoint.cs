@@ -9,7 +9,8 @@ namespace Striper.Actors.Msp;
 /// corrupted one is counted and dropped. A SYN for an unknown stream creates it and tells the acceptor; any other
 /// packet for an unknown (or recently closed) stream is answered with RST, never with a new stream. At most
 /// <see cref="MspSettings.MaxStreams"/> streams live at once: a SYN beyond that is refused with RST and counted, so a
-/// flood of SYNs with fresh stream ids costs a bounded amount of memory.
+/// flood of SYNs with fresh stream ids costs a bounded amount of memory. When the link reports
+/// <see cref="LinkDown"/> (its neighbour is gone), every stream, and any opened later, ends with that reason.
 /// </summary>
 internal sealed class MspEndpoint : ReceiveActor
 {
@@ -27,6 +28,7 @@ internal sealed class MspEndpoint : ReceiveActor
     private long _resetsSent;
     private long _streamsRefused;
     private long _packetsReceived;
+    private string? _linkDown;
 
     public MspEndpoint(IDatagramLink link, IActorRef acceptor, MspSettings settings)
     {
@@ -37,6 +39,7 @@ internal sealed class MspEndpoint : ReceiveActor
         Receive<DatagramReceived>(m => OnDatagram(m.Datagram, batch: null));
         Receive<DatagramsReceived>(OnDatagrams);
         Receive<Terminated>(OnTerminated);
+        Receive<LinkDown>(OnLinkDown);
         Receive<GetStats>(_ => Sender.Tell(new MspStats
         {
             PacketsReceived = _packetsReceived,
@@ -148,7 +151,22 @@ internal sealed class MspEndpoint : ReceiveActor
         Context.Watch(stream);
         _streams[key] = stream;
         _keys[stream] = key;
+        if (_linkDown is { } reason)
+        {
+            // A stream opened on a link that is already gone ends at once, with the reason, instead of idling out.
+            stream.Tell(new LinkDown(reason));
+        }
+
         return stream;
+    }
+
+    private void OnLinkDown(LinkDown message)
+    {
+        _linkDown ??= message.Reason;
+        foreach (var stream in _streams.Values)
+        {
+            stream.Tell(message);
+        }
     }
 
     private void OnTerminated(Terminated message)

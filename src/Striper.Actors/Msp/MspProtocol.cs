@@ -70,6 +70,13 @@ internal static class MspProtocol
         public override string ToString() => $"DatagramsReceived({Datagrams.Count} datagrams)";
     }
 
+    /// <summary>
+    /// Link → stream or endpoint: the link is gone for good (its neighbour fell silent and the MDP node removed it).
+    /// Nothing more will arrive and nothing sent will leave, so a stream ends at once with Error and this reason rather
+    /// than waiting out its idle timeout; an endpoint passes it to every stream it has and will have.
+    /// </summary>
+    public sealed record LinkDown(string Reason);
+
     /// <summary>Endpoint → stream: the packets of one burst for this stream, already parsed and checked.</summary>
     public sealed record PacketsReceived(IReadOnlyList<MspPacket> Packets)
     {

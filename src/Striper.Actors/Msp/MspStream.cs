@@ -145,6 +145,7 @@ internal sealed partial class MspStream : ReceiveActor
         Receive<LingerOver>(_ => Context.Stop(Self));
         Receive<GetStats>(_ => Sender.Tell(Stats()));
         Receive<Terminated>(OnTerminated);
+        Receive<LinkDown>(OnLinkDown);
     }
 
     /// <summary>
@@ -254,6 +255,15 @@ internal sealed partial class MspStream : ReceiveActor
             Context.Log.LogDebug("MSP stream {StreamId}: owner stopped, resetting the stream", _streamId);
             SendReset(MspResetReason.Aborted);
             Finish(MspState.Closed | MspState.Error, "the owner stopped", linger: false);
+        }
+    }
+
+    private void OnLinkDown(LinkDown message)
+    {
+        // No RST: the link would not carry it. The peer's end learns the same from its own node, or idles out.
+        if (!_closed)
+        {
+            Finish(MspState.Closed | MspState.Error, message.Reason, linger: false);
         }
     }
 

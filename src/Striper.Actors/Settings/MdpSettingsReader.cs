@@ -28,7 +28,17 @@ internal static class MdpSettingsReader
             ConnectTimeout = Positive(config, "striper.mdp.connect-timeout"),
             SocketBufferSize = (int)Size(config, "striper.mdp.socket-buffer", 64 * 1024, 256L << 20),
             MaxLinks = Int(config, "striper.mdp.max-links", 1, 1 << 16),
+            LinkTimeout = Positive(config, "striper.mdp.link-timeout"),
+            MaxHellosPerSecond = Int(config, "striper.mdp.max-hellos-per-second", 1, 1_000_000),
         };
+
+        if (settings.LinkTimeout <= settings.HelloKeepalive)
+        {
+            throw Error(
+                config,
+                "striper.mdp.link-timeout",
+                $"striper.mdp.link-timeout ({settings.LinkTimeout.TotalSeconds:0.###}s) must be longer than striper.mdp.hello-keepalive ({settings.HelloKeepalive.TotalSeconds:0.###}s{At(config, "striper.mdp.hello-keepalive")}), or idle neighbours that are alive would lose their links between keepalives");
+        }
 
         if (settings.LinkMemory > MdpSettings.MaxLinkMemory)
         {
@@ -69,7 +79,7 @@ internal static class MdpSettingsReader
             throw Error(
                 config,
                 "striper.msp.max-message-size",
-                $"striper.msp.max-message-size ({settings.MaxMessageSize}) plus {MspOverhead} bytes of MSP header must fit the {mdp.MaxPayload} bytes an MDP datagram carries under striper.mdp.mtu ({mdp.Mtu})");
+                $"striper.msp.max-message-size ({settings.MaxMessageSize}) plus {MspOverhead} bytes of MSP header must fit the {mdp.MaxPayload} bytes an MDP datagram carries under striper.mdp.mtu ({mdp.Mtu}{At(config, "striper.mdp.mtu")})");
         }
 
         if (settings.StreamMemory > MspSettings.MaxStreamMemory)
@@ -77,7 +87,7 @@ internal static class MdpSettingsReader
             throw Error(
                 config,
                 "striper.msp.max-message-size",
-                $"striper.msp.send-buffer plus striper.msp.receive-window ({settings.SendBufferMessages} + {settings.ReceiveWindowMessages} messages) of striper.msp.max-message-size ({settings.MaxMessageSize}) is {settings.StreamMemory >> 20} MiB per stream; at most {MspSettings.MaxStreamMemory >> 20} MiB: count fewer messages when they are larger");
+                $"striper.msp.send-buffer plus striper.msp.receive-window ({settings.SendBufferMessages}{At(config, "striper.msp.send-buffer")} + {settings.ReceiveWindowMessages}{At(config, "striper.msp.receive-window")} messages) of striper.msp.max-message-size ({settings.MaxMessageSize}) is {settings.StreamMemory >> 20} MiB per stream; at most {MspSettings.MaxStreamMemory >> 20} MiB: count fewer messages when they are larger");
         }
 
         return settings;
@@ -100,6 +110,9 @@ internal static class MdpSettingsReader
         var value = config.GetTimeSpan(path);
         return value > TimeSpan.Zero ? value : throw Error(config, path, $"{path} must be a positive duration, got {value}");
     }
+
+    /// <summary>Where the other key of a pair was written (it may be another file than the one the message starts with).</summary>
+    private static string At(HoconConfig config, string path) => config.OriginOf(path) is { } origin ? $", set at {origin}" : string.Empty;
 
     private static HoconException Error(HoconConfig config, string path, string message)
     {
