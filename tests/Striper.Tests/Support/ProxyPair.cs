@@ -39,6 +39,9 @@ public sealed class ProxyPair : IAsyncDisposable
 
     public IPEndPoint ClientEndPoint => Client.LocalEndPoint;
 
+    /// <summary>Both proxies' trees of live actors, for a test that checks what is left once connections ended.</summary>
+    public string DescribeLiveActors() => _clientSystem.DescribeLiveActors() + _serverSystem.DescribeLiveActors();
+
     /// <param name="interpose">Given the server proxy's endpoint, returns where the client proxy should dial instead (a relay).</param>
     /// <param name="clientSettings">The client proxy's settings when they differ from the server's (another secret, say).</param>
     public static ProxyPair Start(
