@@ -33,6 +33,11 @@ internal sealed class EdgeInbound : IChunkInbound, IReadCredit
         _striper.Tell(new StriperProtocol.EdgeData(chunk));
     }
 
+    /// <summary>The session announces the edge itself, before any substream exists that could deliver to it.</summary>
+    public void Started(IActorRef leg)
+    {
+    }
+
     public void Completed(Exception? error, long leftoverBytes) =>
         _striper.Tell(new StriperProtocol.EdgeEnded(error));
 }

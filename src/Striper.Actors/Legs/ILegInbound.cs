@@ -1,3 +1,5 @@
+using Striper.Actors.Runtime;
+
 namespace Striper.Actors.Legs;
 
 /// <summary>
@@ -8,6 +10,14 @@ namespace Striper.Actors.Legs;
 /// </summary>
 internal interface ILegInbound
 {
+    /// <summary>
+    /// Called once from the leg's PreStart, before its first receive: a strategy announces the leg to its receivers
+    /// here, so the announcement is queued ahead of everything the leg will tell them. Announced by anyone else (the
+    /// session used to, right after creating the leg), a fast first frame could overtake it and be dropped as coming
+    /// from an unknown substream: about one connection in 10,000 then stalled for good.
+    /// </summary>
+    void Started(IActorRef leg);
+
     /// <summary>Completes when the strategy may take bytes again (the edge waits for read credit here).</summary>
     ValueTask WaitUntilReadyAsync(CancellationToken cancellationToken);
 

@@ -97,6 +97,8 @@ internal sealed partial class MspLeg : ReceiveActor, IFrameWriter
 
     protected override void PreStart()
     {
+        // PreStart runs before any message in this mailbox, so the announcement precedes every frame the leg passes on.
+        _inbound.Started(Self);
         if (_beforeHandover is null)
         {
             _stream.Tell(new MspProtocol.SetOwner(Self), Self);

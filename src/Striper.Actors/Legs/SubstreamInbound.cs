@@ -35,10 +35,14 @@ internal sealed class SubstreamInbound : IFrameInbound, IReadCredit
     private readonly FrameOpener? _opener;
     private readonly int _tagSize;
     private readonly ReadBudget _room;
+    private readonly int? _announceIndex;
 
-    public SubstreamInbound(int slot, IActorRef striper, IActorRef reassembler, IActorRef session, int maxPayload, FrameOpener? opener = null)
+    /// <param name="announceIndex">The substream index to announce to the Striper and the Reassembler when the leg
+    /// starts (see <see cref="Started"/>); null when the caller attaches the slot itself (tests).</param>
+    public SubstreamInbound(int slot, IActorRef striper, IActorRef reassembler, IActorRef session, int maxPayload, FrameOpener? opener = null, int? announceIndex = null)
     {
         _slot = slot;
+        _announceIndex = announceIndex;
         _striper = striper;
         _reassembler = reassembler;
         _session = session;
@@ -55,6 +59,16 @@ internal sealed class SubstreamInbound : IFrameInbound, IReadCredit
     internal long Outstanding => OutstandingLimit - _room.Available;
 
     public bool IsBlocked => _room.Available <= 0;
+
+    public void Started(IActorRef leg)
+    {
+        if (_announceIndex is { } index)
+        {
+            var attached = new StriperProtocol.SubstreamAttached(_slot, index, leg);
+            _striper.Tell(attached);
+            _reassembler.Tell(attached);
+        }
+    }
 
     /// <summary>A receiver took one frame that carried <paramref name="bytes"/> of payload.</summary>
     public void Grant(long bytes) => _room.Return(bytes + FrameCost);

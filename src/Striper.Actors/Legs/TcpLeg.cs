@@ -71,6 +71,8 @@ internal sealed partial class TcpLeg : ReceiveActor, IFrameWriter
 
     protected override void PreStart()
     {
+        // Before the receive loop exists: whatever the inbound announces is queued ahead of what the loop will tell.
+        _inbound.Started(Self);
         if (_preamble is not null)
         {
             _output.Enqueue(new OutgoingSegment(_preamble));

@@ -132,15 +132,13 @@ internal abstract partial class SessionActor : ReceiveActor
         }
 
         var slot = ++_nextSlot;
-        var inbound = new SubstreamInbound(slot, StriperActor, ReassemblerActor, Self, Settings.MaxFramePayload, cipher?.Opener);
+        // The leg announces itself to the Striper and the Reassembler (SubstreamAttached) from its PreStart.
+        var inbound = new SubstreamInbound(slot, StriperActor, ReassemblerActor, Self, Settings.MaxFramePayload, cipher?.Opener, announceIndex: index);
         var leg = Context.ActorOf(connection.LegProps(inbound, Settings.ReceiveBufferSize, preamble, cipher?.Sealer), $"sub-{index}-{slot}");
         connection.LegStarted(leg);
         Context.Watch(leg);
         _substreams[slot] = new SubstreamLeg(index, leg);
         Timers.Cancel(GraceTimer);
-        var attached = new SubstreamAttached(slot, index, leg);
-        StriperActor.Tell(attached);
-        ReassemblerActor.Tell(attached);
     }
 
     /// <summary>Resets everything and closes; the reason is logged once, here.</summary>
