@@ -54,7 +54,7 @@ public sealed class ConnectionLeakTests(ITestOutputHelper output)
             }
             catch (TimeoutException ex)
             {
-                // Seen once in about 3,000 connections and not again in 8,000: say everything that could explain it.
+                // How the announcement race (see SubstreamAnnouncementTests) first showed: say everything that could explain one.
                 throw new Xunit.Sdk.XunitException(
                     $"connection {i}: {ex.Message}\nlive actors:\n{pair.DescribeLiveActors()}\nclient log:\n{string.Join("\n", pair.ClientLog.Entries.TakeLast(15))}\nserver log:\n{string.Join("\n", pair.ServerLog.Entries.TakeLast(15))}");
             }
