@@ -37,7 +37,7 @@ public sealed class MdpHelloFloodTests(ITestOutputHelper output) : TestKitBase
         var flood = Task.Factory.StartNew(() => Flood(a.LocalEndPoints[0], ref sent, stop.Token), TaskCreationOptions.LongRunning);
         try
         {
-            await WaitForStatsAsync(a, s => s.HellosThrottled > Budget * 2);
+            await a.WaitForStatsAsync(s => s.HellosThrottled > Budget * 2);
 
             // A newcomer meets the node during the flood: its probe needs one token of another bucket than the flood's
             // (1 in 16 shares it, and then is in another one after the next salt change, within a second).
@@ -90,19 +90,5 @@ public sealed class MdpHelloFloodTests(ITestOutputHelper output) : TestKitBase
 
             Thread.Sleep(1);
         }
-    }
-
-    private static async Task<MdpStats> WaitForStatsAsync(RunningMdpNode node, Func<MdpStats, bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-        var stats = await node.GetStatsAsync();
-        while (!condition(stats))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"not reached within 5 s: {stats}");
-            await Task.Delay(10);
-            stats = await node.GetStatsAsync();
-        }
-
-        return stats;
     }
 }

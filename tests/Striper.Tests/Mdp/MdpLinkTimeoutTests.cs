@@ -46,7 +46,7 @@ public sealed class MdpLinkTimeoutTests : TestKitBase
 
         await b.DisposeAsync();
         var stopped = Stopwatch.StartNew();
-        var expired = await WaitForStatsAsync(a, s => s.LinksExpired == 1);
+        var expired = await a.WaitForStatsAsync(s => s.LinksExpired == 1);
         stopped.Stop();
         Assert.Equal(0, expired.Hops);
         Assert.Empty((await a.Node.Ask<MdpProtocol.Neighbours>(MdpProtocol.GetNeighbours.Instance, TimeSpan.FromSeconds(3))).Sids);
@@ -127,19 +127,5 @@ public sealed class MdpLinkTimeoutTests : TestKitBase
             Assert.True(DateTime.UtcNow < deadline, $"{neighbour.Abbreviated} never became a neighbour");
             await Task.Delay(10);
         }
-    }
-
-    private static async Task<MdpStats> WaitForStatsAsync(RunningMdpNode node, Func<MdpStats, bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-        var stats = await node.GetStatsAsync();
-        while (!condition(stats))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"not reached within 5 s: {stats}");
-            await Task.Delay(10);
-            stats = await node.GetStatsAsync();
-        }
-
-        return stats;
     }
 }
