@@ -1,0 +1,140 @@
+using System.Net;
+using System.Net.Sockets;
+using Striper.Actors.Runtime;
+using static Striper.Actors.Mdp.MdpProtocol;
+
+namespace Striper.Actors.Mdp;
+
+/// <summary>Flows: opening one to a (SID, port) over a link (or over a socket of its own), and closing it.</summary>
+internal sealed partial class MdpNode
+{
+    private void OnOpenFlow(OpenFlow request, IActorRef replyTo)
+    {
+        if (request.Peer == _identity.Sid)
+        {
+            replyTo.Tell(new FlowFailed(request.Peer, "that SID is this node's own; connect to a neighbour's SID"));
+            return;
+        }
+
+        var pending = new PendingOpen(request, replyTo);
+        if (_bySid.TryGetValue(request.Peer, out var hops) && SharedHop(hops) is { } shared)
+        {
+            if (!request.OwnSocket)
+            {
+                OpenOn(shared, request, replyTo);
+                return;
+            }
+
+            if (!StartOwnSocket(pending, shared))
+            {
+                return;
+            }
+        }
+
+        var id = _nextPendingId++;
+        _pending[id] = pending;
+        Timers.StartSingleTimer(("open", id), new OpenTimeout(id), _settings.ConnectTimeout);
+    }
+
+    private void OnCloseFlow(CloseFlow message)
+    {
+        var flow = message.Flow;
+        flow.Unregister();
+        var entry = _sockets.FirstOrDefault(s => s.Dedicated && ReferenceEquals(s.Socket, flow.Hop.Socket));
+        if (entry is null || !flow.Hop.Flows.IsEmpty)
+        {
+            return;
+        }
+
+        foreach (var hop in entry.Hops.Values.ToList())
+        {
+            RemoveHop(entry, hop);
+        }
+
+        _sockets.Remove(entry);
+        Context.Stop(entry.Actor);
+    }
+
+    /// <summary>A link on one of the node's bound sockets, not one made for an own-socket flow.</summary>
+    private MdpHopLink? SharedHop(List<MdpHopLink> hops) =>
+        hops.FirstOrDefault(h => !_sockets.Any(s => s.Dedicated && ReferenceEquals(s.Socket, h.Socket)));
+
+    /// <summary>
+    /// Binds a new UDP socket beside the one <paramref name="via"/> uses and probes the same neighbour address from it;
+    /// the neighbour's signed hello on the new socket makes a link of its own, which completes the open.
+    /// </summary>
+    private bool StartOwnSocket(PendingOpen pending, MdpHopLink via)
+    {
+        var local = (IPEndPoint)via.Socket.LocalEndPoint!;
+        Socket socket;
+        try
+        {
+            socket = MdpSocket.Bind(new IPEndPoint(local.Address, 0), _settings.SocketBufferSize);
+        }
+        catch (SocketException ex)
+        {
+            pending.ReplyTo.Tell(new FlowFailed(pending.Request.Peer, $"cannot bind a UDP socket for the flow: {ex.Message}"));
+            return false;
+        }
+
+        var entry = new MdpSocketEntry(socket) { Dedicated = true };
+        // Names never repeat: closed flows leave _sockets, so its count would name a socket twice.
+        entry.Actor = Context.ActorOf(MdpSocket.Props(socket, entry.Hops, Self, _counters, _bindings, _settings.Mtu), $"udp-{_sockets.Count}-{++_ownSockets}");
+        _sockets.Add(entry);
+        pending.Socket = entry;
+        pending.Remote = via.Remote;
+        SendProbe(entry, via.Remote);
+        return true;
+    }
+
+    private void SendProbe(MdpSocketEntry entry, SocketAddress to)
+    {
+        MdpPacket.WriteHelloBody(_scratch, replyWanted: true, _incarnation, 0, _identity.PublicKey, probe: true);
+        _scratch.AsSpan(MdpPacket.HelloBodySize).Clear();
+        SendRaw(entry.Socket, to, _scratch);
+    }
+
+    private void OnOpenTimeout(OpenTimeout message)
+    {
+        if (_pending.Remove(message.Id, out var pending))
+        {
+            pending.ReplyTo.Tell(new FlowFailed(
+                pending.Request.Peer,
+                $"no neighbour with SID {pending.Request.Peer} answered within {_settings.ConnectTimeout.TotalSeconds:0.#} s (give its UDP address with --peer HOST:PORT; only direct neighbours are reachable)"));
+        }
+    }
+
+    private void OpenOn(MdpHopLink hop, OpenFlow request, IActorRef replyTo)
+    {
+        var flow = new MdpFlow(hop, NextPort(hop, request.RemotePort), request.RemotePort);
+        flow.Register(request.Receiver);
+        replyTo.Tell(new FlowOpened(flow));
+    }
+
+    private int NextPort(MdpHopLink hop, int remotePort)
+    {
+        for (var tries = 0; tries < 65536 - FirstEphemeralPort; tries++)
+        {
+            var port = _nextPort;
+            _nextPort = _nextPort == 65535 ? FirstEphemeralPort : _nextPort + 1;
+            if (!_bindings.ContainsKey(port) && !hop.Flows.ContainsKey(MdpHopLink.FlowKey(port, remotePort)))
+            {
+                return port;
+            }
+        }
+
+        throw new InvalidOperationException("every ephemeral MDP port is in use on this link");
+    }
+
+    /// <summary>An open waiting for a link (and, for an own-socket flow, for the link on its new socket).</summary>
+    private sealed class PendingOpen(OpenFlow request, IActorRef replyTo)
+    {
+        public OpenFlow Request { get; } = request;
+
+        public IActorRef ReplyTo { get; } = replyTo;
+
+        public MdpSocketEntry? Socket { get; set; }
+
+        public SocketAddress? Remote { get; set; }
+    }
+}
