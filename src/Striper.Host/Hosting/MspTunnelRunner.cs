@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Striper.Actors.Configuration;
@@ -24,10 +23,7 @@ internal static partial class MspTunnelRunner
 {
     public static async Task<int> RunAsync(MspOptions options, CancellationToken cancellationToken)
     {
-        // Signals are taken over first, so one that arrives while the node is starting still stops it cleanly.
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle);
-        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle);
+        using var shutdown = new ShutdownSignal(cancellationToken);
         await using var environment = StriperEnvironment.Create(options.Common);
         var logger = environment.LoggerFactory.CreateLogger("striper.msp");
         var config = environment.Config;
@@ -51,10 +47,10 @@ internal static partial class MspTunnelRunner
         try
         {
             return options.IsListen
-                ? await ListenAsync(options, environment.System, node, msp, relay, reports.Reader, logger, stop.Token)
-                : await ConnectAsync(options, environment.System, node, msp, relay, reports.Reader, logger, stop.Token);
+                ? await ListenAsync(options, environment.System, node, msp, relay, reports.Reader, logger, shutdown.Token)
+                : await ConnectAsync(options, environment.System, node, msp, relay, reports.Reader, logger, shutdown.Token);
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (shutdown.IsRequested)
         {
             Log.Stopping(logger);
             return ExitCodes.Success;
@@ -62,12 +58,6 @@ internal static partial class MspTunnelRunner
         finally
         {
             await LogStatsAsync(node, logger).ConfigureAwait(false);
-        }
-
-        void Handle(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            stop.Cancel();
         }
     }
 

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Striper.Actors.Proxy;
 using Striper.Actors.Settings;
@@ -12,12 +11,7 @@ internal static partial class ProxyRunner
 {
     public static async Task<int> RunAsync(ProxyOptions options, CancellationToken cancellationToken)
     {
-        // Signals are taken over before anything starts: a SIGTERM that arrives while the proxy is still starting
-        // (a service manager stopping it early) then stops it cleanly with exit code 0, not the runtime's 143.
-        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle);
-        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle);
-        await using var registration = cancellationToken.Register(() => stop.TrySetResult());
+        using var shutdown = new ShutdownSignal(cancellationToken);
 
         await using var environment = StriperEnvironment.Create(options.Common);
         var logger = environment.LoggerFactory.CreateLogger("striper");
@@ -45,15 +39,9 @@ internal static partial class ProxyRunner
             ? "shared secret from " + environment.Settings.SecretFile + ": substreams authenticated and encrypted"
             : "shared secret from " + environment.Settings.SecretFile + ": substreams authenticated");
 
-        await stop.Task;
+        await shutdown.WaitAsync();
         Log.Stopping(logger);
         return ExitCodes.Success;
-
-        void Handle(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            stop.TrySetResult();
-        }
     }
 
     /// <summary>A listen name that does not resolve is a mistake on the command line: one sentence and exit code 2, not a stack.</summary>
