@@ -24,7 +24,7 @@ internal sealed class MdpSendWindow
 
     public MdpSendWindow(int capacity, int slotSize, uint firstSequence)
     {
-        var size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(capacity, 4, MdpReceiveWindow.Span));
+        var size = CapacityFor(capacity);
         _mask = size - 1;
         _slotSize = slotSize;
         _buffer = new byte[size * slotSize];
@@ -38,6 +38,9 @@ internal sealed class MdpSendWindow
     }
 
     public int Capacity => _mask + 1;
+
+    /// <summary>The slots a window asked for <paramref name="requested"/> has: at least 4, at most the receive span, a power of two.</summary>
+    public static int CapacityFor(int requested) => (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(requested, 4, MdpReceiveWindow.Span));
 
     /// <summary>The next sequence number to be assigned.</summary>
     public long Next => _next;

@@ -1,5 +1,3 @@
-using System.Numerics;
-
 namespace Striper.Actors.Mdp;
 
 /// <summary>
@@ -73,7 +71,7 @@ internal sealed record MdpSettings
     public int MaxLinks { get; init; } = 64;
 
     /// <summary>Bytes each neighbour link preallocates for its send window: the window (as it is rounded) times the MTU.</summary>
-    public long LinkMemory => (long)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(HopWindow, 4, MdpReceiveWindow.Span)) * Mtu;
+    public long LinkMemory => (long)MdpSendWindow.CapacityFor(HopWindow) * Mtu;
 
     /// <summary>Largest payload one MDP datagram carries under <see cref="Mtu"/>.</summary>
     public int MaxPayload => Mtu - MdpPacket.Overhead;
