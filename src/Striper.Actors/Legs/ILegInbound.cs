@@ -14,7 +14,7 @@ internal interface ILegInbound
     /// Called once from the leg's PreStart, before its first receive: a strategy announces the leg to its receivers
     /// here, so the announcement is queued ahead of everything the leg will tell them. Announced by anyone else (the
     /// session used to, right after creating the leg), a fast first frame could overtake it and be dropped as coming
-    /// from an unknown substream: about one connection in 10,000 then stalled for good.
+    /// from an unknown substream: about one connection in 14,000 then stalled for good.
     /// </summary>
     void Started(IActorRef leg);
 
