@@ -6,11 +6,17 @@ using Striper.Actors.Runtime;
 namespace Striper.Actors.Mdp;
 
 /// <summary>
-/// One bound UDP socket. Its receive loop turns datagrams into actor messages in bursts: after one asynchronous
-/// receive it drains what the kernel already holds (up to <see cref="MdpBatch.MaxDatagrams"/>) with synchronous
-/// receives, then checks and delivers each known neighbour's share itself (<see cref="MdpHop.Deliver"/>: MAC, hop
+/// One bound UDP socket. Its receive loop turns datagrams into actor messages in bursts: after one blocking
+/// receive it drains what the kernel already holds (up to <see cref="MdpBatch.MaxDatagrams"/>), then checks and delivers each known neighbour's share itself (<see cref="MdpHop.Deliver"/>: MAC, hop
 /// ack, duplicates, one message per receiver) and tells the node the rest (hellos, strangers). Known senders are
 /// looked up in the hop table without allocating. Disposing the actor closes the socket.
+/// <para>
+/// The loop is a thread of its own that blocks in the kernel, and the socket never sees an asynchronous operation.
+/// An asynchronous receive registers the socket with the runtime's epoll thread, and after that every datagram the
+/// socket sent woke that thread as well (the kernel signals "writable" to epoll when a sent datagram's buffer is
+/// freed), and every receive went kernel, epoll thread, thread pool: context switches were half the CPU of a
+/// loopback MSP transfer. A blocked receiver is woken by the kernel directly, and sends wake nobody.
+/// </para>
 /// </summary>
 internal sealed class MdpSocket : ReceiveActor
 {
@@ -37,7 +43,12 @@ internal sealed class MdpSocket : ReceiveActor
     public static Props Props(Socket socket, ConcurrentDictionary<SocketAddress, MdpHopLink> hops, IActorRef node, MdpCounters counters, ConcurrentDictionary<int, IActorRef> bindings, int mtu) =>
         Runtime.Props.Create(() => new MdpSocket(socket, hops, node, counters, bindings, mtu));
 
-    protected override void PreStart() => _ = Task.Run(ReceiveLoopAsync);
+    protected override void PreStart()
+    {
+        // Disposing the socket (PostStop) shuts it down, which wakes a receive blocked in the kernel.
+        var thread = new Thread(ReceiveLoop, maxStackSize: 256 * 1024) { IsBackground = true, Name = "mdp-receive" };
+        thread.Start();
+    }
 
     protected override void PostStop()
     {
@@ -46,7 +57,7 @@ internal sealed class MdpSocket : ReceiveActor
         _stop.Dispose();
     }
 
-    private async Task ReceiveLoopAsync()
+    private void ReceiveLoop()
     {
         var address = new SocketAddress(_socket.AddressFamily);
         var token = _stop.Token;
@@ -65,7 +76,13 @@ internal sealed class MdpSocket : ReceiveActor
             MdpBatch? forNode = null;
             try
             {
-                var n = await _socket.ReceiveFromAsync(buffer.AsMemory(0, _slotSize), SocketFlags.None, address, token).ConfigureAwait(false);
+                var n = _socket.ReceiveFrom(buffer.AsSpan(0, _slotSize), SocketFlags.None, address);
+                if (token.IsCancellationRequested)
+                {
+                    // Woken by the shutdown that closing the socket does (a receive of 0 bytes), not by a datagram.
+                    return;
+                }
+
                 Sort(n);
                 while (count < MdpBatch.MaxDatagrams && _socket.Available > 0)
                 {
@@ -73,11 +90,11 @@ internal sealed class MdpSocket : ReceiveActor
                     Sort(n);
                 }
             }
-            catch (OperationCanceledException)
+            catch (ObjectDisposedException)
             {
                 return;
             }
-            catch (ObjectDisposedException)
+            catch (SocketException) when (token.IsCancellationRequested)
             {
                 return;
             }
