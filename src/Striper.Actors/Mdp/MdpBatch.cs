@@ -10,7 +10,8 @@ namespace Striper.Actors.Mdp;
 /// </summary>
 internal sealed class MdpBatch
 {
-    public const int MaxDatagrams = 31;
+    /// <summary>Enough for one coalesced receive of 64 datagrams after a run of single ones.</summary>
+    public const int MaxDatagrams = 96;
 
     public MdpBatch(byte[] buffer, bool withSenders)
     {

@@ -26,6 +26,7 @@ internal sealed class MdpCounters
     public long LinksExpired;
     public long HellosThrottled;
     public long SendErrors;
+    public long SegmentedSends;
 #pragma warning restore SA1401
 
     public MdpStats Snapshot(int hops) => new()
@@ -49,6 +50,7 @@ internal sealed class MdpCounters
         LinksExpired = Interlocked.Read(ref LinksExpired),
         HellosThrottled = Interlocked.Read(ref HellosThrottled),
         SendErrors = Interlocked.Read(ref SendErrors),
+        SegmentedSends = Interlocked.Read(ref SegmentedSends),
         Hops = hops,
     };
 }

@@ -29,6 +29,8 @@ internal sealed class MdpFlow : IDatagramLink
 
     public void Send(ReadOnlyMemory<byte> datagram) => Hop.Send(LocalPort, RemotePort, datagram.Span);
 
+    public IDisposable? BeginBurst() => MdpSendBatch.Begin();
+
     /// <summary>From now on the flow's datagrams go to <paramref name="receiver"/> as <see cref="MspProtocol.DatagramReceived"/>.</summary>
     public void Register(IActorRef receiver) => Hop.Flows[MdpHopLink.FlowKey(LocalPort, RemotePort)] = receiver;
 

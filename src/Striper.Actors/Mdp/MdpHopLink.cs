@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Striper.Actors.Identity;
+using Striper.Actors.Mdp.Offload;
 using Striper.Actors.Runtime;
 
 namespace Striper.Actors.Mdp;
@@ -47,6 +48,7 @@ internal sealed class MdpHopLink : IDisposable
         _sendMac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, keys.Send);
         _receiveMac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, keys.Receive);
         _retransmit = Retransmit;
+        Segmentation = settings.SegmentationOffload && UdpOffload.Supported;
         RemoteEndPoint = remote.Family == AddressFamily.InterNetwork
             ? (IPEndPoint)new IPEndPoint(IPAddress.Any, 0).Create(remote)
             : (IPEndPoint)new IPEndPoint(IPAddress.IPv6Any, 0).Create(remote);
@@ -59,6 +61,12 @@ internal sealed class MdpHopLink : IDisposable
     public IPEndPoint RemoteEndPoint { get; }
 
     public Sid Peer { get; }
+
+    /// <summary>
+    /// Whether datagrams sent during a burst may leave as one segmented send (<see cref="MdpSendBatch"/>). Turned off
+    /// for good when the kernel refuses one, as it does for a device that cannot checksum segments.
+    /// </summary>
+    public bool Segmentation { get; private set; }
 
     public uint PeerIncarnation { get; private set; }
 
@@ -318,7 +326,44 @@ internal sealed class MdpHopLink : IDisposable
         }
     }
 
+    /// <summary>
+    /// Sends a run that an <see cref="MdpSendBatch"/> gathered: <paramref name="count"/> datagrams of
+    /// <paramref name="segmentSize"/> bytes (the last may be shorter), in one call where the kernel allows.
+    /// </summary>
+    internal void SendRun(ReadOnlySpan<byte> run, int segmentSize, int count)
+    {
+        if (count > 1)
+        {
+            var error = UdpOffload.SendSegments(Socket, Remote, run, segmentSize);
+            if (error == SocketError.Success)
+            {
+                Interlocked.Add(ref _counters.DatagramsSent, count);
+                Interlocked.Increment(ref _counters.SegmentedSends);
+                return;
+            }
+
+            if (error is SocketError.InvalidArgument or SocketError.SocketError or SocketError.MessageSize)
+            {
+                // The route's device or the kernel cannot segment: one by one from now on, and this run too.
+                Segmentation = false;
+            }
+        }
+
+        for (var offset = 0; offset < run.Length; offset += segmentSize)
+        {
+            SendNow(run.Slice(offset, Math.Min(segmentSize, run.Length - offset)));
+        }
+    }
+
     private void SendRaw(ReadOnlySpan<byte> datagram)
+    {
+        if (!MdpSendBatch.TryAdd(this, datagram))
+        {
+            SendNow(datagram);
+        }
+    }
+
+    private void SendNow(ReadOnlySpan<byte> datagram)
     {
         try
         {

@@ -79,7 +79,7 @@ internal sealed partial class MdpNode
 
         var entry = new MdpSocketEntry(socket) { Dedicated = true };
         // Names never repeat: closed flows leave _sockets, so its count would name a socket twice.
-        entry.Actor = Context.ActorOf(MdpSocket.Props(socket, entry.Hops, Self, _counters, _bindings, _settings.Mtu), $"udp-{_sockets.Count}-{++_ownSockets}");
+        entry.Actor = Context.ActorOf(MdpSocket.Props(socket, entry.Hops, Self, _counters, _bindings, _settings), $"udp-{_sockets.Count}-{++_ownSockets}");
         _sockets.Add(entry);
         pending.Socket = entry;
         pending.Remote = via.Remote;

@@ -75,7 +75,7 @@ internal sealed partial class MdpNode : ReceiveActor
         var i = 0;
         foreach (var entry in _sockets)
         {
-            entry.Actor = Context.ActorOf(MdpSocket.Props(entry.Socket, entry.Hops, Self, _counters, _bindings, _settings.Mtu), $"udp-{i++}");
+            entry.Actor = Context.ActorOf(MdpSocket.Props(entry.Socket, entry.Hops, Self, _counters, _bindings, _settings), $"udp-{i++}");
         }
 
         Timers.StartPeriodicTimer(HelloTimer, HelloTick.Instance, _settings.HelloInterval);

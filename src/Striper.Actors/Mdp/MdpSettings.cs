@@ -60,6 +60,12 @@ internal sealed record MdpSettings
     /// <summary>How long opening a flow waits for the neighbour with the wanted SID to answer a hello.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Use UDP segmentation offload where the kernel has it (Linux 5.0+): a burst of datagrams to one neighbour leaves
+    /// in one system call and the kernel hands up coalesced arrivals in one. The datagrams on the wire are the same.
+    /// </summary>
+    public bool SegmentationOffload { get; init; } = true;
+
     /// <summary>Kernel send and receive buffer of each UDP socket (Linux caps it at net.core.rmem_max / wmem_max).</summary>
     public int SocketBufferSize { get; init; } = 4 << 20;
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Striper.Actors.Mdp.Offload;
 using Striper.Actors.Runtime;
 
 namespace Striper.Actors.Mdp;
@@ -27,12 +28,22 @@ internal sealed class MdpSocket : ReceiveActor
     private readonly ConcurrentDictionary<int, IActorRef> _bindings;
     private readonly CancellationTokenSource _stop = new();
 
+    /// <summary>Datagrams one burst holds when each receive brings one.</summary>
+    private const int SingleBurst = 31;
+
+    /// <summary>How long the offload receive waits in poll before it looks at the stop token again.</summary>
+    private const int PollMilliseconds = 500;
+
     /// <summary>Receive slot per datagram: one byte more than the MTU, so a bigger datagram shows as oversize, not truncated.</summary>
     private readonly int _slotSize;
 
-    public MdpSocket(Socket socket, ConcurrentDictionary<SocketAddress, MdpHopLink> hops, IActorRef node, MdpCounters counters, ConcurrentDictionary<int, IActorRef> bindings, int mtu)
+    /// <summary>Receive with recvmsg (and coalescing, where the kernel grants it) rather than through <see cref="Socket"/>.</summary>
+    private readonly bool _offload;
+
+    public MdpSocket(Socket socket, ConcurrentDictionary<SocketAddress, MdpHopLink> hops, IActorRef node, MdpCounters counters, ConcurrentDictionary<int, IActorRef> bindings, MdpSettings settings)
     {
-        _slotSize = mtu + 1;
+        _slotSize = settings.Mtu + 1;
+        _offload = settings.SegmentationOffload && UdpOffload.Supported;
         _bindings = bindings;
         _socket = socket;
         _hops = hops;
@@ -40,12 +51,11 @@ internal sealed class MdpSocket : ReceiveActor
         _counters = counters;
     }
 
-    public static Props Props(Socket socket, ConcurrentDictionary<SocketAddress, MdpHopLink> hops, IActorRef node, MdpCounters counters, ConcurrentDictionary<int, IActorRef> bindings, int mtu) =>
-        Runtime.Props.Create(() => new MdpSocket(socket, hops, node, counters, bindings, mtu));
+    public static Props Props(Socket socket, ConcurrentDictionary<SocketAddress, MdpHopLink> hops, IActorRef node, MdpCounters counters, ConcurrentDictionary<int, IActorRef> bindings, MdpSettings settings) =>
+        Runtime.Props.Create(() => new MdpSocket(socket, hops, node, counters, bindings, settings));
 
     protected override void PreStart()
     {
-        // Disposing the socket (PostStop) shuts it down, which wakes a receive blocked in the kernel.
         var thread = new Thread(ReceiveLoop, maxStackSize: 256 * 1024) { IsBackground = true, Name = "mdp-receive" };
         thread.Start();
     }
@@ -53,19 +63,59 @@ internal sealed class MdpSocket : ReceiveActor
     protected override void PostStop()
     {
         _stop.Cancel();
+        try
+        {
+            // Wakes the receive loop at once, wherever it waits (a blocking receive or poll returns nothing).
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+            // An unconnected UDP socket answers "not connected", but the kernel has marked it shut and woken its waiters.
+        }
+
         _socket.Dispose();
         _stop.Dispose();
     }
 
     private void ReceiveLoop()
     {
+        var handle = _socket.SafeHandle;
+        var added = false;
+        try
+        {
+            // Holding a reference keeps the descriptor from being closed (and its number reused) while the loop may
+            // still call recvmsg on it; disposing the socket closes it when the loop lets go.
+            handle.DangerousAddRef(ref added);
+            var coalescing = _offload && UdpOffload.EnableReceiveCoalescing(_socket);
+            Receive(coalescing, (int)handle.DangerousGetHandle());
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopped before the loop began.
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    private void Receive(bool coalescing, int descriptor)
+    {
         var address = new SocketAddress(_socket.AddressFamily);
         var token = _stop.Token;
+
+        // Room for one receive: a datagram, or with coalescing a run of up to 64 KiB. With coalescing the burst stops
+        // before a receive could pass 84,000 bytes, so the burst's own copy stays off the large object heap.
+        var receiveSize = coalescing ? UdpOffload.MaxReceiveBytes : _slotSize;
+        var perReceive = coalescing ? UdpOffload.MaxSegments : 1;
 
         // Datagrams land in this scratch buffer; each burst is then copied into an array of its own exact size. A
         // fresh 64 KB array per burst cost a zeroed 64 KB even when a burst held one datagram (most do on a busy
         // machine), and the zeroing showed in profiles.
-        var buffer = new byte[MdpBatch.MaxDatagrams * _slotSize];
+        var buffer = new byte[coalescing ? 84_000 : SingleBurst * _slotSize];
         while (!token.IsCancellationRequested)
         {
             var used = 0;
@@ -76,18 +126,33 @@ internal sealed class MdpSocket : ReceiveActor
             MdpBatch? forNode = null;
             try
             {
-                var n = _socket.ReceiveFrom(buffer.AsSpan(0, _slotSize), SocketFlags.None, address);
-                if (token.IsCancellationRequested)
+                while (count + perReceive <= MdpBatch.MaxDatagrams && used + receiveSize <= buffer.Length)
                 {
-                    // Woken by the shutdown that closing the socket does (a receive of 0 bytes), not by a datagram.
-                    return;
-                }
+                    var n = ReceiveOne(descriptor, buffer.AsSpan(used, receiveSize), address, wait: count == 0, out var segmentSize);
+                    if (token.IsCancellationRequested)
+                    {
+                        // Woken by the shutdown in PostStop (a receive of 0 bytes), not by a datagram.
+                        return;
+                    }
 
-                Sort(n);
-                while (count < MdpBatch.MaxDatagrams && _socket.Available > 0)
-                {
-                    n = _socket.ReceiveFrom(buffer.AsSpan(used, _slotSize), SocketFlags.None, address);
-                    Sort(n);
+                    if (n < 0)
+                    {
+                        // Nothing more waiting (or, first time round, nothing within the poll's wait: look again).
+                        break;
+                    }
+
+                    if (n == 0)
+                    {
+                        // An empty datagram: junk, for the node to count.
+                        Sort(0);
+                        continue;
+                    }
+
+                    // One datagram, or a coalesced run of datagrams of segmentSize bytes each, the last perhaps shorter.
+                    for (var offset = 0; offset < n; offset += segmentSize)
+                    {
+                        Sort(Math.Min(segmentSize, n - offset));
+                    }
                 }
             }
             catch (ObjectDisposedException)
@@ -172,6 +237,28 @@ internal sealed class MdpSocket : ReceiveActor
                 return batch;
             }
         }
+    }
+
+    /// <summary>
+    /// One receive into <paramref name="slot"/>: the byte count (for a coalesced run, of the whole run, with each
+    /// datagram's size in <paramref name="segmentSize"/>), or -1 if nothing is waiting. With <paramref name="wait"/> it
+    /// waits for something first, up to <see cref="PollMilliseconds"/> with offload and without limit otherwise.
+    /// </summary>
+    private int ReceiveOne(int descriptor, Span<byte> slot, SocketAddress address, bool wait, out int segmentSize)
+    {
+        if (_offload)
+        {
+            return UdpOffload.Receive(descriptor, slot, address, wait, PollMilliseconds, out segmentSize, out _);
+        }
+
+        if (!wait && _socket.Available == 0)
+        {
+            segmentSize = 0;
+            return -1;
+        }
+
+        segmentSize = _socket.ReceiveFrom(slot, SocketFlags.None, address);
+        return segmentSize;
     }
 
     /// <summary>Binds a UDP socket with large kernel buffers; an IPv6 wildcard also receives IPv4 (dual mode).</summary>

@@ -52,6 +52,9 @@ internal sealed record MdpStats
 
     public long SendErrors { get; init; }
 
+    /// <summary>Runs of datagrams that left in one segmented send (of <see cref="DatagramsSent"/>).</summary>
+    public long SegmentedSends { get; init; }
+
     public int Hops { get; init; }
 
     /// <summary>Everything dropped because it was not valid input.</summary>

@@ -10,4 +10,10 @@ namespace Striper.Actors.Msp;
 internal interface IDatagramLink
 {
     void Send(ReadOnlyMemory<byte> datagram);
+
+    /// <summary>
+    /// Opens a burst on the calling thread: datagrams sent until the result is disposed may be held and handed to the
+    /// kernel together when it is. Null (nothing to dispose) where a link has no use for it.
+    /// </summary>
+    IDisposable? BeginBurst() => null;
 }

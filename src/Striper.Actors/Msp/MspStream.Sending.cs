@@ -194,6 +194,7 @@ internal sealed partial class MspStream
             return;
         }
 
+        using var burst = _link.BeginBurst();
         var now = Clock.GetTimestamp();
         var sentAny = false;
         while (true)

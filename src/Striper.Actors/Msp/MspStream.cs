@@ -154,6 +154,7 @@ internal sealed partial class MspStream : ReceiveActor
     /// </summary>
     private void OnBurst<T>(IReadOnlyList<T> burst, Action<T> handle)
     {
+        using var sending = _link.BeginBurst();
         _ackEvery = BurstAckEvery;
         for (var i = 0; i < burst.Count; i++)
         {

@@ -27,6 +27,7 @@ internal static class MdpSettingsReader
             HelloKeepalive = Positive(config, "striper.mdp.hello-keepalive"),
             ConnectTimeout = Positive(config, "striper.mdp.connect-timeout"),
             SocketBufferSize = (int)Size(config, "striper.mdp.socket-buffer", 64 * 1024, 256L << 20),
+            SegmentationOffload = config.GetBoolean("striper.mdp.segmentation-offload"),
             MaxLinks = Int(config, "striper.mdp.max-links", 1, 1 << 16),
             LinkTimeout = Positive(config, "striper.mdp.link-timeout"),
             MaxHellosPerSecond = Int(config, "striper.mdp.max-hellos-per-second", 1, 1_000_000),
