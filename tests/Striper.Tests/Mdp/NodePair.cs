@@ -18,12 +18,13 @@ internal sealed class NodePair : IAsyncDisposable
 
     public RunningMdpNode B { get; }
 
-    public static async Task<NodePair> StartAsync(ActorSystem system, MdpSettings? settings = null, IPAddress? address = null)
+    /// <summary>Starts node A and node B (which says hello to A); B uses <paramref name="settingsB"/> when given, else A's settings.</summary>
+    public static async Task<NodePair> StartAsync(ActorSystem system, MdpSettings? settings = null, IPAddress? address = null, MdpSettings? settingsB = null)
     {
         settings ??= MdpSettings.Default with { HelloInterval = TimeSpan.FromMilliseconds(100) };
         address ??= IPAddress.Loopback;
         var a = RunningMdpNode.Start(system, NodeIdentity.Generate(), settings, [new IPEndPoint(address, 0)], [], "mdp-a");
-        var b = RunningMdpNode.Start(system, NodeIdentity.Generate(), settings, [new IPEndPoint(address, 0)], [a.LocalEndPoints[0]], "mdp-b");
+        var b = RunningMdpNode.Start(system, NodeIdentity.Generate(), settingsB ?? settings, [new IPEndPoint(address, 0)], [a.LocalEndPoints[0]], "mdp-b");
         var pair = new NodePair(a, b);
         await pair.WaitForNeighboursAsync();
         return pair;

@@ -1,0 +1,157 @@
+using System.Net;
+using System.Net.Sockets;
+using Striper.Actors.Identity;
+using Striper.Actors.Mdp;
+using Striper.Actors.Mdp.Offload;
+using Striper.Actors.Msp;
+using Striper.Tests.Msp;
+using Striper.Tests.TestKit;
+
+namespace Striper.Tests.Mdp;
+
+/// <summary>
+/// UDP segmentation offload: a segmented send is separate datagrams on the wire, a coalesced receive splits back into
+/// them, a run the kernel refuses still goes out one by one, and nodes with and without offload carry streams intact.
+/// </summary>
+public sealed class UdpOffloadTests : TestKitBase
+{
+    private static readonly MspSettings Msp = MspSettings.Default with { MinRto = TimeSpan.FromMilliseconds(30) };
+    private static readonly MdpSettings Mdp = MdpSettings.Default with { HelloInterval = TimeSpan.FromMilliseconds(100) };
+
+    [OffloadFact]
+    public void A_segmented_send_should_arrive_as_separate_datagrams_each_intact()
+    {
+        using var receiver = Bound();
+        using var sender = Bound();
+        var run = Pattern((10 * 1000) + 300, seed: 1);
+
+        var error = UdpOffload.SendSegments(sender, receiver.LocalEndPoint!.Serialize(), run, segmentSize: 1000);
+
+        Assert.Equal(SocketError.Success, error);
+        receiver.ReceiveTimeout = 2000;
+        var buffer = new byte[2000];
+        for (var i = 0; i < 11; i++)
+        {
+            var n = receiver.Receive(buffer);
+            Assert.Equal(i < 10 ? 1000 : 300, n);
+            Assert.True(buffer.AsSpan(0, n).SequenceEqual(run.AsSpan(i * 1000, n)), $"datagram {i} differs");
+        }
+
+        Assert.Equal(0, receiver.Available);
+    }
+
+    [OffloadFact]
+    public void A_coalescing_receiver_should_get_the_whole_run_back_in_order_with_its_segment_size()
+    {
+        using var receiver = Bound();
+        using var sender = Bound();
+        Assert.True(UdpOffload.EnableReceiveCoalescing(receiver));
+        var run = Pattern((20 * 1400) + 77, seed: 2);
+        Assert.Equal(SocketError.Success, UdpOffload.SendSegments(sender, receiver.LocalEndPoint!.Serialize(), run, segmentSize: 1400));
+
+        // However the kernel hands the run up (whole, or in pieces), split by segment size it is the 21 datagrams.
+        var from = new SocketAddress(AddressFamily.InterNetwork);
+        var buffer = new byte[UdpOffload.MaxReceiveBytes];
+        var datagrams = new List<byte[]>();
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (datagrams.Count < 21 && DateTime.UtcNow < deadline)
+        {
+            var n = UdpOffload.Receive((int)receiver.Handle, buffer, from, wait: true, 200, out var segmentSize, out var truncated);
+            Assert.False(truncated);
+            for (var offset = 0; offset < n; offset += segmentSize)
+            {
+                datagrams.Add(buffer.AsSpan(offset, Math.Min(segmentSize, n - offset)).ToArray());
+            }
+        }
+
+        Assert.Equal(21, datagrams.Count);
+        Assert.True(datagrams.SelectMany(d => d).SequenceEqual(run));
+        Assert.All(datagrams.Take(20), d => Assert.Equal(1400, d.Length));
+        Assert.Equal(sender.LocalEndPoint, new IPEndPoint(IPAddress.Any, 0).Create(from));
+    }
+
+    [OffloadFact]
+    public void A_run_the_kernel_refuses_should_go_out_one_datagram_at_a_time_and_end_segmentation_on_that_link()
+    {
+        using var receiver = Bound();
+        using var sender = Bound();
+        using var identity = NodeIdentity.Generate();
+        var keys = MdpLinkKeys.Derive(new byte[32], identity.Sid, identity.Sid);
+        var counters = new MdpCounters();
+        using var link = new MdpHopLink(sender, receiver.LocalEndPoint!.Serialize(), identity.Sid, keys, 1, 0, Mdp, counters, TimeProvider.System);
+        Assert.True(link.Segmentation);
+
+        // 50 datagrams of 1400 bytes: 70,000 bytes, more than one UDP send may carry, so the kernel refuses the run.
+        var run = Pattern(50 * 1400, seed: 3);
+        link.SendRun(run, 1400, 50);
+
+        Assert.False(link.Segmentation);
+        Assert.Equal(50, Interlocked.Read(ref counters.DatagramsSent));
+        Assert.Equal(0, Interlocked.Read(ref counters.SegmentedSends));
+        receiver.ReceiveTimeout = 2000;
+        var buffer = new byte[2000];
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.Equal(1400, receiver.Receive(buffer));
+            Assert.True(buffer.AsSpan(0, 1400).SequenceEqual(run.AsSpan(i * 1400, 1400)), $"datagram {i} differs");
+        }
+    }
+
+    [OffloadFact]
+    public async Task Nodes_with_offload_should_send_runs_and_carry_a_stream_both_ways_intact()
+    {
+        await using var nodes = await NodePair.StartAsync(Sys, Mdp);
+
+        var reports = await MdpTransfer.RunAsync(this, nodes.A, nodes.B, messages: 4000, Msp);
+
+        PeerReport.AssertExchanged(reports, closedCleanly: true);
+        var a = await nodes.A.GetStatsAsync();
+        var b = await nodes.B.GetStatsAsync();
+        Assert.True(a.SegmentedSends + b.SegmentedSends > 0, "no run was sent segmented");
+        Assert.Equal(0, a.InvalidDropped + b.InvalidDropped);
+        Assert.Equal(0, a.SendErrors + b.SendErrors);
+    }
+
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(false, false)]
+    public async Task Nodes_with_offload_on_either_side_or_neither_should_carry_a_stream_intact(bool offloadA, bool offloadB)
+    {
+        await using var nodes = await NodePair.StartAsync(
+            Sys,
+            Mdp with { SegmentationOffload = offloadA },
+            settingsB: Mdp with { SegmentationOffload = offloadB });
+
+        var reports = await MdpTransfer.RunAsync(this, nodes.A, nodes.B, messages: 3000, Msp);
+
+        PeerReport.AssertExchanged(reports, closedCleanly: true);
+        var a = await nodes.A.GetStatsAsync();
+        var b = await nodes.B.GetStatsAsync();
+        Assert.Equal(0, a.InvalidDropped + b.InvalidDropped);
+        if (!offloadA)
+        {
+            Assert.Equal(0, a.SegmentedSends);
+        }
+
+        if (!offloadB)
+        {
+            Assert.Equal(0, b.SegmentedSends);
+        }
+    }
+
+    private static Socket Bound()
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.ReceiveBufferSize = 4 << 20;
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return socket;
+    }
+
+    private static byte[] Pattern(int length, int seed)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+}
