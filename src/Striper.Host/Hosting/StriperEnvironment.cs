@@ -34,6 +34,7 @@ internal sealed class StriperEnvironment : IAsyncDisposable
     {
         var config = ConfigLoader.Load(options.ConfigFile);
         var settings = StriperSettingsReader.Read(config);
+        SocketEngineTuning.Apply(config);
         if (options.Stripes is { } stripes)
         {
             settings = settings with { Stripes = stripes };
