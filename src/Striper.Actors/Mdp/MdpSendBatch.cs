@@ -17,7 +17,7 @@ namespace Striper.Actors.Mdp;
 internal sealed class MdpSendBatch : IDisposable
 {
     [ThreadStatic]
-    private static MdpSendBatch? t_current;
+    private static MdpSendBatch? _current;
 
     private readonly byte[] _buffer = new byte[UdpOffload.MaxSendBytes];
     private MdpHopLink? _link;
@@ -39,7 +39,7 @@ internal sealed class MdpSendBatch : IDisposable
             return null;
         }
 
-        var batch = t_current ??= new MdpSendBatch();
+        var batch = _current ??= new MdpSendBatch();
         if (batch._open)
         {
             return null;
@@ -55,7 +55,7 @@ internal sealed class MdpSendBatch : IDisposable
     /// </summary>
     public static bool TryAdd(MdpHopLink link, ReadOnlySpan<byte> datagram)
     {
-        var batch = t_current;
+        var batch = _current;
         if (batch is null || !batch._open || !link.Segmentation)
         {
             return false;
