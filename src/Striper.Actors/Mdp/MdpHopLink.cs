@@ -131,7 +131,6 @@ internal sealed class MdpHopLink : IDisposable
             {
                 _send.DropOldest();
                 Interlocked.Increment(ref _counters.WindowOverflows);
-                Interlocked.Increment(ref _counters.GivenUp);
             }
 
             var slot = _send.Reserve();

@@ -29,9 +29,14 @@ internal sealed record MdpStats
 
     public long Retransmissions { get; init; }
 
-    /// <summary>Datagrams a hop stopped retransmitting (retries used up or window full): MSP repairs them end to end.</summary>
+    /// <summary>Datagrams a hop stopped retransmitting because their retries were used up: MSP repairs them end to end.</summary>
     public long GivenUp { get; init; }
 
+    /// <summary>
+    /// Datagrams a hop stopped tracking unacknowledged because its window was full when the next one was sent (the
+    /// sender never waits for a hop). Usually they had arrived and only their hop acknowledgement was late; any that
+    /// had not are MSP's to repair, like <see cref="GivenUp"/>.
+    /// </summary>
     public long WindowOverflows { get; init; }
 
     public long AcksSent { get; init; }

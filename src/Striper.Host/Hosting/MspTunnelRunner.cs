@@ -66,7 +66,7 @@ internal static partial class MspTunnelRunner
         try
         {
             var stats = await node.GetStatsAsync().ConfigureAwait(false);
-            Log.Stats(logger, stats.DatagramsSent, stats.DatagramsReceived, stats.Retransmissions, stats.GivenUp, stats.InvalidDropped, stats.LinksExpired, stats.HellosThrottled);
+            Log.Stats(logger, stats.DatagramsSent, stats.DatagramsReceived, stats.Retransmissions, stats.GivenUp, stats.WindowOverflows, stats.InvalidDropped, stats.LinksExpired, stats.HellosThrottled);
         }
         catch (AskTimeoutException)
         {
@@ -289,7 +289,7 @@ internal static partial class MspTunnelRunner
         [LoggerMessage(EventId = 18, Level = LogLevel.Information, Message = "stopping")]
         public static partial void Stopping(ILogger logger);
 
-        [LoggerMessage(EventId = 19, Level = LogLevel.Information, Message = "MDP: {Sent} datagrams sent, {Received} received, {Retransmitted} retransmitted by hops, {GivenUp} given up, {Invalid} invalid dropped, {Expired} links expired, {Throttled} hellos throttled")]
-        public static partial void Stats(ILogger logger, long sent, long received, long retransmitted, long givenUp, long invalid, long expired, long throttled);
+        [LoggerMessage(EventId = 19, Level = LogLevel.Information, Message = "MDP: {Sent} datagrams sent, {Received} received, {Retransmitted} retransmitted by hops, {GivenUp} given up after retries, {Overflowed} left a full hop window unacknowledged, {Invalid} invalid dropped, {Expired} links expired, {Throttled} hellos throttled")]
+        public static partial void Stats(ILogger logger, long sent, long received, long retransmitted, long givenUp, long overflowed, long invalid, long expired, long throttled);
     }
 }
