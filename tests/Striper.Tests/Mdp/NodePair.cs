@@ -30,6 +30,17 @@ internal sealed class NodePair : IAsyncDisposable
         return pair;
     }
 
+    /// <summary>Node A on the IPv6 wildcard (dual stack, so it also takes IPv4); node B on IPv4 loopback, greeting A there.</summary>
+    public static async Task<NodePair> StartDualStackAsync(ActorSystem system, MdpSettings settings)
+    {
+        var a = RunningMdpNode.Start(system, NodeIdentity.Generate(), settings, [new IPEndPoint(IPAddress.IPv6Any, 0)], [], "mdp-a");
+        var port = a.LocalEndPoints[0].Port;
+        var b = RunningMdpNode.Start(system, NodeIdentity.Generate(), settings, [new IPEndPoint(IPAddress.Loopback, 0)], [new IPEndPoint(IPAddress.Loopback, port)], "mdp-b");
+        var pair = new NodePair(a, b);
+        await pair.WaitForNeighboursAsync();
+        return pair;
+    }
+
     public async Task WaitForNeighboursAsync()
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);

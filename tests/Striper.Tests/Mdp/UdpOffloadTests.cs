@@ -140,6 +140,23 @@ public sealed class UdpOffloadTests : TestKitBase
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_dual_stack_node_should_carry_a_stream_with_an_ipv4_neighbour(bool offload)
+    {
+        // A hears B from an IPv4-mapped IPv6 address: the receive path must name B the same way every time, or B's
+        // datagrams would look like a stranger's.
+        await using var nodes = await NodePair.StartDualStackAsync(Sys, Mdp with { SegmentationOffload = offload });
+
+        var reports = await MdpTransfer.RunAsync(this, nodes.A, nodes.B, messages: 2000, Msp);
+
+        PeerReport.AssertExchanged(reports, closedCleanly: true);
+        var a = await nodes.A.GetStatsAsync();
+        Assert.Equal(0, a.InvalidDropped);
+        Assert.Equal(1, a.Hops);
+    }
+
     private static Socket Bound()
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
