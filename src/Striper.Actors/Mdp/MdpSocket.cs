@@ -7,9 +7,10 @@ using Striper.Actors.Runtime;
 namespace Striper.Actors.Mdp;
 
 /// <summary>
-/// One bound UDP socket. Its receive loop turns datagrams into actor messages in bursts: after one blocking
-/// receive it drains what the kernel already holds (up to <see cref="MdpBatch.MaxDatagrams"/>), then checks and delivers each known neighbour's share itself (<see cref="MdpHop.Deliver"/>: MAC, hop
-/// ack, duplicates, one message per receiver) and tells the node the rest (hellos, strangers). Known senders are
+/// One bound UDP socket. Its receive loop turns datagrams into actor messages in bursts: after one receive that
+/// waits, it drains what the kernel already holds (up to a burst's room), then checks and delivers each known
+/// neighbour's share itself (<see cref="MdpHop.Deliver"/>: MAC, hop ack, duplicates, one message per receiver) and
+/// tells the node the rest (hellos, strangers). Known senders are
 /// looked up in the hop table without allocating. Disposing the actor closes the socket.
 /// <para>
 /// The loop is a thread of its own that blocks in the kernel, and the socket never sees an asynchronous operation.
@@ -30,6 +31,12 @@ internal sealed class MdpSocket : ReceiveActor
 
     /// <summary>Datagrams one burst holds when each receive brings one.</summary>
     private const int SingleBurst = 31;
+
+    /// <summary>
+    /// A burst's room with coalescing: one full 64 KiB run and a little more, and under the 85,000 bytes from which an
+    /// array goes to the large object heap, so the burst's own copy is collected young.
+    /// </summary>
+    private const int CoalescingBurstBytes = 84_000;
 
     /// <summary>How long the offload receive waits in poll before it looks at the stop token again.</summary>
     private const int PollMilliseconds = 500;
@@ -107,15 +114,14 @@ internal sealed class MdpSocket : ReceiveActor
         var address = new SocketAddress(_socket.AddressFamily);
         var token = _stop.Token;
 
-        // Room for one receive: a datagram, or with coalescing a run of up to 64 KiB. With coalescing the burst stops
-        // before a receive could pass 84,000 bytes, so the burst's own copy stays off the large object heap.
+        // Room for one receive: a datagram, or with coalescing a run of up to 64 KiB.
         var receiveSize = coalescing ? UdpOffload.MaxReceiveBytes : _slotSize;
         var perReceive = coalescing ? UdpOffload.MaxSegments : 1;
 
         // Datagrams land in this scratch buffer; each burst is then copied into an array of its own exact size. A
         // fresh 64 KB array per burst cost a zeroed 64 KB even when a burst held one datagram (most do on a busy
         // machine), and the zeroing showed in profiles.
-        var buffer = new byte[coalescing ? 84_000 : SingleBurst * _slotSize];
+        var buffer = new byte[coalescing ? CoalescingBurstBytes : SingleBurst * _slotSize];
         while (!token.IsCancellationRequested)
         {
             var used = 0;
