@@ -176,9 +176,15 @@ internal sealed partial class Striper : ReceiveActor
         }
 
         var remaining = _slots.Count(s => s.Alive);
-        if (reason is not null || !_finDelivered)
+        if (!_finDelivered)
         {
             Log.SubstreamLost(Context.Log, Self.Path, slot.Index, reason ?? "closed by peer", resend, remaining);
+        }
+        else if (reason is not null)
+        {
+            // Everything this side sent has been delivered, so nothing is lost; the far proxy closing its end first
+            // (an MSP substream's link going with it) is the usual way this happens.
+            Log.SubstreamLostAfterFinish(Context.Log, Self.Path, slot.Index, reason);
         }
 
         Context.Parent.Tell(new SubstreamDown(slot.Id, slot.Index, remaining, reason));
@@ -303,5 +309,8 @@ internal sealed partial class Striper : ReceiveActor
     {
         [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "{Striper}: substream {Index} lost ({Reason}); {Resend} chunks to resend, {Remaining} substreams left")]
         public static partial void SubstreamLost(ILogger logger, string striper, int index, string reason, int resend, int remaining);
+
+        [LoggerMessage(EventId = 201, Level = LogLevel.Debug, Message = "{Striper}: substream {Index} ended ({Reason}) after everything sent was delivered")]
+        public static partial void SubstreamLostAfterFinish(ILogger logger, string striper, int index, string reason);
     }
 }
