@@ -24,6 +24,7 @@ internal sealed class MdpCounters
     public long HellosRejected;
     public long LinksRefused;
     public long LinksExpired;
+    public long LinksClosedByPeer;
     public long HellosThrottled;
     public long SendErrors;
     public long SegmentedSends;
@@ -48,6 +49,7 @@ internal sealed class MdpCounters
         HellosRejected = Interlocked.Read(ref HellosRejected),
         LinksRefused = Interlocked.Read(ref LinksRefused),
         LinksExpired = Interlocked.Read(ref LinksExpired),
+        LinksClosedByPeer = Interlocked.Read(ref LinksClosedByPeer),
         HellosThrottled = Interlocked.Read(ref HellosThrottled),
         SendErrors = Interlocked.Read(ref SendErrors),
         SegmentedSends = Interlocked.Read(ref SegmentedSends),

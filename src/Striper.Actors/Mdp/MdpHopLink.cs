@@ -39,6 +39,7 @@ internal sealed class MdpHopLink : IDisposable
         Socket = socket;
         Remote = remote;
         Peer = peer;
+        Keys = keys;
         PeerIncarnation = peerIncarnation;
         _settings = settings;
         _counters = counters;
@@ -61,6 +62,9 @@ internal sealed class MdpHopLink : IDisposable
     public IPEndPoint RemoteEndPoint { get; }
 
     public Sid Peer { get; }
+
+    /// <summary>The link's MAC keys, for the node's checks of hellos and byes (the receive loop has its own hash state).</summary>
+    public MdpLinkKeys Keys { get; }
 
     /// <summary>
     /// Whether datagrams sent during a burst may leave as one segmented send (<see cref="MdpSendBatch"/>). Turned off
@@ -271,6 +275,22 @@ internal sealed class MdpHopLink : IDisposable
             var length = MdpPacket.WriteHelloBody(_control, replyWanted, incarnation, (uint)_send.Base, publicKey);
             MdpLinkKeys.Sign(_sendMac, _control.AsSpan(0, length), _control.AsSpan(length, MdpPacket.MacSize));
             SendRaw(_control.AsSpan(0, MdpPacket.HelloSize));
+        }
+    }
+
+    /// <summary>Tells the neighbour this end of the link is closing, so it frees its end now rather than at its link timeout.</summary>
+    public void SendBye(uint incarnation)
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            var length = MdpPacket.WriteByeBody(_control, incarnation, PeerIncarnation);
+            MdpLinkKeys.Sign(_sendMac, _control.AsSpan(0, length), _control.AsSpan(length, MdpPacket.MacSize));
+            SendNow(_control.AsSpan(0, MdpPacket.ByeSize));
         }
     }
 

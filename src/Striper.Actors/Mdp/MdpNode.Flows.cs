@@ -48,6 +48,8 @@ internal sealed partial class MdpNode
 
         foreach (var hop in entry.Hops.Values.ToList())
         {
+            // Without it the neighbour would keep its end (and its place under max-links) until its link timeout.
+            hop.SendBye(_incarnation);
             RemoveHop(entry, hop);
         }
 

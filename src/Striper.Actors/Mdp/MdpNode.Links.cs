@@ -57,7 +57,7 @@ internal sealed partial class MdpNode
             return;
         }
 
-        if (entry.Hops.TryGetValue(sender, out var hop) && hop.Peer == peer.Sid)
+        if (entry.Hops.TryGetValue(sender, out var hop) && hop.Peer == peer.Sid && !_saidBye.Contains(hop))
         {
             hop.MarkHeard();
             if (hop.PeerIncarnation != incarnation)
@@ -70,8 +70,11 @@ internal sealed partial class MdpNode
         {
             if (hop is not null)
             {
-                // Another node at that address now: the old link's flows will hear nothing more on it.
-                TellLinkDown(hop, $"the MDP link to neighbour {hop.Peer.Abbreviated} at {hop.RemoteEndPoint} was replaced: node {peer.Sid.Abbreviated} answers at that address now");
+                // Another node at that address now, or the same one on a new socket that got the port of one it closed
+                // (it said bye): either way a new link, numbered afresh; the old link's flows hear nothing more on it.
+                TellLinkDown(hop, _saidBye.Contains(hop)
+                    ? $"the MDP link to neighbour {hop.Peer.Abbreviated} at {hop.RemoteEndPoint} was closed by the neighbour"
+                    : $"the MDP link to neighbour {hop.Peer.Abbreviated} at {hop.RemoteEndPoint} was replaced: node {peer.Sid.Abbreviated} answers at that address now");
                 RemoveHop(entry, hop);
             }
             else if (_lastKeepalive.Count >= _settings.MaxLinks)
@@ -108,6 +111,60 @@ internal sealed partial class MdpNode
         }
     }
 
+    /// <summary>
+    /// A neighbour closed its end of a link: checked like a hello (MAC with the link's key, and both incarnations as
+    /// they are now), then the link goes as an expired one does, after <see cref="ByeGrace"/>. Anything else is
+    /// counted and dropped. The grace is for what is still on its way: the bye comes to the node, while datagrams go
+    /// from the receive loop straight to the streams, so the last acknowledgement of a stream that is closing cleanly
+    /// could otherwise reach it after the news that the link is gone, and fail it.
+    /// </summary>
+    private void OnBye(MdpSocketEntry entry, SocketAddress sender, ReadOnlySpan<byte> datagram)
+    {
+        if (!MdpPacket.TryReadBye(datagram, out var senderIncarnation, out var receiverIncarnation))
+        {
+            Interlocked.Increment(ref _counters.MalformedDropped);
+            return;
+        }
+
+        if (!entry.Hops.TryGetValue(sender, out var hop))
+        {
+            Interlocked.Increment(ref _counters.UnknownSenderDropped);
+            return;
+        }
+
+        Span<byte> mac = stackalloc byte[32];
+        HMACSHA256.HashData(hop.Keys.Receive, datagram[..MdpPacket.ByeBodySize], mac);
+        if (!CryptographicOperations.FixedTimeEquals(mac[..MdpPacket.MacSize], datagram[MdpPacket.ByeBodySize..])
+            || senderIncarnation != hop.PeerIncarnation || receiverIncarnation != _incarnation)
+        {
+            Interlocked.Increment(ref _counters.ForgedDropped);
+            return;
+        }
+
+        if (!_saidBye.Add(hop))
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _counters.LinksClosedByPeer);
+        Context.Log.LogDebug("neighbour {Sid} at {Address} closed the link", hop.Peer.Abbreviated, hop.RemoteEndPoint);
+        Timers.StartSingleTimer(("bye", hop), new MdpProtocol.ByeGraceOver(hop), ByeGrace);
+    }
+
+    private void OnByeGraceOver(MdpProtocol.ByeGraceOver message)
+    {
+        var hop = message.Hop;
+        var entry = _sockets.FirstOrDefault(s => ReferenceEquals(s.Socket, hop.Socket));
+        if (entry is null || !entry.Hops.TryGetValue(hop.Remote, out var current) || !ReferenceEquals(current, hop))
+        {
+            // Gone already (expired, or replaced by a new link at that address).
+            return;
+        }
+
+        TellLinkDown(hop, $"the MDP link to neighbour {hop.Peer.Abbreviated} at {hop.RemoteEndPoint} was closed by the neighbour");
+        DropHop(entry, hop);
+    }
+
     private MdpHopLink AddHop(MdpSocketEntry entry, SocketAddress sender, Sid peer, MdpLinkKeys keys, uint incarnation, uint nextSequence)
     {
         var hop = new MdpHopLink(entry.Socket, sender, peer, keys, incarnation, nextSequence, _settings, _counters, Context.System.TimeProvider);
@@ -139,6 +196,7 @@ internal sealed partial class MdpNode
 
         _lastKeepalive.Remove(hop);
         _lastHeard.Remove(hop);
+        _saidBye.Remove(hop);
         Context.Stop(hop.Hop);
     }
 
@@ -153,7 +211,12 @@ internal sealed partial class MdpNode
         Interlocked.Increment(ref _counters.LinksExpired);
         Context.Log.LogInformation("neighbour {Sid} at {Address} silent for {Seconds} s: link removed", hop.Peer.Abbreviated, hop.RemoteEndPoint, _settings.LinkTimeout.TotalSeconds);
         TellLinkDown(hop, $"the MDP link to neighbour {hop.Peer.Abbreviated} at {hop.RemoteEndPoint} was removed: nothing heard from it for {_settings.LinkTimeout.TotalSeconds:0.###} s (striper.mdp.link-timeout)");
-        var entry = _sockets.First(s => ReferenceEquals(s.Socket, hop.Socket));
+        DropHop(_sockets.First(s => ReferenceEquals(s.Socket, hop.Socket)), hop);
+    }
+
+    /// <summary>Removes a link that is gone; a dedicated socket, bound for the flows of this one link, closes with it.</summary>
+    private void DropHop(MdpSocketEntry entry, MdpHopLink hop)
+    {
         RemoveHop(entry, hop);
         if (entry.Dedicated && entry.Hops.IsEmpty)
         {

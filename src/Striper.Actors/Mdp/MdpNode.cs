@@ -35,9 +35,15 @@ internal sealed partial class MdpNode : ReceiveActor
     private readonly Dictionary<long, PendingOpen> _pending = [];
     private readonly Dictionary<MdpHopLink, long> _lastKeepalive = [];
     private readonly Dictionary<MdpHopLink, long> _lastHeard = [];
+
+    /// <summary>Links whose neighbour said bye and that go when their grace is over (see OnBye).</summary>
+    private readonly HashSet<MdpHopLink> _saidBye = [];
     private readonly MdpHelloBudget _helloBudget;
     private readonly byte[] _scratch = new byte[MdpPacket.HelloSize];
     private long _ownSockets;
+    /// <summary>How long a link stays after its neighbour's bye, for datagrams already on their way (see OnBye).</summary>
+    private static readonly TimeSpan ByeGrace = TimeSpan.FromSeconds(1);
+
     private readonly uint _incarnation = (uint)Random.Shared.NextInt64(1, uint.MaxValue);
     private long _nextPendingId;
     private int _nextPort = FirstEphemeralPort;
@@ -62,6 +68,7 @@ internal sealed partial class MdpNode : ReceiveActor
         Receive<OpenFlow>(m => OnOpenFlow(m, Sender));
         Receive<OpenTimeout>(OnOpenTimeout);
         Receive<CloseFlow>(OnCloseFlow);
+        Receive<ByeGraceOver>(OnByeGraceOver);
         Receive<GetStats>(_ => Sender.Tell(_counters.Snapshot(_bySid.Values.Sum(l => l.Count))));
         Receive<GetNeighbours>(_ => Sender.Tell(new Neighbours([.. _bySid.Keys])));
         Receive<Terminated>(OnTerminated);
@@ -93,6 +100,9 @@ internal sealed partial class MdpNode : ReceiveActor
             {
                 case MdpPacketType.Hello when entry is not null && sender is not null:
                     OnHello(entry, sender, datagram);
+                    break;
+                case MdpPacketType.Bye when entry is not null && sender is not null:
+                    OnBye(entry, sender, datagram);
                     break;
                 case MdpPacketType.Data or MdpPacketType.Ack when datagram.Length <= _settings.Mtu:
                     // From an address with no link: nobody we have exchanged verified hellos with.

@@ -9,6 +9,7 @@ namespace Striper.Actors.Mdp;
 /// 16 ack bitmap(8)  24 source port(2)  26 destination port(2)  28 payload  …  MAC(16)
 /// </code>
 /// HELLO: <c>0 version 1 type 2 flags 3 reserved 4 incarnation(4) 8 next hop sequence(4) 12 public key(65) 77 MAC(16)</c>.
+/// BYE: <c>0 version 1 type 2 reserved(2) 4 sender's incarnation(4) 8 receiver's incarnation(4) 12 MAC(16)</c>.
 /// The MAC is HMAC-SHA256 truncated to 16 bytes over everything before it, with the sender's direction key.
 /// Parsing never throws: every length is checked against the datagram first.
 /// </summary>
@@ -24,6 +25,39 @@ internal static class MdpPacket
 
     /// <summary>An unsigned hello from a node that does not know our key yet: "send me yours". It never creates a link.</summary>
     public const byte HelloProbe = 0x02;
+
+    public const int ByeBodySize = 12;
+    public const int ByeSize = ByeBodySize + MacSize;
+
+    /// <summary>
+    /// A bye names both ends' incarnations, so one replayed from an earlier life of either node, or of the link, is
+    /// ignored: the receiver acts only on its own current incarnation and its neighbour's.
+    /// </summary>
+    public static int WriteByeBody(Span<byte> destination, uint senderIncarnation, uint receiverIncarnation)
+    {
+        destination[0] = Version;
+        destination[1] = (byte)MdpPacketType.Bye;
+        destination[2] = 0;
+        destination[3] = 0;
+        BinaryPrimitives.WriteUInt32BigEndian(destination[4..], senderIncarnation);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[8..], receiverIncarnation);
+        return ByeBodySize;
+    }
+
+    /// <summary>Reads a bye's fields (the caller checks its MAC with the link's key).</summary>
+    public static bool TryReadBye(ReadOnlySpan<byte> datagram, out uint senderIncarnation, out uint receiverIncarnation)
+    {
+        senderIncarnation = 0;
+        receiverIncarnation = 0;
+        if (datagram.Length != ByeSize || datagram[0] != Version || datagram[1] != (byte)MdpPacketType.Bye || datagram[2] != 0 || datagram[3] != 0)
+        {
+            return false;
+        }
+
+        senderIncarnation = BinaryPrimitives.ReadUInt32BigEndian(datagram[4..]);
+        receiverIncarnation = BinaryPrimitives.ReadUInt32BigEndian(datagram[8..]);
+        return true;
+    }
 
     /// <summary>Writes a DATA or ACK header and payload into <paramref name="destination"/>; returns the length before the MAC.</summary>
     public static int WriteData(Span<byte> destination, in MdpHeader header, ReadOnlySpan<byte> payload)

@@ -77,6 +77,9 @@ internal static class MdpProtocol
 
     internal sealed record OpenTimeout(long Id);
 
+    /// <summary>The grace after a neighbour's bye is over: its link goes now.</summary>
+    internal sealed record ByeGraceOver(MdpHopLink Hop);
+
     /// <summary>Send path → hop: the send window was empty and now holds a datagram; start the retransmission timer.</summary>
     internal sealed class Kick
     {

@@ -3,17 +3,25 @@ using System.Numerics;
 namespace Striper.Actors.Mdp;
 
 /// <summary>
-/// The sending side of a hop: each datagram sent keeps its bytes in a preallocated slot (no allocation per datagram)
-/// until the neighbour acknowledges it, it has been retransmitted <see cref="MdpSettings.HopRetries"/> times, or the
+/// The sending side of a hop: each datagram sent keeps its bytes in a slot (no allocation per datagram) until the neighbour acknowledges it, it has been retransmitted <see cref="MdpSettings.HopRetries"/> times, or the
 /// window is full and it is the oldest. Giving up is normal: MDP is a datagram service and MSP repairs what a hop
 /// could not. Acknowledged datagrams give RTT samples (first transmissions only, Karn's rule) for the hop RTO.
 /// Not thread-safe: <see cref="MdpHopLink"/> guards it.
+/// <para>
+/// Slots live in pages of <see cref="SlotsPerPage"/>, each allocated the first time the ring reaches it, so a link
+/// that has sent few datagrams (a stranger's signed hello opens a link that sends none) holds a page or none rather
+/// than hop-window × MTU bytes; a link that has sent a window's worth holds the whole window and keeps it. Pages stay
+/// under the large object heap's threshold at the default MTU.
+/// </para>
 /// </summary>
 internal sealed class MdpSendWindow
 {
+    /// <summary>Slots per page: 32 × 1400 bytes is 44,800 bytes, allocated young.</summary>
+    public const int SlotsPerPage = 32;
+
     private readonly int _slotSize;
     private readonly int _mask;
-    private readonly byte[] _buffer;
+    private readonly byte[]?[] _pages;
     private readonly int[] _length;
     private readonly long[] _firstSent;
     private readonly long[] _lastSent;
@@ -27,7 +35,7 @@ internal sealed class MdpSendWindow
         var size = CapacityFor(capacity);
         _mask = size - 1;
         _slotSize = slotSize;
-        _buffer = new byte[size * slotSize];
+        _pages = new byte[]?[(size + SlotsPerPage - 1) / SlotsPerPage];
         _length = new int[size];
         _firstSent = new long[size];
         _lastSent = new long[size];
@@ -60,7 +68,7 @@ internal sealed class MdpSendWindow
     }
 
     /// <summary>A slot for the next datagram; write it, then <see cref="Commit"/>.</summary>
-    public Span<byte> Reserve() => _buffer.AsSpan((int)(_next & _mask) * _slotSize, _slotSize);
+    public Span<byte> Reserve() => SlotAt(_next & _mask, _slotSize);
 
     public long Commit(int length, long now)
     {
@@ -73,7 +81,17 @@ internal sealed class MdpSendWindow
         return _next++;
     }
 
-    public Span<byte> Slot(long sequence) => _buffer.AsSpan((int)(sequence & _mask) * _slotSize, _length[sequence & _mask]);
+    public Span<byte> Slot(long sequence) => SlotAt(sequence & _mask, _length[sequence & _mask]);
+
+    /// <summary>Bytes the window holds now (its pages so far).</summary>
+    public long AllocatedBytes => _pages.Sum(p => (long)(p?.Length ?? 0));
+
+    private Span<byte> SlotAt(long index, int length)
+    {
+        var page = (int)(index / SlotsPerPage);
+        var bytes = _pages[page] ??= new byte[Math.Min(SlotsPerPage, _mask + 1) * _slotSize];
+        return bytes.AsSpan((int)(index % SlotsPerPage) * _slotSize, length);
+    }
 
     /// <summary>
     /// Applies an acknowledgement; returns how many datagrams it newly covered and, through <paramref name="rttSampleSentAt"/>,

@@ -70,13 +70,15 @@ internal sealed record MdpSettings
     public int SocketBufferSize { get; init; } = 4 << 20;
 
     /// <summary>
-    /// Neighbour links a node keeps at once. Anyone can make a key pair and sign a hello, and each link preallocates
-    /// its send window (<see cref="HopWindow"/> × <see cref="Mtu"/>, 1.4 MB by default) and an actor, so without a cap
-    /// hellos from many source addresses would exhaust memory; a verified hello from a new address beyond it is dropped and counted.
+    /// Neighbour links a node keeps at once. Anyone can make a key pair and sign a hello, and each link holds an actor,
+    /// its keys and its send window, which grows a 45 KB page at a time as the link sends (up to <see cref="LinkMemory"/>),
+    /// so without a cap hellos from many source addresses would exhaust memory; a verified hello from a new address
+    /// beyond it is dropped and counted. Every MSP substream of a proxy is a link of its own on the server (its own
+    /// UDP flow), so this also bounds a server's MSP substreams at once: 1024 is 128 connections of 8 substreams.
     /// </summary>
-    public int MaxLinks { get; init; } = 64;
+    public int MaxLinks { get; init; } = 1024;
 
-    /// <summary>Bytes each neighbour link preallocates for its send window: the window (as it is rounded) times the MTU.</summary>
+    /// <summary>The most a neighbour link's send window grows to: the window (as it is rounded) times the MTU.</summary>
     public long LinkMemory => (long)MdpSendWindow.CapacityFor(HopWindow) * Mtu;
 
     /// <summary>Largest payload one MDP datagram carries under <see cref="Mtu"/>.</summary>

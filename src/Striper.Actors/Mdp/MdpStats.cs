@@ -52,6 +52,9 @@ internal sealed record MdpStats
     /// <summary>Links removed because nothing valid was heard on them for <see cref="MdpSettings.LinkTimeout"/>.</summary>
     public long LinksExpired { get; init; }
 
+    /// <summary>Links removed because the neighbour said bye (it closed its end, the socket of an own-socket flow).</summary>
+    public long LinksClosedByPeer { get; init; }
+
     /// <summary>Hellos dropped unchecked because the node was over <see cref="MdpSettings.MaxHellosPerSecond"/>.</summary>
     public long HellosThrottled { get; init; }
 

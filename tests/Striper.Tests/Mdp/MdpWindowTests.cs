@@ -34,6 +34,33 @@ public sealed class MdpWindowTests
     }
 
     [Fact]
+    public void Send_window_should_take_memory_a_page_at_a_time_as_the_ring_reaches_it()
+    {
+        var window = new MdpSendWindow(1024, 1400, 0);
+        Assert.Equal(0, window.AllocatedBytes);
+
+        for (var i = 0; i < MdpSendWindow.SlotsPerPage + 1; i++)
+        {
+            var slot = window.Reserve();
+            slot[..4].Fill((byte)i);
+            window.Commit(4, now: 0);
+            window.OnAck((uint)(i + 1), 0, out _);
+        }
+
+        // Two pages for 33 datagrams, each acknowledged before the next: a quiet link stays small.
+        Assert.Equal(2L * MdpSendWindow.SlotsPerPage * 1400, window.AllocatedBytes);
+        for (var i = 0; i < 2000; i++)
+        {
+            window.Reserve();
+            window.Commit(4, now: 0);
+            window.OnAck((uint)window.Next, 0, out _);
+        }
+
+        Assert.Equal(1024L * 1400, window.AllocatedBytes);
+        Assert.True(window.Slot(window.Next - 1).Length == 4);
+    }
+
+    [Fact]
     public void Send_window_should_free_acknowledged_slots_and_give_up_after_its_retries()
     {
         var window = new MdpSendWindow(8, 64, 0);

@@ -74,6 +74,42 @@ public sealed class MspSubstreamTests
     }
 
     [Fact]
+    public async Task Sequential_connections_should_not_run_out_of_server_links_because_closed_substreams_say_bye()
+    {
+        // Room for one connection's links at a time (its 4 substreams and the client node's own link, plus slack).
+        // Closed substreams used to keep their links on the server until its link timeout, so the second connection
+        // here found no room; now each closing substream says bye and the server frees its link a second later.
+        var settings = Base with
+        {
+            Transport = SubstreamTransports.Msp,
+            Msp = Base.Msp with { Linger = TimeSpan.FromMilliseconds(100) },
+            Mdp = Base.Mdp with { MaxLinks = 6 },
+        };
+        await using var target = new HashingTarget(256 * 1024, seed: 21);
+        await using var pair = ProxyPair.Start(target.EndPoint, settings);
+
+        for (var i = 0; i < 4; i++)
+        {
+            using (var app = await pair.ConnectAsync())
+            {
+                var sent = await target.ExchangeAsync(app, 256 * 1024, seed: 22 + i, Timeout);
+                await target.WhenHandlersDoneAsync().WaitAsync(Timeout);
+                Assert.Contains(sent, target.Received);
+            }
+
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while ((await pair.Server.Mdp!.GetStatsAsync()).Hops > 1 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+        }
+
+        var stats = await pair.Server.Mdp!.GetStatsAsync();
+        Assert.Equal(0, stats.LinksRefused);
+        Assert.True(stats.LinksClosedByPeer >= 12, $"{stats.LinksClosedByPeer} links closed by a bye");
+    }
+
+    [Fact]
     public async Task Transfer_over_encrypted_msp_substreams_should_arrive_intact()
     {
         var settings = Base with { Transport = SubstreamTransports.Msp, Secret = SharedSecret.CreateRandom(), Encrypt = true };
