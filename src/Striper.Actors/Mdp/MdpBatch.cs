@@ -10,8 +10,7 @@ namespace Striper.Actors.Mdp;
 /// </summary>
 internal sealed class MdpBatch
 {
-    /// <summary>Enough for one coalesced receive of 64 datagrams after a run of single ones.</summary>
-    public const int MaxDatagrams = 96;
+    public const int MaxDatagrams = 31;
 
     public MdpBatch(byte[] buffer, bool withSenders)
     {

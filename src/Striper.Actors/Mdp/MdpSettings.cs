@@ -61,8 +61,8 @@ internal sealed record MdpSettings
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Use UDP segmentation offload where the kernel has it (Linux 5.0+): a burst of datagrams to one neighbour leaves
-    /// in one system call and the kernel hands up coalesced arrivals in one. The datagrams on the wire are the same.
+    /// Use UDP segmentation offload where the kernel has it (Linux 4.18+): a burst of datagrams to one neighbour leaves
+    /// in one system call. The datagrams on the wire are the same.
     /// </summary>
     public bool SegmentationOffload { get; init; } = true;
 

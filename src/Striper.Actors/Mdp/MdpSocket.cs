@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
-using Striper.Actors.Mdp.Offload;
 using Striper.Actors.Runtime;
 
 namespace Striper.Actors.Mdp;
@@ -29,28 +28,12 @@ internal sealed class MdpSocket : ReceiveActor
     private readonly ConcurrentDictionary<int, IActorRef> _bindings;
     private readonly CancellationTokenSource _stop = new();
 
-    /// <summary>Datagrams one burst holds when each receive brings one.</summary>
-    private const int SingleBurst = 31;
-
-    /// <summary>
-    /// A burst's room with coalescing: one full 64 KiB run and a little more, and under the 85,000 bytes from which an
-    /// array goes to the large object heap, so the burst's own copy is collected young.
-    /// </summary>
-    private const int CoalescingBurstBytes = 84_000;
-
-    /// <summary>How long the offload receive waits in poll before it looks at the stop token again.</summary>
-    private const int PollMilliseconds = 500;
-
     /// <summary>Receive slot per datagram: one byte more than the MTU, so a bigger datagram shows as oversize, not truncated.</summary>
     private readonly int _slotSize;
-
-    /// <summary>Receive with recvmsg (and coalescing, where the kernel grants it) rather than through <see cref="Socket"/>.</summary>
-    private readonly bool _offload;
 
     public MdpSocket(Socket socket, ConcurrentDictionary<SocketAddress, MdpHopLink> hops, IActorRef node, MdpCounters counters, ConcurrentDictionary<int, IActorRef> bindings, MdpSettings settings)
     {
         _slotSize = settings.Mtu + 1;
-        _offload = settings.SegmentationOffload && UdpOffload.Supported;
         _bindings = bindings;
         _socket = socket;
         _hops = hops;
@@ -72,7 +55,7 @@ internal sealed class MdpSocket : ReceiveActor
         _stop.Cancel();
         try
         {
-            // Wakes the receive loop at once, wherever it waits (a blocking receive or poll returns nothing).
+            // Wakes the receive loop at once: its blocking receive returns nothing.
             _socket.Shutdown(SocketShutdown.Both);
         }
         catch (SocketException)
@@ -86,42 +69,13 @@ internal sealed class MdpSocket : ReceiveActor
 
     private void ReceiveLoop()
     {
-        var handle = _socket.SafeHandle;
-        var added = false;
-        try
-        {
-            // Holding a reference keeps the descriptor from being closed (and its number reused) while the loop may
-            // still call recvmsg on it; disposing the socket closes it when the loop lets go.
-            handle.DangerousAddRef(ref added);
-            var coalescing = _offload && UdpOffload.EnableReceiveCoalescing(_socket);
-            Receive(coalescing, (int)handle.DangerousGetHandle());
-        }
-        catch (ObjectDisposedException)
-        {
-            // Stopped before the loop began.
-        }
-        finally
-        {
-            if (added)
-            {
-                handle.DangerousRelease();
-            }
-        }
-    }
-
-    private void Receive(bool coalescing, int descriptor)
-    {
         var address = new SocketAddress(_socket.AddressFamily);
         var token = _stop.Token;
-
-        // Room for one receive: a datagram, or with coalescing a run of up to 64 KiB.
-        var receiveSize = coalescing ? UdpOffload.MaxReceiveBytes : _slotSize;
-        var perReceive = coalescing ? UdpOffload.MaxSegments : 1;
 
         // Datagrams land in this scratch buffer; each burst is then copied into an array of its own exact size. A
         // fresh 64 KB array per burst cost a zeroed 64 KB even when a burst held one datagram (most do on a busy
         // machine), and the zeroing showed in profiles.
-        var buffer = new byte[coalescing ? CoalescingBurstBytes : SingleBurst * _slotSize];
+        var buffer = new byte[MdpBatch.MaxDatagrams * _slotSize];
         while (!token.IsCancellationRequested)
         {
             var used = 0;
@@ -132,33 +86,18 @@ internal sealed class MdpSocket : ReceiveActor
             MdpBatch? forNode = null;
             try
             {
-                while (count + perReceive <= MdpBatch.MaxDatagrams && used + receiveSize <= buffer.Length)
+                var n = _socket.ReceiveFrom(buffer.AsSpan(0, _slotSize), SocketFlags.None, address);
+                if (token.IsCancellationRequested)
                 {
-                    var n = ReceiveOne(descriptor, buffer.AsSpan(used, receiveSize), address, wait: count == 0, out var segmentSize);
-                    if (token.IsCancellationRequested)
-                    {
-                        // Woken by the shutdown in PostStop (a receive of 0 bytes), not by a datagram.
-                        return;
-                    }
+                    // Woken by the shutdown in PostStop (a receive of 0 bytes), not by a datagram.
+                    return;
+                }
 
-                    if (n < 0)
-                    {
-                        // Nothing more waiting (or, first time round, nothing within the poll's wait: look again).
-                        break;
-                    }
-
-                    if (n == 0)
-                    {
-                        // An empty datagram: junk, for the node to count.
-                        Sort(0);
-                        continue;
-                    }
-
-                    // One datagram, or a coalesced run of datagrams of segmentSize bytes each, the last perhaps shorter.
-                    for (var offset = 0; offset < n; offset += segmentSize)
-                    {
-                        Sort(Math.Min(segmentSize, n - offset));
-                    }
+                Sort(n);
+                while (count < MdpBatch.MaxDatagrams && _socket.Available > 0)
+                {
+                    n = _socket.ReceiveFrom(buffer.AsSpan(used, _slotSize), SocketFlags.None, address);
+                    Sort(n);
                 }
             }
             catch (ObjectDisposedException)
@@ -243,28 +182,6 @@ internal sealed class MdpSocket : ReceiveActor
                 return batch;
             }
         }
-    }
-
-    /// <summary>
-    /// One receive into <paramref name="slot"/>: the byte count (for a coalesced run, of the whole run, with each
-    /// datagram's size in <paramref name="segmentSize"/>), or -1 if nothing is waiting. With <paramref name="wait"/> it
-    /// waits for something first, up to <see cref="PollMilliseconds"/> with offload and without limit otherwise.
-    /// </summary>
-    private int ReceiveOne(int descriptor, Span<byte> slot, SocketAddress address, bool wait, out int segmentSize)
-    {
-        if (_offload)
-        {
-            return UdpOffload.Receive(descriptor, slot, address, wait, PollMilliseconds, out segmentSize, out _);
-        }
-
-        if (!wait && _socket.Available == 0)
-        {
-            segmentSize = 0;
-            return -1;
-        }
-
-        segmentSize = _socket.ReceiveFrom(slot, SocketFlags.None, address);
-        return segmentSize;
     }
 
     /// <summary>Binds a UDP socket with large kernel buffers; an IPv6 wildcard also receives IPv4 (dual mode).</summary>

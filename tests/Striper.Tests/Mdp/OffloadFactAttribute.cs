@@ -10,7 +10,7 @@ public sealed class OffloadFactAttribute : FactAttribute
     {
         if (!UdpOffload.Supported)
         {
-            Skip = "UDP segmentation offload needs 64-bit Linux 5.0 or later; skipped: not available here";
+            Skip = "UDP segmentation offload needs 64-bit Linux 4.18 or later; skipped: not available here";
         }
     }
 }

@@ -10,8 +10,8 @@ using Striper.Tests.TestKit;
 namespace Striper.Tests.Mdp;
 
 /// <summary>
-/// UDP segmentation offload: a segmented send is separate datagrams on the wire, a coalesced receive splits back into
-/// them, a run the kernel refuses still goes out one by one, and nodes with and without offload carry streams intact.
+/// UDP segmentation offload: a segmented send is separate datagrams on the wire, a run the kernel refuses still goes
+/// out one by one, and nodes with and without offload carry streams intact.
 /// </summary>
 public sealed class UdpOffloadTests : TestKitBase
 {
@@ -38,36 +38,6 @@ public sealed class UdpOffloadTests : TestKitBase
         }
 
         Assert.Equal(0, receiver.Available);
-    }
-
-    [OffloadFact]
-    public void A_coalescing_receiver_should_get_the_whole_run_back_in_order_with_its_segment_size()
-    {
-        using var receiver = Bound();
-        using var sender = Bound();
-        Assert.True(UdpOffload.EnableReceiveCoalescing(receiver));
-        var run = Pattern((20 * 1400) + 77, seed: 2);
-        Assert.Equal(SocketError.Success, UdpOffload.SendSegments(sender, receiver.LocalEndPoint!.Serialize(), run, segmentSize: 1400));
-
-        // However the kernel hands the run up (whole, or in pieces), split by segment size it is the 21 datagrams.
-        var from = new SocketAddress(AddressFamily.InterNetwork);
-        var buffer = new byte[UdpOffload.MaxReceiveBytes];
-        var datagrams = new List<byte[]>();
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (datagrams.Count < 21 && DateTime.UtcNow < deadline)
-        {
-            var n = UdpOffload.Receive((int)receiver.Handle, buffer, from, wait: true, 200, out var segmentSize, out var truncated);
-            Assert.False(truncated);
-            for (var offset = 0; offset < n; offset += segmentSize)
-            {
-                datagrams.Add(buffer.AsSpan(offset, Math.Min(segmentSize, n - offset)).ToArray());
-            }
-        }
-
-        Assert.Equal(21, datagrams.Count);
-        Assert.True(datagrams.SelectMany(d => d).SequenceEqual(run));
-        Assert.All(datagrams.Take(20), d => Assert.Equal(1400, d.Length));
-        Assert.Equal(sender.LocalEndPoint, new IPEndPoint(IPAddress.Any, 0).Create(from));
     }
 
     [OffloadFact]

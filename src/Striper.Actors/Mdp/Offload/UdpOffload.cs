@@ -6,31 +6,24 @@ namespace Striper.Actors.Mdp.Offload;
 
 /// <summary>
 /// UDP segmentation offload on Linux: many equal-sized datagrams to one address leave in one <c>sendmsg</c>
-/// (<c>UDP_SEGMENT</c>), and datagrams the kernel has coalesced arrive in one <c>recvmsg</c> (<c>UDP_GRO</c>) with
-/// their segment size. The wire does not change: every datagram is still its own UDP datagram of at most the MTU, so
+/// (<c>UDP_SEGMENT</c>). The wire does not change: every datagram is still its own UDP datagram of at most the MTU, so
 /// per-flow throttles and the far end see what they saw before. What changes is the cost: the kernel walks its UDP
 /// and IP path once per batch instead of once per datagram (on this machine's loopback 0.5 us a datagram instead of
-/// about 4). Elsewhere (other systems, 32-bit processes, kernels before 5.0) <see cref="Supported"/> is false and the
+/// about 4). The receiving half (<c>UDP_GRO</c>, coalesced datagrams in one <c>recvmsg</c>) was tried and measured:
+/// no gain on loopback, and slower starts in the throttled lab, so receiving stays one datagram per call. Elsewhere (other systems, 32-bit processes, kernels before 5.0) <see cref="Supported"/> is false and the
 /// callers use <see cref="Socket"/> as before.
 /// </summary>
 internal static unsafe class UdpOffload
 {
-    /// <summary>The most datagrams one segmented send may carry (the kernel's UDP_MAX_SEGMENTS) and that one coalesced receive may hold.</summary>
+    /// <summary>The most datagrams one segmented send may carry (the kernel's UDP_MAX_SEGMENTS).</summary>
     public const int MaxSegments = 64;
 
     /// <summary>The most bytes one segmented send may carry: the payload limit of one IPv4 UDP datagram.</summary>
     public const int MaxSendBytes = 65507;
 
-    /// <summary>Room one coalesced receive needs: the kernel never coalesces beyond 64 KiB.</summary>
-    public const int MaxReceiveBytes = 65536;
-
     private const int ControlSize = 32;
-    private const int NameSize = 128;
 
     public static bool Supported { get; } = Probe();
-
-    /// <summary>Asks the kernel to hand coalesced datagrams up in one piece. False where that is not possible.</summary>
-    public static bool EnableReceiveCoalescing(Socket socket) => Supported && SetOption(socket, LinuxUdpCalls.UdpGro, 1);
 
     /// <summary>
     /// Sends <paramref name="datagrams"/>, a run of datagrams of <paramref name="segmentSize"/> bytes each (the last may
@@ -94,78 +87,6 @@ internal static unsafe class UdpOffload
         }
     }
 
-    /// <summary>
-    /// Receives one datagram or one coalesced run of datagrams from <paramref name="descriptor"/> into
-    /// <paramref name="buffer"/> (which must hold <see cref="MaxReceiveBytes"/> when coalescing is on), filling
-    /// <paramref name="from"/>. With <paramref name="wait"/> it first waits up to <paramref name="waitMilliseconds"/>
-    /// for something to arrive. Returns the byte count, or -1 when nothing was there; <paramref name="segmentSize"/> is
-    /// the size of each datagram in the run (the last may be shorter), or the byte count for a single datagram.
-    /// Throws <see cref="SocketException"/> for an error the socket reports (such as an ICMP port unreachable).
-    /// </summary>
-    public static int Receive(int descriptor, Span<byte> buffer, SocketAddress from, bool wait, int waitMilliseconds, out int segmentSize, out bool truncated)
-    {
-        segmentSize = 0;
-        truncated = false;
-        if (wait)
-        {
-            var poll = new PollDescriptor { Descriptor = descriptor, Events = LinuxUdpCalls.PollIn };
-            var ready = LinuxUdpCalls.Poll(&poll, 1, waitMilliseconds);
-            if (ready <= 0)
-            {
-                return -1;
-            }
-        }
-
-        var control = stackalloc byte[ControlSize];
-        var name = stackalloc byte[NameSize];
-        fixed (byte* data = buffer)
-        {
-            var vector = new IoVector { Base = data, Length = (nuint)buffer.Length };
-            var message = new MessageHeader
-            {
-                Name = name,
-                NameLength = NameSize,
-                Vectors = &vector,
-                VectorCount = 1,
-                Control = control,
-                ControlLength = ControlSize,
-            };
-            nint received;
-            while ((received = LinuxUdpCalls.ReceiveMessage(descriptor, &message, LinuxUdpCalls.MsgDontWait)) < 0)
-            {
-                var errno = Marshal.GetLastPInvokeError();
-                if (errno == LinuxUdpCalls.EAgain)
-                {
-                    return -1;
-                }
-
-                if (errno != LinuxUdpCalls.EIntr)
-                {
-                    throw new SocketException((int)ToSocketError(errno));
-                }
-            }
-
-            var length = (int)received;
-            segmentSize = length;
-            truncated = (message.Flags & LinuxUdpCalls.MsgTrunc) != 0;
-            if (message.ControlLength >= (nuint)(sizeof(nuint) + 8 + sizeof(int))
-                && *(int*)(control + sizeof(nuint)) == LinuxUdpCalls.SolUdp
-                && *(int*)(control + sizeof(nuint) + 4) == LinuxUdpCalls.UdpGro)
-            {
-                var size = *(int*)(control + sizeof(nuint) + 8);
-                if (size > 0)
-                {
-                    segmentSize = size;
-                }
-            }
-
-            var nameLength = (int)Math.Min(message.NameLength, (uint)from.Buffer.Length);
-            new ReadOnlySpan<byte>(name, nameLength).CopyTo(from.Buffer.Span);
-            from.Size = nameLength;
-            return length;
-        }
-    }
-
     private static bool SetOption(Socket socket, int option, int value)
     {
         var handle = socket.SafeHandle;
@@ -184,7 +105,7 @@ internal static unsafe class UdpOffload
         }
     }
 
-    /// <summary>True on 64-bit Linux whose kernel knows both socket options (5.0 and later).</summary>
+    /// <summary>True on 64-bit Linux whose kernel knows the socket option (4.18 and later).</summary>
     private static bool Probe()
     {
         if (!OperatingSystem.IsLinux() || IntPtr.Size != 8)
@@ -196,7 +117,7 @@ internal static unsafe class UdpOffload
         {
             using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
             socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            return SetOption(socket, LinuxUdpCalls.UdpGro, 1) && SetOption(socket, LinuxUdpCalls.UdpSegment, 1200);
+            return SetOption(socket, LinuxUdpCalls.UdpSegment, 1200);
         }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or SocketException)
         {
