@@ -7,10 +7,10 @@ namespace Striper.Actors.Mdp;
 
 /// <summary>
 /// One bound UDP socket. Its receive loop turns datagrams into actor messages in bursts: after one receive that
-/// waits, it drains what the kernel already holds (up to a burst's room), then checks and delivers each known
-/// neighbour's share itself (<see cref="MdpHop.Deliver"/>: MAC, hop ack, duplicates, one message per receiver) and
-/// tells the node the rest (hellos, strangers). Known senders are
-/// looked up in the hop table without allocating. Disposing the actor closes the socket.
+/// waits, it drains what the kernel already holds (up to <see cref="MdpBatch.MaxDatagrams"/>), then checks and
+/// delivers each known neighbour's share itself (<see cref="MdpHop.Deliver"/>: MAC, hop ack, duplicates, one message
+/// per receiver) and tells the node the rest (hellos, strangers). Known senders are looked up in the hop table
+/// without allocating. Disposing the actor closes the socket.
 /// <para>
 /// The loop is a thread of its own that blocks in the kernel, and the socket never sees an asynchronous operation.
 /// An asynchronous receive registers the socket with the runtime's epoll thread, and after that every datagram the
