@@ -233,11 +233,9 @@ internal sealed class MdpHopLink : IDisposable
             }
 
             var header = new MdpHeader(MdpPacketType.Ack, 0, 0, _receive.WireCumulative, (uint)_send.Base, _receive.AckBits(), 0, 0);
-            var length = MdpPacket.WriteData(_control, header, default);
-            MdpLinkKeys.Sign(_sendMac, _control.AsSpan(0, length), _control.AsSpan(length, MdpPacket.MacSize));
             _arrivalsSinceAck = 0;
             Interlocked.Increment(ref _counters.AcksSent);
-            SendRaw(_control.AsSpan(0, length + MdpPacket.MacSize));
+            SendControl(MdpPacket.WriteData(_control, header, default));
         }
     }
 
@@ -272,9 +270,7 @@ internal sealed class MdpHopLink : IDisposable
                 return;
             }
 
-            var length = MdpPacket.WriteHelloBody(_control, replyWanted, incarnation, (uint)_send.Base, publicKey);
-            MdpLinkKeys.Sign(_sendMac, _control.AsSpan(0, length), _control.AsSpan(length, MdpPacket.MacSize));
-            SendRaw(_control.AsSpan(0, MdpPacket.HelloSize));
+            SendControl(MdpPacket.WriteHelloBody(_control, replyWanted, incarnation, (uint)_send.Base, publicKey));
         }
     }
 
@@ -288,9 +284,7 @@ internal sealed class MdpHopLink : IDisposable
                 return;
             }
 
-            var length = MdpPacket.WriteByeBody(_control, incarnation, PeerIncarnation);
-            MdpLinkKeys.Sign(_sendMac, _control.AsSpan(0, length), _control.AsSpan(length, MdpPacket.MacSize));
-            SendNow(_control.AsSpan(0, MdpPacket.ByeSize));
+            SendControl(MdpPacket.WriteByeBody(_control, incarnation, PeerIncarnation));
         }
     }
 
@@ -372,6 +366,13 @@ internal sealed class MdpHopLink : IDisposable
         {
             SendNow(run.Slice(offset, Math.Min(segmentSize, run.Length - offset)));
         }
+    }
+
+    /// <summary>Signs the body written at the start of the control buffer and sends it (caller holds the gate).</summary>
+    private void SendControl(int bodyLength)
+    {
+        MdpLinkKeys.Sign(_sendMac, _control.AsSpan(0, bodyLength), _control.AsSpan(bodyLength, MdpPacket.MacSize));
+        SendRaw(_control.AsSpan(0, bodyLength + MdpPacket.MacSize));
     }
 
     private void SendRaw(ReadOnlySpan<byte> datagram)

@@ -48,6 +48,18 @@ internal sealed class MdpLinkKeys
         return CryptographicOperations.FixedTimeEquals(full[..MdpPacket.MacSize], datagram[bodyLength..]);
     }
 
+    /// <summary>
+    /// The same check with a bare key, for the node's occasional hellos and byes (the receive loop's hash state is its
+    /// own, so the node does not share it).
+    /// </summary>
+    public static bool Verify(byte[] key, ReadOnlySpan<byte> datagram)
+    {
+        Span<byte> full = stackalloc byte[32];
+        var bodyLength = datagram.Length - MdpPacket.MacSize;
+        HMACSHA256.HashData(key, datagram[..bodyLength], full);
+        return CryptographicOperations.FixedTimeEquals(full[..MdpPacket.MacSize], datagram[bodyLength..]);
+    }
+
     private static byte[] DeriveOne(byte[] secret, Sid from, Sid to)
     {
         var info = Encoding.ASCII.GetBytes("striper-mdp-v1 " + from.Hex + " " + to.Hex);

@@ -49,9 +49,7 @@ internal sealed partial class MdpNode
             return;
         }
 
-        Span<byte> mac = stackalloc byte[32];
-        HMACSHA256.HashData(peer.Keys.Receive, datagram[..MdpPacket.HelloBodySize], mac);
-        if (!CryptographicOperations.FixedTimeEquals(mac[..MdpPacket.MacSize], datagram[MdpPacket.HelloBodySize..]))
+        if (!MdpLinkKeys.Verify(peer.Keys.Receive, datagram))
         {
             Interlocked.Increment(ref _counters.HellosRejected);
             return;
@@ -132,9 +130,7 @@ internal sealed partial class MdpNode
             return;
         }
 
-        Span<byte> mac = stackalloc byte[32];
-        HMACSHA256.HashData(hop.Keys.Receive, datagram[..MdpPacket.ByeBodySize], mac);
-        if (!CryptographicOperations.FixedTimeEquals(mac[..MdpPacket.MacSize], datagram[MdpPacket.ByeBodySize..])
+        if (!MdpLinkKeys.Verify(hop.Keys.Receive, datagram)
             || senderIncarnation != hop.PeerIncarnation || receiverIncarnation != _incarnation)
         {
             Interlocked.Increment(ref _counters.ForgedDropped);

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Striper.Actors.Mdp.Offload;
 
-/// <summary>Linux <c>struct msghdr</c> on 64-bit targets (56 bytes), for <c>sendmsg</c> and <c>recvmsg</c>.</summary>
+/// <summary>Linux <c>struct msghdr</c> on 64-bit targets (56 bytes), for <c>sendmsg</c>.</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct MessageHeader
 {
