@@ -1,3 +1,4 @@
+using Striper.Actors.Buffers;
 using Striper.Actors.Metrics;
 using Striper.Actors.Runtime;
 using Striper.Actors.Sessions;
@@ -10,15 +11,15 @@ internal sealed class ClientProxy : ReceiveActor
 {
     private long _sessions;
 
-    public ClientProxy(System.Net.Sockets.Socket listenSocket, string peerHost, int peerPort, StriperSettings settings, ProxyMetrics metrics, IActorRef? mdpNode)
+    public ClientProxy(System.Net.Sockets.Socket listenSocket, string peerHost, int peerPort, StriperSettings settings, ProxyMetrics metrics, BufferBudget buffers, IActorRef? mdpNode)
     {
         Context.ActorOf(Listener.Props(listenSocket), "listener");
         Receive<ProxyProtocol.Accepted>(m =>
-            Context.ActorOf(ClientSession.Props(m.Socket, peerHost, peerPort, settings, metrics, mdpNode), $"session-{++_sessions}"));
+            Context.ActorOf(ClientSession.Props(m.Socket, peerHost, peerPort, settings, metrics, buffers, mdpNode), $"session-{++_sessions}"));
     }
 
-    public static Props Props(System.Net.Sockets.Socket listenSocket, string peerHost, int peerPort, StriperSettings settings, ProxyMetrics metrics, IActorRef? mdpNode = null) =>
-        Runtime.Props.Create(() => new ClientProxy(listenSocket, peerHost, peerPort, settings, metrics, mdpNode));
+    public static Props Props(System.Net.Sockets.Socket listenSocket, string peerHost, int peerPort, StriperSettings settings, ProxyMetrics metrics, BufferBudget buffers, IActorRef? mdpNode = null) =>
+        Runtime.Props.Create(() => new ClientProxy(listenSocket, peerHost, peerPort, settings, metrics, buffers, mdpNode));
 
     /// <summary>A failed session is stopped, never restarted: its sockets cannot be replayed.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => Runtime.SupervisorStrategy.StoppingStrategy;

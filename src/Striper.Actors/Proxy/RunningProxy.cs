@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Striper.Actors.Buffers;
 using Striper.Actors.Identity;
 using Striper.Actors.Mdp;
 using Striper.Actors.Metrics;
@@ -14,15 +15,19 @@ public sealed class RunningProxy : IAsyncDisposable
     private readonly ActorSystem _system;
     private readonly RunningMdpNode? _mdp;
 
-    private RunningProxy(ActorSystem system, IActorRef actor, IPEndPoint localEndPoint, RunningMdpNode? mdp)
+    private RunningProxy(ActorSystem system, IActorRef actor, IPEndPoint localEndPoint, RunningMdpNode? mdp, BufferBudget buffers)
     {
         _system = system;
+        Buffers = buffers;
         Actor = actor;
         LocalEndPoint = localEndPoint;
         _mdp = mdp;
     }
 
     public IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>What this proxy's connections may hold in data buffers together (memory-limit less the runtime's reserve).</summary>
+    public BufferBudget Buffers { get; }
 
     internal IActorRef Actor { get; }
 
@@ -48,8 +53,9 @@ public sealed class RunningProxy : IAsyncDisposable
             throw;
         }
 
-        var actor = system.ActorOf(ClientProxy.Props(socket, peer.Host, peer.Port, settings, metrics ?? new ProxyMetrics(), mdp?.Node), name);
-        return new RunningProxy(system, actor, (IPEndPoint)socket.LocalEndPoint!, mdp);
+        var buffers = new BufferBudget(settings.BufferBudget);
+        var actor = system.ActorOf(ClientProxy.Props(socket, peer.Host, peer.Port, settings, metrics ?? new ProxyMetrics(), buffers, mdp?.Node), name);
+        return new RunningProxy(system, actor, (IPEndPoint)socket.LocalEndPoint!, mdp, buffers);
     }
 
     /// <summary><c>striper -s LISTEN TARGET</c>: accepts substreams and forwards each session to the target.</summary>
@@ -72,8 +78,9 @@ public sealed class RunningProxy : IAsyncDisposable
             }
         }
 
-        var actor = system.ActorOf(ServerProxy.Props(socket, target.Host, target.Port, settings, metrics ?? new ProxyMetrics(), mdp?.Node), name);
-        return new RunningProxy(system, actor, local, mdp);
+        var buffers = new BufferBudget(settings.BufferBudget);
+        var actor = system.ActorOf(ServerProxy.Props(socket, target.Host, target.Port, settings, metrics ?? new ProxyMetrics(), buffers, mdp?.Node), name);
+        return new RunningProxy(system, actor, local, mdp, buffers);
     }
 
     /// <summary>

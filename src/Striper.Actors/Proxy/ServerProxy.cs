@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Striper.Actors.Buffers;
 using Striper.Actors.Metrics;
 using Striper.Actors.Runtime;
 using Striper.Actors.Sessions;
@@ -22,6 +23,7 @@ internal sealed partial class ServerProxy : ReceiveActor
 {
     private readonly StriperSettings _settings;
     private readonly ProxyMetrics _metrics;
+    private readonly BufferBudget _buffers;
     private readonly string _targetHost;
     private readonly int _targetPort;
     private readonly Dictionary<Guid, IActorRef> _sessions = [];
@@ -32,10 +34,11 @@ internal sealed partial class ServerProxy : ReceiveActor
     private int _pendingCount;
     private long _shed;
 
-    public ServerProxy(Socket listenSocket, string targetHost, int targetPort, StriperSettings settings, ProxyMetrics metrics, IActorRef? mdpNode)
+    public ServerProxy(Socket listenSocket, string targetHost, int targetPort, StriperSettings settings, ProxyMetrics metrics, BufferBudget buffers, IActorRef? mdpNode)
     {
         _settings = settings;
         _metrics = metrics;
+        _buffers = buffers;
         _targetHost = targetHost;
         _targetPort = targetPort;
         _refusalLog = new LogRateLimiter(burst: 10, TimeSpan.FromSeconds(1), Context.System.TimeProvider);
@@ -88,8 +91,8 @@ internal sealed partial class ServerProxy : ReceiveActor
     }
 
     /// <param name="mdpNode">With an MDP node, MSP substreams are accepted too (on <see cref="MspSubstreamListener.ServicePort"/>).</param>
-    public static Props Props(Socket listenSocket, string targetHost, int targetPort, StriperSettings settings, ProxyMetrics metrics, IActorRef? mdpNode = null) =>
-        Runtime.Props.Create(() => new ServerProxy(listenSocket, targetHost, targetPort, settings, metrics, mdpNode));
+    public static Props Props(Socket listenSocket, string targetHost, int targetPort, StriperSettings settings, ProxyMetrics metrics, BufferBudget buffers, IActorRef? mdpNode = null) =>
+        Runtime.Props.Create(() => new ServerProxy(listenSocket, targetHost, targetPort, settings, metrics, buffers, mdpNode));
 
     protected override SupervisorStrategy SupervisorStrategy() => Runtime.SupervisorStrategy.StoppingStrategy;
 
@@ -156,7 +159,7 @@ internal sealed partial class ServerProxy : ReceiveActor
         }
 
         var child = Context.ActorOf(
-            ServerSession.Props(socket, handshake, accepted.Cipher, _targetHost, _targetPort, _settings, _metrics), $"session-{handshake.SessionId:N}");
+            ServerSession.Props(socket, handshake, accepted.Cipher, _targetHost, _targetPort, _settings, _metrics, _buffers), $"session-{handshake.SessionId:N}");
         Context.Watch(child);
         _sessions[handshake.SessionId] = child;
         _sessionIds[child] = handshake.SessionId;

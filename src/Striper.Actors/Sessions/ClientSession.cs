@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Striper.Actors.Buffers;
 using Striper.Actors.Legs;
 using Striper.Actors.Metrics;
 using Striper.Actors.Runtime;
@@ -27,8 +28,8 @@ internal sealed partial class ClientSession : SessionActor
     // The OPEN was accepted: from now on every dial is a JOIN, substream 0's included.
     private bool _opened;
 
-    public ClientSession(Socket edgeSocket, string peerHost, int peerPort, StriperSettings settings, ProxyMetrics metrics, IActorRef? mdpNode)
-        : base(settings, metrics, Guid.NewGuid())
+    public ClientSession(Socket edgeSocket, string peerHost, int peerPort, StriperSettings settings, ProxyMetrics metrics, BufferBudget buffers, IActorRef? mdpNode)
+        : base(settings, metrics, buffers, Guid.NewGuid())
     {
         _edgeSocket = edgeSocket;
         _mdpNode = mdpNode;
@@ -40,8 +41,8 @@ internal sealed partial class ClientSession : SessionActor
     }
 
     /// <param name="mdpNode">The proxy's MDP node, whose one neighbour is the server; needed when the transport includes MSP.</param>
-    public static Props Props(Socket edgeSocket, string peerHost, int peerPort, StriperSettings settings, ProxyMetrics metrics, IActorRef? mdpNode = null) =>
-        Runtime.Props.Create(() => new ClientSession(edgeSocket, peerHost, peerPort, settings, metrics, mdpNode));
+    public static Props Props(Socket edgeSocket, string peerHost, int peerPort, StriperSettings settings, ProxyMetrics metrics, BufferBudget buffers, IActorRef? mdpNode = null) =>
+        Runtime.Props.Create(() => new ClientSession(edgeSocket, peerHost, peerPort, settings, metrics, buffers, mdpNode));
 
     protected override void PreStart()
     {

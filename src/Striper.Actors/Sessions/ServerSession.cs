@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Striper.Actors.Buffers;
 using Striper.Actors.Metrics;
 using Striper.Actors.Runtime;
 using Striper.Actors.Security;
@@ -25,8 +26,8 @@ internal sealed partial class ServerSession : SessionActor
     private readonly CancellationTokenSource _connect = new();
     private bool _accepted;
 
-    public ServerSession(SubstreamConnection openSocket, Handshake open, SubstreamCipher? openCipher, string targetHost, int targetPort, StriperSettings settings, ProxyMetrics metrics)
-        : base(settings, metrics, open.SessionId)
+    public ServerSession(SubstreamConnection openSocket, Handshake open, SubstreamCipher? openCipher, string targetHost, int targetPort, StriperSettings settings, ProxyMetrics metrics, BufferBudget buffers)
+        : base(settings, metrics, buffers, open.SessionId)
     {
         _open = openSocket;
         _openCipher = openCipher;
@@ -39,8 +40,8 @@ internal sealed partial class ServerSession : SessionActor
         ReceiveSessionMessages();
     }
 
-    public static Props Props(SubstreamConnection openSocket, Handshake open, SubstreamCipher? openCipher, string targetHost, int targetPort, StriperSettings settings, ProxyMetrics metrics) =>
-        Runtime.Props.Create(() => new ServerSession(openSocket, open, openCipher, targetHost, targetPort, settings, metrics));
+    public static Props Props(SubstreamConnection openSocket, Handshake open, SubstreamCipher? openCipher, string targetHost, int targetPort, StriperSettings settings, ProxyMetrics metrics, BufferBudget buffers) =>
+        Runtime.Props.Create(() => new ServerSession(openSocket, open, openCipher, targetHost, targetPort, settings, metrics, buffers));
 
     protected override void PreStart()
     {

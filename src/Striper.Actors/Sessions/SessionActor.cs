@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Striper.Actors.Buffers;
 using Striper.Actors.Legs;
 using Striper.Actors.Metrics;
 using Striper.Actors.Runtime;
@@ -31,16 +32,20 @@ internal abstract partial class SessionActor : ReceiveActor
     private bool _inboundFinished;
     private bool _inboundComplete;
 
-    protected SessionActor(StriperSettings settings, ProxyMetrics metrics, Guid sessionId)
+    protected SessionActor(StriperSettings settings, ProxyMetrics metrics, BufferBudget buffers, Guid sessionId)
     {
         Settings = settings;
         Metrics = metrics;
+        Buffers = buffers;
         SessionId = sessionId;
     }
 
     protected StriperSettings Settings { get; }
 
     protected ProxyMetrics Metrics { get; }
+
+    /// <summary>What all of this proxy's connections may hold in data buffers together.</summary>
+    protected BufferBudget Buffers { get; }
 
     protected Guid SessionId { get; }
 
@@ -69,8 +74,8 @@ internal abstract partial class SessionActor : ReceiveActor
     protected override void PreStart()
     {
         Metrics.SessionOpened();
-        StriperActor = Context.ActorOf(Striping.Striper.Props(Settings, Metrics), "striper");
-        ReassemblerActor = Context.ActorOf(Reassembler.Props(Settings), "reassembler");
+        StriperActor = Context.ActorOf(Striping.Striper.Props(Settings, Metrics, Buffers), "striper");
+        ReassemblerActor = Context.ActorOf(Reassembler.Props(Settings, Buffers), "reassembler");
     }
 
     protected override void PostStop() => Metrics.SessionClosed();

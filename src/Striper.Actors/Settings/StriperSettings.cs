@@ -20,6 +20,22 @@ public sealed record StriperSettings
     /// <summary>Bytes a receiver lets the sender run ahead of what it has written to its edge.</summary>
     public long CreditWindow { get; init; } = 8L * 1024 * 1024;
 
+    /// <summary>
+    /// The resident memory a proxy aims to stay under. <see cref="RuntimeReserve"/> of it is left to the runtime;
+    /// the rest is the <see cref="BufferBudget"/> that all connections' credit windows share.
+    /// </summary>
+    public long MemoryLimit { get; init; } = 512L * 1024 * 1024;
+
+    /// <summary>
+    /// What a proxy holds apart from its data buffers: runtime code and data, the garbage collector's allocation
+    /// budget and bookkeeping, thread stacks, and each open substream's receive buffer. Measured at 60-70 MiB
+    /// under full load on x64 Linux (docs/ARCHITECTURE.md); the rest is headroom.
+    /// </summary>
+    public const long RuntimeReserve = 80L * 1024 * 1024;
+
+    /// <summary>Bytes all of a proxy's connections may hold in credit windows together.</summary>
+    public long BufferBudget => MemoryLimit - RuntimeReserve;
+
     /// <summary>Limit on bytes queued on one substream that the far side has not yet acknowledged.</summary>
     public long SubstreamInFlightLimit { get; init; } = 4L * 1024 * 1024;
 

@@ -31,6 +31,7 @@ public static class StriperSettingsReader
             MaxSessions = Checked(config, "max-sessions", config.GetInt(Path("max-sessions")), 1, 1_000_000),
             MaxSubstreamsPerSession = Checked(config, "max-substreams-per-session", config.GetInt(Path("max-substreams-per-session")), 1, Wire.Handshake.MaxSubstreams),
             MaxPendingHandshakes = Checked(config, "max-pending-handshakes", config.GetInt(Path("max-pending-handshakes")), 1, 1_000_000),
+            MemoryLimit = ReadMemoryLimit(config),
             SecretFile = config.GetString(Path("secret-file"), string.Empty) is { Length: > 0 } secretFile ? secretFile : null,
             Encryption = ReadEncryption(config),
             Transport = ReadTransport(config),
@@ -79,6 +80,16 @@ public static class StriperSettingsReader
 
     private static long Checked(HoconConfig config, string key, long value, long min, long max) =>
         value >= min && value <= max ? value : throw Error(config, key, $"{Path(key)} must be between {min} and {max} bytes, got {value}");
+
+    /// <summary>The runtime's reserve comes off the limit first, so a limit that leaves no buffers is refused by name.</summary>
+    private static long ReadMemoryLimit(HoconConfig config)
+    {
+        const long minimum = StriperSettings.RuntimeReserve + (16L << 20);
+        var value = config.GetByteSize(Path("memory-limit"));
+        return value >= minimum
+            ? value
+            : throw Error(config, "memory-limit", $"{Path("memory-limit")} must be at least {minimum >> 20}MiB ({StriperSettings.RuntimeReserve >> 20}MiB of it is left to the runtime, the rest holds data), got {value} bytes");
+    }
 
     private static TimeSpan Positive(HoconConfig config, string key)
     {

@@ -19,7 +19,14 @@ namespace Striper.Actors.Striping;
 /// </summary>
 internal sealed class Reassembler : ReceiveActor
 {
+    private const int InitialReachChunks = 4;
     private readonly long _window;
+    private readonly BufferShare _buffers;
+
+    // How far ahead of what was written credit reaches now: it starts at a few chunks and doubles, up to the
+    // window, whenever the sender uses half of it, so a quiet connection (a shell) does not tie up a window
+    // of the proxy's buffer budget.
+    private long _reach;
     private readonly Dictionary<int, ReceiveSlot> _slots = [];
     private readonly PriorityQueue<BufferLease, long> _reorder = new();
     private readonly List<int> _ackOrder = [];
@@ -30,11 +37,13 @@ internal sealed class Reassembler : ReceiveActor
     private long _finOffset = -1;
     private bool _finApplied;
     private bool _flushQueued;
+    private Action _wakeWhenFreed = () => { };
 
-    public Reassembler(StriperSettings settings)
+    public Reassembler(StriperSettings settings, BufferBudget budget)
     {
         _window = settings.CreditWindow;
-        _creditLimit = _window;
+        _reach = Math.Min(_window, InitialReachChunks * (long)settings.ChunkSize);
+        _buffers = budget.Join(settings.ChunkSize);
         Receive<EdgeAttached>(m => _edge = m.Leg);
         Receive<SubstreamAttached>(OnSubstreamAttached);
         Receive<DataReceived>(OnData);
@@ -42,12 +51,20 @@ internal sealed class Reassembler : ReceiveActor
         Receive<TcpLegProtocol.Written>(OnWritten);
         Receive<SubstreamEnded>(OnSubstreamEnded);
         Receive<FlushAcks>(_ => OnFlushAcks());
+        Receive<BuffersFreed>(_ => OnBuffersFreed());
     }
 
-    public static Props Props(StriperSettings settings) => Runtime.Props.Create(() => new Reassembler(settings));
+    public static Props Props(StriperSettings settings, BufferBudget budget) => Runtime.Props.Create(() => new Reassembler(settings, budget));
 
     /// <summary>Bytes waiting out of order; never more than the credit window.</summary>
     internal long BufferedBytes { get; private set; }
+
+    protected override void PreStart()
+    {
+        var self = Self;
+        _wakeWhenFreed = () => self.Tell(BuffersFreed.Instance);
+        ExtendCredit();
+    }
 
     protected override void PostStop()
     {
@@ -56,6 +73,8 @@ internal sealed class Reassembler : ReceiveActor
         {
             lease.Dispose();
         }
+
+        _buffers.Dispose();
     }
 
     private void OnSubstreamAttached(SubstreamAttached message)
@@ -92,6 +111,13 @@ internal sealed class Reassembler : ReceiveActor
             lease.Dispose();
             Context.Parent.Tell(new SubstreamMisbehaved(message.Slot, $"DATA up to offset {end} after FIN at {_finOffset}"));
             return;
+        }
+
+        if (_reach < _window && end > _creditLimit - (_reach / 2))
+        {
+            // The ACK this DATA is owed carries the new limit.
+            _reach = Math.Min(_window, 2 * _reach);
+            ExtendCredit();
         }
 
         if (message.Offset <= _delivered)
@@ -153,21 +179,43 @@ internal sealed class Reassembler : ReceiveActor
     private void OnWritten(TcpLegProtocol.Written message)
     {
         _written += message.Bytes;
-        _creditLimit = _written + _window;
+        _buffers.Return(message.Bytes);
+        ExtendCredit();
+        AnnounceCredit();
+    }
 
-        // Data ACKs carry the limit anyway; a separate update is only worth it when the sender may be starved.
-        // Every substream is kept within a quarter window of the current limit, not just one of them: a sender
-        // starved of credit has nothing in flight, so it cannot notice that the substream carrying the update went
-        // silent, and nothing here would repeat the update. One limit swallowed by a stalled path (or raised only
-        // on it) would then hang the direction for good. Substreams that carry DATA stay fresh through their ACKs.
+    private void OnBuffersFreed()
+    {
+        ExtendCredit();
+        AnnounceCredit();
+    }
+
+    /// <summary>
+    /// Credit reaches ahead of what was written, as far as the proxy's buffer budget allows: bytes granted are
+    /// taken from the budget first, and given back as they are written to the edge.
+    /// </summary>
+    private void ExtendCredit() => _creditLimit += _buffers.Take(_written + _reach - _creditLimit, _wakeWhenFreed);
+
+    /// <summary>
+    /// Data ACKs carry the limit anyway; a separate update is only worth it when the sender may be starved.
+    /// Every substream is kept within a quarter window of the current limit, not just one of them: a sender
+    /// starved of credit has nothing in flight, so it cannot notice that the substream carrying the update went
+    /// silent, and nothing here would repeat the update. One limit swallowed by a stalled path (or raised only
+    /// on it) would then hang the direction for good. Substreams that carry DATA stay fresh through their ACKs.
+    /// While the budget holds the credit short of its reach, every rise is announced: the sender may be waiting
+    /// for just that.
+    /// </summary>
+    private void AnnounceCredit()
+    {
         if (_finApplied)
         {
             return;
         }
 
+        var step = _creditLimit - _written < _reach ? 1 : _reach / 4;
         foreach (var slotId in _ackOrder)
         {
-            if (_creditLimit - _slots[slotId].AnnouncedLimit >= _window / 4)
+            if (_creditLimit - _slots[slotId].AnnouncedLimit >= step)
             {
                 SendAck(slotId);
             }

@@ -19,6 +19,9 @@ namespace Striper.Actors.Striping;
 /// </summary>
 internal sealed partial class Striper : ReceiveActor
 {
+    // Reads granted ahead of what the edge has read: enough to keep it reading while the grants travel, little
+    // enough that a quiet connection ties up next to nothing of the proxy's buffer budget.
+    private const int ReadAheadChunks = 4;
     private static readonly TimeSpan StallCheckInterval = TimeSpan.FromMilliseconds(250);
 
     private readonly ProxyMetrics _metrics;
@@ -27,10 +30,15 @@ internal sealed partial class Striper : ReceiveActor
     private readonly List<SubstreamSlot> _slots = [];
     private readonly Queue<BufferLease> _pending = new();
     private readonly PriorityQueue<SentChunk, long> _resend = new();
+    private readonly BufferShare _buffers;
+    private Action _wakeWhenFreed = () => { };
     private IActorRef? _edge;
     private long _nextOffset;
     private long _creditLimit;
     private long _readGranted;
+    private long _edgeRead;
+    private long _farDelivered;
+    private readonly long _readAhead;
     private bool _edgeEnded;
     private bool _finSent;
 
@@ -39,9 +47,11 @@ internal sealed partial class Striper : ReceiveActor
     private int _finSlot = -1;
     private bool _finDelivered;
 
-    public Striper(StriperSettings settings, ProxyMetrics metrics)
+    public Striper(StriperSettings settings, ProxyMetrics metrics, BufferBudget budget)
     {
         _metrics = metrics;
+        _buffers = budget.Join(settings.ChunkSize);
+        _readAhead = ReadAheadChunks * (long)settings.ChunkSize;
         _scheduler = new SubstreamScheduler(Clock, settings.ChunkSize, settings.SubstreamInFlightLimit, settings.TargetDelay);
         _stallDetector = new StallDetector(Clock, settings.StallTimeout);
         Receive<EdgeAttached>(m =>
@@ -55,13 +65,20 @@ internal sealed partial class Striper : ReceiveActor
         Receive<AckReceived>(OnAck);
         Receive<SubstreamEnded>(m => Lose(Find(m.Slot), m.Reason));
         Receive<StallCheck>(_ => CheckForStalls());
+        Receive<BuffersFreed>(_ => GrantEdgeCredit());
     }
 
-    public static Props Props(StriperSettings settings, ProxyMetrics metrics) => Runtime.Props.Create(() => new Striper(settings, metrics));
+    public static Props Props(StriperSettings settings, ProxyMetrics metrics, BufferBudget budget) =>
+        Runtime.Props.Create(() => new Striper(settings, metrics, budget));
 
     private TimeProvider Clock => Context.System.TimeProvider;
 
-    protected override void PreStart() => Timers.StartPeriodicTimer("stall-check", StallCheck.Instance, StallCheckInterval);
+    protected override void PreStart()
+    {
+        var self = Self;
+        _wakeWhenFreed = () => self.Tell(BuffersFreed.Instance);
+        Timers.StartPeriodicTimer("stall-check", StallCheck.Instance, StallCheckInterval);
+    }
 
     protected override void PostStop()
     {
@@ -71,6 +88,8 @@ internal sealed partial class Striper : ReceiveActor
         {
             lease.Dispose();
         }
+
+        _buffers.Dispose();
     }
 
     private void OnSubstreamAttached(SubstreamAttached message)
@@ -82,7 +101,9 @@ internal sealed partial class Striper : ReceiveActor
 
     private void OnEdgeData(EdgeData message)
     {
+        _edgeRead += message.Lease.Length;
         _pending.Enqueue(message.Lease);
+        GrantEdgeCredit();
         TrySend();
     }
 
@@ -109,11 +130,15 @@ internal sealed partial class Striper : ReceiveActor
         // The credit limit and FinDelivered describe the far side's whole direction, not the substream: they count
         // even on an ACK that arrives late from a substream already given up (declared stalled under load, then
         // resumed), since it may be the only place the far side said so.
-        if (message.Ack.CreditLimit > _creditLimit)
+        // What the far side has delivered will not be asked for again, so its bytes leave this side's budget.
+        if (message.Ack.Delivered > _farDelivered)
         {
-            _creditLimit = message.Ack.CreditLimit;
-            GrantEdgeCredit();
+            _buffers.Return(message.Ack.Delivered - _farDelivered);
+            _farDelivered = message.Ack.Delivered;
         }
+
+        _creditLimit = Math.Max(_creditLimit, message.Ack.CreditLimit);
+        GrantEdgeCredit();
 
         if ((message.Flags & FrameFlags.FinDelivered) != 0 && _finOffered && !_finDelivered)
         {
@@ -204,12 +229,24 @@ internal sealed partial class Striper : ReceiveActor
         return null;
     }
 
+    /// <summary>
+    /// The edge may read as far as the far side's credit reaches, a few chunks ahead of what it has read, and as far
+    /// as this proxy's buffer budget allows: what is read is kept until the far side has delivered it, so it is
+    /// taken from the budget before it is granted.
+    /// </summary>
     private void GrantEdgeCredit()
     {
-        if (_edge is not null && !_edgeEnded && _creditLimit > _readGranted)
+        var limit = Math.Min(_creditLimit, _edgeRead + _readAhead);
+        if (_edge is null || _edgeEnded || limit <= _readGranted)
         {
-            _edge.Tell(new TcpLegProtocol.GrantRead(_creditLimit - _readGranted));
-            _readGranted = _creditLimit;
+            return;
+        }
+
+        var granted = _buffers.Take(limit - _readGranted, _wakeWhenFreed);
+        if (granted > 0)
+        {
+            _edge.Tell(new TcpLegProtocol.GrantRead(granted));
+            _readGranted += granted;
         }
     }
 

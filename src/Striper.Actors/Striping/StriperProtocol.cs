@@ -88,6 +88,16 @@ internal static class StriperProtocol
         }
     }
 
+    /// <summary>The proxy's buffer budget → a Striper or Reassembler that got less than it asked for: bytes came back, ask again.</summary>
+    public sealed class BuffersFreed
+    {
+        public static BuffersFreed Instance { get; } = new();
+
+        private BuffersFreed()
+        {
+        }
+    }
+
     /// <summary>Reassembler → session: the peer broke the protocol on one substream; close just that one.</summary>
     public sealed record SubstreamMisbehaved(int Slot, string Reason);
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using Striper.Actors.Buffers;
 using Striper.Actors.Legs;
 using Striper.Actors.Settings;
 using Striper.Actors.Striping;
@@ -25,7 +26,7 @@ public sealed class DuplicateFloodTests : TestKitBase
     {
         var settings = StriperSettings.Default with { CreditWindow = 1024 * 1024, ChunkSize = 64 * 1024, MaxFramePayload = 64 * 1024 };
         var parent = CreateTestProbe();
-        ActorOf(StepParent.Props(Reassembler.Props(settings), parent, "reassembler"), "parent");
+        ActorOf(StepParent.Props(Reassembler.Props(settings, BufferBudget.CreateUnlimited()), parent, "reassembler"), "parent");
         var reassembler = parent.ExpectMsg<ChildIs>().Child;
         reassembler.Tell(new EdgeAttached(new AckCounter("edge")));
         var acks = Enumerable.Range(0, Legs).Select(i => new AckCounter($"leg{i}")).ToArray();

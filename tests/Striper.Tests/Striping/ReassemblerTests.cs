@@ -25,7 +25,7 @@ public sealed class ReassemblerTests : TestKitBase
         _edge = CreateTestProbe();
         _sub0 = CreateTestProbe();
         _sub1 = CreateTestProbe();
-        ActorOf(StepParent.Props(Reassembler.Props(Settings), _parent, "reassembler"), "parent");
+        ActorOf(StepParent.Props(Reassembler.Props(Settings, BufferBudget.CreateUnlimited()), _parent, "reassembler"), "parent");
         _reassembler = _parent.ExpectMsg<ChildIs>().Child;
         _reassembler.Tell(new EdgeAttached(_edge));
         _reassembler.Tell(new SubstreamAttached(0, 0, _sub0));

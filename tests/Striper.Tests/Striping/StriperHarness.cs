@@ -1,3 +1,4 @@
+using Striper.Actors.Buffers;
 using Striper.Actors.Metrics;
 using Striper.Actors.Runtime;
 using Striper.Actors.Settings;
@@ -26,7 +27,7 @@ public abstract class StriperHarness : TestKitBase
         Edge = CreateTestProbe();
         Sub0 = CreateTestProbe();
         Sub1 = CreateTestProbe();
-        ActorOf(StepParent.Props(StriperActor.Props(settings, new ProxyMetrics()), Parent, "striper"), "parent");
+        ActorOf(StepParent.Props(StriperActor.Props(settings, new ProxyMetrics(), BufferBudget.CreateUnlimited()), Parent, "striper"), "parent");
         StriperRef = Parent.ExpectMsg<ChildIs>().Child;
         StriperRef.Tell(new EdgeAttached(Edge));
         StriperRef.Tell(new SubstreamAttached(firstSlot, 0, Sub0));

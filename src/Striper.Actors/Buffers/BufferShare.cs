@@ -1,0 +1,100 @@
+namespace Striper.Actors.Buffers;
+
+/// <summary>
+/// One direction of one connection's part of a <see cref="BufferBudget"/>. Used by a single actor, so its own
+/// counters need no locks; only the budget it draws on is shared.
+/// </summary>
+public sealed class BufferShare : IDisposable
+{
+    private readonly BufferBudget _budget;
+    private readonly long _floor;
+    private bool _starved;
+    private volatile bool _waiting;
+    private bool _disposed;
+
+    internal BufferShare(BufferBudget budget, long floor)
+    {
+        _budget = budget;
+        _floor = floor;
+    }
+
+    /// <summary>Bytes this share holds now.</summary>
+    public long Held { get; private set; }
+
+    /// <summary>
+    /// Takes up to <paramref name="wanted"/> more bytes and returns how many it got. It always gets enough to hold
+    /// its floor, so its connection keeps moving however full the budget is. When it gets less than it asked for,
+    /// <paramref name="wake"/> is called once bytes come back (from another thread: it should only tell an actor).
+    /// </summary>
+    public long Take(long wanted, Action wake)
+    {
+        if (wanted <= 0 || _disposed)
+        {
+            return 0;
+        }
+
+        var allowed = wanted;
+        var othersStarved = _budget.Starved - (_starved ? 1 : 0);
+        if (othersStarved > 0)
+        {
+            allowed = Math.Clamp(_budget.FairShare - Held, 0, wanted);
+        }
+
+        var taken = _budget.Take(allowed);
+        var belowFloor = Math.Min(_floor, Held + wanted) - (Held + taken);
+        if (belowFloor > 0)
+        {
+            _budget.Force(belowFloor);
+            taken += belowFloor;
+        }
+
+        Held += taken;
+        SetStarved(taken < wanted);
+        if (_starved && !_waiting)
+        {
+            _waiting = true;
+            _budget.NotifyWhenFreed(() =>
+            {
+                _waiting = false;
+                wake();
+            });
+        }
+
+        return taken;
+    }
+
+    /// <summary>Gives back bytes that have left (written, or delivered by the far side).</summary>
+    public void Return(long bytes)
+    {
+        bytes = Math.Min(bytes, Held);
+        if (bytes <= 0 || _disposed)
+        {
+            return;
+        }
+
+        Held -= bytes;
+        _budget.Return(bytes);
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        Return(Held);
+        SetStarved(false);
+        _disposed = true;
+        _budget.Leave();
+    }
+
+    private void SetStarved(bool starved)
+    {
+        if (starved != _starved)
+        {
+            _starved = starved;
+            _budget.SetStarved(starved);
+        }
+    }
+}

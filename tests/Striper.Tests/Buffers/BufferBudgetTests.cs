@@ -1,0 +1,97 @@
+using Striper.Actors.Buffers;
+
+namespace Striper.Tests.Buffers;
+
+public sealed class BufferBudgetTests
+{
+    private static readonly Action Ignore = () => { };
+
+    [Fact]
+    public void A_share_should_get_what_is_left_and_no_more_than_its_floor_beyond_the_limit()
+    {
+        var budget = new BufferBudget(1000);
+        using var first = budget.Join(floor: 100);
+        using var second = budget.Join(floor: 100);
+
+        Assert.Equal(800, first.Take(800, Ignore));
+        Assert.Equal(200, second.Take(500, Ignore));
+
+        // Spent: a share holding less than its floor is topped up to it regardless, and no further.
+        using var third = budget.Join(floor: 100);
+        Assert.Equal(100, third.Take(500, Ignore));
+        Assert.Equal(1100, budget.InUse);
+        Assert.Equal(1100, budget.HighWater);
+    }
+
+    [Fact]
+    public void Returned_bytes_should_wake_a_share_that_got_less_than_it_asked_for_once()
+    {
+        var budget = new BufferBudget(1000);
+        using var busy = budget.Join(floor: 0);
+        using var waiting = budget.Join(floor: 0);
+        var wakes = 0;
+
+        busy.Take(1000, Ignore);
+        Assert.Equal(0, waiting.Take(300, () => Interlocked.Increment(ref wakes)));
+        Assert.Equal(0, wakes);
+
+        busy.Return(100);
+        busy.Return(100);
+        Assert.Equal(1, wakes);
+        Assert.Equal(200, waiting.Take(300, Ignore));
+    }
+
+    [Fact]
+    public void A_busy_share_should_take_no_more_than_an_equal_part_while_another_is_short()
+    {
+        var budget = new BufferBudget(1000);
+        using var busy = budget.Join(floor: 0);
+        using var newcomer = budget.Join(floor: 0);
+
+        Assert.Equal(1000, busy.Take(1000, Ignore));
+        Assert.Equal(0, newcomer.Take(400, Ignore));
+
+        // The busy share's bytes come back as it writes, but it may not take them all again: half is its part.
+        busy.Return(600);
+        Assert.Equal(100, busy.Take(600, Ignore));
+        Assert.Equal(400, newcomer.Take(400, Ignore));
+
+        // Nobody is short any more: the busy share may have the rest.
+        Assert.Equal(100, busy.Take(600, Ignore));
+    }
+
+    [Fact]
+    public void Disposing_a_share_should_give_back_everything_it_held()
+    {
+        var budget = new BufferBudget(1000);
+        var share = budget.Join(floor: 300);
+        share.Take(50, Ignore);
+        share.Take(700, Ignore);
+        Assert.Equal(750, budget.InUse);
+
+        share.Dispose();
+        share.Dispose();
+
+        Assert.Equal(0, budget.InUse);
+        Assert.Equal(750, budget.HighWater);
+    }
+
+    [Fact]
+    public async Task Concurrent_shares_should_never_hold_more_than_the_limit_plus_their_floors()
+    {
+        var budget = new BufferBudget(64 * 1024);
+        var workers = Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
+        {
+            using var share = budget.Join(floor: 1024);
+            for (var i = 0; i < 20_000; i++)
+            {
+                share.Take(8 * 1024, Ignore);
+                share.Return(share.Held / 2);
+            }
+        })).ToArray();
+
+        await Task.WhenAll(workers).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.InRange(budget.HighWater, 1, (64 * 1024) + (4 * 1024));
+        Assert.Equal(0, budget.InUse);
+    }
+}
