@@ -39,6 +39,23 @@ public sealed class BufferBudget
     /// <summary>A budget that never runs out, for tests and tools that do not bound memory.</summary>
     public static BufferBudget CreateUnlimited() => new(long.MaxValue / 4);
 
+    /// <summary>
+    /// Takes bytes a connection holds for as long as it is open (its actors, sockets and receive loops), whether
+    /// or not they are left: a connection cannot be half opened, and what it holds leaves less for data.
+    /// </summary>
+    public void Charge(long bytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(bytes);
+        Force(bytes);
+    }
+
+    /// <summary>Gives back what <see cref="Charge"/> took.</summary>
+    public void Refund(long bytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(bytes);
+        Return(bytes);
+    }
+
     /// <summary>A share for one direction of one connection; it keeps at least <paramref name="floor"/> bytes.</summary>
     public BufferShare Join(long floor)
     {

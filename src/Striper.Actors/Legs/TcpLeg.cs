@@ -227,6 +227,7 @@ internal sealed partial class TcpLeg : ReceiveActor, IFrameWriter
                     continue;
                 }
 
+                await WaitForDataAsync(token);
                 var chunk = BufferLease.Rent(size);
                 int received;
                 try
@@ -291,6 +292,11 @@ internal sealed partial class TcpLeg : ReceiveActor, IFrameWriter
             while (true)
             {
                 await inbound.WaitUntilReadyAsync(token);
+                if (leftover == 0)
+                {
+                    await WaitForDataAsync(token);
+                }
+
                 var memory = input.Writer.GetMemory(_receiveSize);
                 var received = await _socket.ReceiveAsync(memory, SocketFlags.None, token);
                 if (received == 0)
@@ -336,6 +342,13 @@ internal sealed partial class TcpLeg : ReceiveActor, IFrameWriter
 
         return (null, leftover);
     }
+
+    /// <summary>
+    /// Waits until the socket has something to read (or its end) without holding a buffer meanwhile, so a quiet
+    /// connection, a shell left open, pins no receive buffer: each leg would otherwise hold one the whole time.
+    /// The zero-byte receive completes at once when data is already waiting.
+    /// </summary>
+    private ValueTask<int> WaitForDataAsync(CancellationToken token) => _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, token);
 
     private async Task SendLoopAsync(IActorRef self)
     {

@@ -43,6 +43,8 @@ internal sealed partial class ServerSession : SessionActor
     public static Props Props(SubstreamConnection openSocket, Handshake open, SubstreamCipher? openCipher, string targetHost, int targetPort, StriperSettings settings, ProxyMetrics metrics, BufferBudget buffers) =>
         Runtime.Props.Create(() => new ServerSession(openSocket, open, openCipher, targetHost, targetPort, settings, metrics, buffers));
 
+    protected override int SubstreamCount => _stripes;
+
     protected override void PreStart()
     {
         base.PreStart();
