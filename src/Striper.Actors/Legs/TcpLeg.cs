@@ -216,6 +216,7 @@ internal sealed partial class TcpLeg : ReceiveActor, IFrameWriter
     private async Task<(Exception? Error, long Leftover)> ReceiveChunksAsync(IChunkInbound inbound)
     {
         var token = _stopping.Token;
+        var lastFilled = false;
         try
         {
             while (true)
@@ -227,7 +228,11 @@ internal sealed partial class TcpLeg : ReceiveActor, IFrameWriter
                     continue;
                 }
 
-                await WaitForDataAsync(token);
+                if (!lastFilled)
+                {
+                    await WaitForDataAsync(token);
+                }
+
                 var chunk = BufferLease.Rent(size);
                 int received;
                 try
@@ -249,6 +254,8 @@ internal sealed partial class TcpLeg : ReceiveActor, IFrameWriter
                     chunk.Dispose();
                     return (null, 0);
                 }
+
+                lastFilled = received == size;
 
                 inbound.Accept(Fit(chunk, received));
             }
@@ -280,6 +287,7 @@ internal sealed partial class TcpLeg : ReceiveActor, IFrameWriter
     private async Task<(Exception? Error, long Leftover)> ReceiveFramesAsync(IFrameInbound inbound, IActorRef self)
     {
         long leftover = 0;
+        var lastFilled = false;
         var input = new Pipe(new PipeOptions(
             pauseWriterThreshold: 0,
             readerScheduler: PipeScheduler.Inline,
@@ -292,13 +300,14 @@ internal sealed partial class TcpLeg : ReceiveActor, IFrameWriter
             while (true)
             {
                 await inbound.WaitUntilReadyAsync(token);
-                if (leftover == 0)
+                if (leftover == 0 && !lastFilled)
                 {
                     await WaitForDataAsync(token);
                 }
 
                 var memory = input.Writer.GetMemory(_receiveSize);
                 var received = await _socket.ReceiveAsync(memory, SocketFlags.None, token);
+                lastFilled = received == memory.Length;
                 if (received == 0)
                 {
                     break;
@@ -346,7 +355,8 @@ internal sealed partial class TcpLeg : ReceiveActor, IFrameWriter
     /// <summary>
     /// Waits until the socket has something to read (or its end) without holding a buffer meanwhile, so a quiet
     /// connection, a shell left open, pins no receive buffer: each leg would otherwise hold one the whole time.
-    /// The zero-byte receive completes at once when data is already waiting.
+    /// The zero-byte receive completes at once when data is already waiting; after a receive that filled its buffer
+    /// more is most likely waiting, so the loops skip it then and save a system call per buffer under load.
     /// </summary>
     private ValueTask<int> WaitForDataAsync(CancellationToken token) => _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, token);
 

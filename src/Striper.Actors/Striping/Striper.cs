@@ -20,8 +20,9 @@ namespace Striper.Actors.Striping;
 internal sealed partial class Striper : ReceiveActor
 {
     // Reads granted ahead of what the edge has read: enough to keep it reading while the grants travel, little
-    // enough that a quiet connection ties up next to nothing of the proxy's buffer budget.
-    private const int ReadAheadChunks = 4;
+    // enough that a quiet connection ties up next to nothing of the proxy's buffer budget. Grants go out when
+    // half of it has been read, not per chunk: each one is a message and a wake-up of the edge's receive loop.
+    private const int ReadAheadChunks = 8;
     private static readonly TimeSpan StallCheckInterval = TimeSpan.FromMilliseconds(250);
 
     private readonly ProxyMetrics _metrics;
@@ -230,14 +231,14 @@ internal sealed partial class Striper : ReceiveActor
     }
 
     /// <summary>
-    /// The edge may read as far as the far side's credit reaches, a few chunks ahead of what it has read, and as far
+    /// The edge may read as far as the far side's credit reaches, some chunks ahead of what it has read, and as far
     /// as this proxy's buffer budget allows: what is read is kept until the far side has delivered it, so it is
     /// taken from the budget before it is granted.
     /// </summary>
     private void GrantEdgeCredit()
     {
         var limit = Math.Min(_creditLimit, _edgeRead + _readAhead);
-        if (_edge is null || _edgeEnded || limit <= _readGranted)
+        if (_edge is null || _edgeEnded || limit <= _readGranted || _readGranted - _edgeRead > _readAhead / 2)
         {
             return;
         }

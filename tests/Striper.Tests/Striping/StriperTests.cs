@@ -23,23 +23,25 @@ public sealed class StriperTests : StriperHarness
     }
 
     [Fact]
-    public void Striper_should_let_the_edge_read_only_what_the_far_side_credits_and_four_chunks_past_what_it_read()
+    public void Striper_should_let_the_edge_read_only_what_the_far_side_credits_and_eight_chunks_past_what_it_read()
     {
-        const int readAhead = 4 * 256 * 1024;
+        const int readAhead = 8 * 256 * 1024;
         Edge.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
 
-        StriperRef.Tell(Ack(0, received: 0, credit: 1_000_000));
-        Assert.Equal(1_000_000, Edge.ExpectMsg<TcpLegProtocol.GrantRead>().Bytes);
+        StriperRef.Tell(Ack(0, received: 0, credit: 500_000));
+        Assert.Equal(500_000, Edge.ExpectMsg<TcpLegProtocol.GrantRead>().Bytes);
 
         // More credit, but nothing read yet: only up to the read-ahead.
-        StriperRef.Tell(Ack(1, received: 0, credit: 1_500_000));
-        Assert.Equal(readAhead - 1_000_000, Edge.ExpectMsg<TcpLegProtocol.GrantRead>().Bytes);
+        StriperRef.Tell(Ack(1, received: 0, credit: 3_000_000));
+        Assert.Equal(readAhead - 500_000, Edge.ExpectMsg<TcpLegProtocol.GrantRead>().Bytes);
 
-        // Reading moves the read-ahead on, as far as the credit goes.
+        // Reading moves the read-ahead on, as far as the credit goes, once half of it has been read.
         StriperRef.Tell(new EdgeData(BufferLease.CopyOf(new byte[500_000])));
-        Assert.Equal(1_500_000 - readAhead, Edge.ExpectMsg<TcpLegProtocol.GrantRead>().Bytes);
+        Edge.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        StriperRef.Tell(new EdgeData(BufferLease.CopyOf(new byte[700_000])));
+        Assert.Equal(3_000_000 - readAhead, Edge.ExpectMsg<TcpLegProtocol.GrantRead>().Bytes);
 
-        StriperRef.Tell(Ack(0, received: 0, credit: 1_200_000));
+        StriperRef.Tell(Ack(0, received: 0, credit: 2_000_000));
         Edge.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
