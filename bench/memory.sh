@@ -6,13 +6,13 @@
 # credit windows, which is what a proxy's memory grows with: without a limit each connection may hold a full
 # window (8 MiB by default) each way, so memory grows with the number of busy connections.
 # Two configurations, runs interleaved, in each direction:
-#   limited     striper.memory-limit = --limit (default 128MiB): the connections share what is left of it after
+#   limited     striper.memory-limit = --limit (default 160MiB): the connections share what is left of it after
 #               the runtime's 80MiB reserve
 #   unlimited   striper.memory-limit = 1024GiB: nothing in effect, as before the limit existed
 # For each it prints the rate iperf3's receiver saw and each proxy's peak RSS; then the ratio of the rates and
 # whether every limited peak stayed under the limit.
 #
-# Usage: bench/memory.sh [--connections 16] [--stripes 4] [--rate 20mbit] [--limit 128MiB] [--runs 3] [--time 10] [--quick]
+# Usage: bench/memory.sh [--connections 16] [--stripes 4] [--rate 20mbit] [--limit 160MiB] [--runs 3] [--time 10] [--quick]
 #   --quick   1 run of 5 s
 # Needs root. LAB_PREFIX (see netlab.sh) picks the lab's namespaces; BENCH_KEEP=1 keeps the logs.
 set -euo pipefail
@@ -22,7 +22,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 CONNECTIONS=16
 STRIPES=4
 RATE=20mbit
-LIMIT=128MiB
+LIMIT=160MiB
 RUNS=3
 TIME=10
 IPERF_PORT=5201

@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace Striper.Actors.Buffers;
 
 /// <summary>
@@ -23,7 +21,7 @@ internal sealed class BufferLease : IDisposable
     public static BufferLease Rent(int length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        return new BufferLease(ArrayPool<byte>.Shared.Rent(Math.Max(length, 1)), length);
+        return new BufferLease(BufferPool.Arrays.Rent(Math.Max(length, 1)), length);
     }
 
     public static BufferLease CopyOf(ReadOnlySpan<byte> bytes)
@@ -68,7 +66,7 @@ internal sealed class BufferLease : IDisposable
     {
         var array = Interlocked.Exchange(ref _array, null)
             ?? throw new InvalidOperationException("BufferLease returned to the pool twice.");
-        ArrayPool<byte>.Shared.Return(array);
+        BufferPool.Arrays.Return(array);
     }
 
     public override string ToString() => $"BufferLease({Length} bytes)";

@@ -40,6 +40,7 @@ internal abstract partial class SessionActor : ReceiveActor
     private int _nextSlot;
     private bool _inboundFinished;
     private bool _inboundComplete;
+    private BudgetedMemoryPool? _receivePool;
 
     protected SessionActor(StriperSettings settings, ProxyMetrics metrics, BufferBudget buffers, Guid sessionId)
     {
@@ -55,6 +56,9 @@ internal abstract partial class SessionActor : ReceiveActor
 
     /// <summary>What all of this proxy's connections may hold in data buffers together.</summary>
     protected BufferBudget Buffers { get; }
+
+    /// <summary>Substream legs' receive buffers, charged to <see cref="Buffers"/> while held.</summary>
+    private BudgetedMemoryPool ReceivePool => _receivePool ??= new BudgetedMemoryPool(Buffers);
 
     protected Guid SessionId { get; }
 
@@ -158,7 +162,7 @@ internal abstract partial class SessionActor : ReceiveActor
         var slot = ++_nextSlot;
         // The leg announces itself to the Striper and the Reassembler (SubstreamAttached) from its PreStart.
         var inbound = new SubstreamInbound(slot, StriperActor, ReassemblerActor, Self, Settings.MaxFramePayload, cipher?.Opener, announceIndex: index);
-        var leg = Context.ActorOf(connection.LegProps(inbound, Settings.ReceiveBufferSize, preamble, cipher?.Sealer), $"sub-{index}-{slot}");
+        var leg = Context.ActorOf(connection.LegProps(inbound, Settings.ReceiveBufferSize, preamble, cipher?.Sealer, ReceivePool), $"sub-{index}-{slot}");
         connection.LegStarted(leg);
         Context.Watch(leg);
         _substreams[slot] = new SubstreamLeg(index, leg);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Threading.Channels;
 using Striper.Actors.Legs;
 using Striper.Actors.Msp;
@@ -80,7 +81,7 @@ internal sealed class MspSubstreamConnection : SubstreamConnection
         return ValueTask.CompletedTask;
     }
 
-    public override Props LegProps(SubstreamInbound inbound, int receiveSize, byte[]? preamble, FrameSealer? sealer) =>
+    public override Props LegProps(SubstreamInbound inbound, int receiveSize, byte[]? preamble, FrameSealer? sealer, MemoryPool<byte> receivePool) =>
         MspLeg.Props(Stream, inbound, _messageSize, preamble, sealer, handedOver: true);
 
     public override void LegStarted(IActorRef leg) => Port.Tell(new MspSubstreamPort.HandOver(leg));

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Striper.Actors.Legs;
 using Striper.Actors.Runtime;
 using Striper.Actors.Security;
@@ -25,7 +26,7 @@ internal abstract class SubstreamConnection
     /// The leg that carries frames once the handshake is done: it owns the connection from then on. The
     /// <paramref name="preamble"/> (the server's Accepted verdict) goes out before any frame.
     /// </summary>
-    public abstract Props LegProps(SubstreamInbound inbound, int receiveSize, byte[]? preamble, FrameSealer? sealer);
+    public abstract Props LegProps(SubstreamInbound inbound, int receiveSize, byte[]? preamble, FrameSealer? sealer, MemoryPool<byte> receivePool);
 
     /// <summary>Called once the leg from <see cref="LegProps"/> exists (an MSP stream is handed over to it now).</summary>
     public virtual void LegStarted(IActorRef leg)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.Sockets;
 using Striper.Actors.Legs;
 using Striper.Actors.Runtime;
@@ -20,10 +21,10 @@ internal sealed class TcpSubstreamConnection(Socket socket) : SubstreamConnectio
     public override async ValueTask SendAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken) =>
         await Socket.SendAsync(bytes, SocketFlags.None, cancellationToken);
 
-    public override Props LegProps(SubstreamInbound inbound, int receiveSize, byte[]? preamble, FrameSealer? sealer)
+    public override Props LegProps(SubstreamInbound inbound, int receiveSize, byte[]? preamble, FrameSealer? sealer, MemoryPool<byte> receivePool)
     {
         Socket.NoDelay = true;
-        return TcpLeg.Props(Socket, inbound, null, receiveSize, preamble, sealer);
+        return TcpLeg.Props(Socket, inbound, null, receiveSize, preamble, sealer, receivePool);
     }
 
     public override Task RejectAsync(HandshakeStatus status, TimeSpan drainLimit) => SubstreamRejector.RejectAsync(Socket, status, drainLimit);
