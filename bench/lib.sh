@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Helpers shared by throttle.sh and relay.sh; sourced, never run. The benchmarks talk to Striper only through
+# Helpers the benchmarks share; sourced, never run. The benchmarks talk to Striper only through
 # its command line, so they keep working while its internals change.
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -25,6 +25,25 @@ need_root_and_tools() {
     command -v "$tool" >/dev/null || missing+=("$tool")
   done
   [ ${#missing[@]} -eq 0 ] || die "missing ${missing[*]}; run bench/install-deps.sh"
+}
+
+# Prints lines FIRST..LAST of the calling script's header comment (its usage) and exits 2.
+usage_from_header() {
+  sed -n "$1,$2p" "$0" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+# Checks the --runs and --time every benchmark takes, and sets IPERF_TIME from --time.
+check_runs_and_time() {
+  [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive integer"
+  [[ $TIME =~ ^[1-9][0-9]*$ ]] || die "--time must be a positive number of seconds"
+  IPERF_TIME=$TIME
+}
+
+# Dies unless VALUE is a count from 1 to MAX, naming OPTION.
+check_count() {
+  local option=$1 value=$2 max=$3
+  if ! [[ $value =~ ^[1-9][0-9]*$ ]] || ((value > max)); then die "$option takes a count from 1 to $max"; fi
 }
 
 # Publishes the program into bench/out when it is missing or older than any source, so one command is enough.
@@ -185,6 +204,21 @@ median_ratio() {
 ratio() {
   [ -n "$1" ] && [ -n "$2" ] || return 0
   awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.4f\n", a / b }'
+}
+
+# The proxies' striper.memory-limit in MiB: STRIPER_MEMORY_LIMIT when set (config.hocon reads it), otherwise the
+# default written in config.hocon. Sizes in MiB or GiB only.
+memory_limit_mib() {
+  local text=${STRIPER_MEMORY_LIMIT:-$(awk '$1 == "memory-limit" && $2 == "=" && $3 !~ /^\$/ { print $3; exit }' "$REPO_DIR/config.hocon")}
+  [[ $text =~ ^([1-9][0-9]*)(MiB|GiB)$ ]] || die "memory-limit '$text' is not a size in MiB or GiB, such as 160MiB"
+  if [ "${BASH_REMATCH[2]}" = GiB ]; then echo $((BASH_REMATCH[1] * 1024)); else echo "${BASH_REMATCH[1]}"; fi
+}
+
+# "yes" when every peak (KiB) in a series stayed under LIMIT_MIB, otherwise how many runs went over; "-" if empty.
+under_limit() {
+  local file=$WORK_DIR/series.$1
+  [ -s "$file" ] || { echo "-"; return; }
+  awk -v lim=$((LIMIT_MIB * 1024)) '$1 > lim { over++ } END { if (over) printf "no (%d of %d runs over)\n", over, NR; else print "yes" }' "$file"
 }
 
 # Stops everything this benchmark started and removes its lab; runs on every exit, Ctrl+C included.

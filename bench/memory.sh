@@ -28,10 +28,7 @@ TIME=10
 IPERF_PORT=5201
 NEXT_PORT=7500
 
-usage() {
-  sed -n '15,16p' "$0" | sed 's/^# \{0,1\}//' >&2
-  exit 2
-}
+usage() { usage_from_header 15 16; }
 
 while [ $# -gt 0 ]; do
   case $1 in
@@ -46,14 +43,10 @@ while [ $# -gt 0 ]; do
     *) echo "memory.sh: unknown argument '$1'" >&2; usage ;;
   esac
 done
-[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive integer"
-[[ $TIME =~ ^[1-9][0-9]*$ ]] || die "--time must be a positive number of seconds"
-if ! [[ $CONNECTIONS =~ ^[1-9][0-9]*$ ]] || ((CONNECTIONS > 128)); then die "--connections takes a count from 1 to 128"; fi
-if ! [[ $STRIPES =~ ^[1-9][0-9]*$ ]] || ((STRIPES > 256)); then die "--stripes takes a count from 1 to 256"; fi
-[[ $LIMIT =~ ^([1-9][0-9]*)(MiB|GiB)$ ]] || die "--limit takes a size in MiB or GiB, such as 128MiB"
-LIMIT_MIB=${BASH_REMATCH[1]}
-[ "${BASH_REMATCH[2]}" = GiB ] && LIMIT_MIB=$((LIMIT_MIB * 1024))
-IPERF_TIME=$TIME
+check_runs_and_time
+check_count --connections "$CONNECTIONS" 128
+check_count --stripes "$STRIPES" 256
+LIMIT_MIB=$(STRIPER_MEMORY_LIMIT=$LIMIT memory_limit_mib)
 
 need_root_and_tools iperf3 pgrep
 ensure_built
@@ -103,13 +96,6 @@ for run in $(seq 1 "$RUNS"); do
     record "ratio.$dir" "$(ratio "$limited_bps" "$MEASURED_BPS")"
   done
 done
-
-# "yes" when every peak in the series stayed under the limit, otherwise how many runs went over.
-under_limit() {
-  local file=$WORK_DIR/series.$1
-  [ -s "$file" ] || { echo "-"; return; }
-  awk -v lim=$((LIMIT_MIB * 1024)) '$1 > lim { over++ } END { if (over) printf "no (%d of %d runs over)\n", over, NR; else print "yes" }' "$file"
-}
 
 row() {
   local label=$1 kind=$2 name=$3 dir

@@ -24,6 +24,8 @@
 # Usage: bench/relay.sh [--stripes 4] [--runs 3] [--time 10] [--socat-buffer 131072] [--warmup 3] [--quick]
 #   --quick   1 run of 5 s
 # Needs root. LAB_PREFIX (see netlab.sh) picks the lab's namespaces; BENCH_KEEP=1 keeps the logs.
+# STRIPER_MEMORY_LIMIT (config.hocon reads it) sets the proxies' memory-limit; the table says whether every
+# peak RSS stayed under it.
 set -euo pipefail
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -36,10 +38,7 @@ WARMUP=3
 IPERF_PORT=5201
 NEXT_PORT=7300
 
-usage() {
-  sed -n '24,25p' "$0" | sed 's/^# \{0,1\}//' >&2
-  exit 2
-}
+usage() { usage_from_header 24 25; }
 
 while [ $# -gt 0 ]; do
   case $1 in
@@ -53,15 +52,14 @@ while [ $# -gt 0 ]; do
     *) echo "relay.sh: unknown argument '$1'" >&2; usage ;;
   esac
 done
-[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive integer"
-[[ $TIME =~ ^[1-9][0-9]*$ ]] || die "--time must be a positive number of seconds"
-if ! [[ $STRIPES =~ ^[1-9][0-9]*$ ]] || ((STRIPES > 256)); then die "--stripes takes a count from 1 to 256"; fi
+check_runs_and_time
+check_count --stripes "$STRIPES" 256
 [[ $SOCAT_BUFFER =~ ^[1-9][0-9]*$ ]] || die "--socat-buffer takes a size in bytes"
 [[ $WARMUP =~ ^[0-9]+$ ]] || die "--warmup takes a whole number of seconds"
-IPERF_TIME=$TIME
 
 need_root_and_tools iperf3 socat pgrep
 ensure_built
+LIMIT_MIB=$(memory_limit_mib)
 install_cleanup
 
 eval "$("$NETLAB" env)"
@@ -162,6 +160,7 @@ row() {
       medians) printf '%-24s' "$(median_ratio "striper.$dir" "socat.$dir")" ;;
       rss) printf '%-24s' "$(cell "$name.$dir" 1024)" ;;
       cpu) printf '%-24s' "$(cell "$name.$dir" 1 %.2f)" ;;
+      under) printf '%-24s' "$(under_limit "$name.$dir")" ;;
     esac
   done
   echo
@@ -173,6 +172,7 @@ print_table() {
   echo "Striper relay benchmark (no throttle), $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "netlab namespaces on a veth pair, no cap; one iperf3 connection; socat -b $SOCAT_BUFFER; Striper --stripes $STRIPES"
   echo "$RUNS run(s) x $TIME s, each after a $WARMUP s uncounted warm-up; each cell: median (min-max) over runs; rates in Gbit/s as iperf3's receiver saw them"
+  echo "Striper's memory-limit (the configured bound on each proxy's RSS): $LIMIT_MIB MiB"
   echo
   printf '%-40s%-24s%-24s\n' "" "upload" "download (iperf3 -R)"
   row "direct, no proxy" rate direct
@@ -187,6 +187,8 @@ print_table() {
   row "socat server side peak RSS, MiB" rss rsss.socat
   row "Striper client proxy peak RSS, MiB" rss rssc.striper
   row "Striper server proxy peak RSS, MiB" rss rsss.striper
+  row "Striper peaks under its memory-limit" under rssc.striper
+  row "  (server proxy)" under rsss.striper
 }
 
 print_table | sed 's/[[:space:]]*$//'

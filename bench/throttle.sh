@@ -18,6 +18,8 @@
 #                by client port too); the cap sum is read from TCP sockets only, so it is left out for msp
 #   --quick      1 run of 5 s
 # Needs root. LAB_PREFIX (see netlab.sh) picks the lab's namespaces; BENCH_KEEP=1 keeps the logs.
+# STRIPER_MEMORY_LIMIT (config.hocon reads it) sets the proxies' memory-limit; the table says whether every
+# peak RSS stayed under it.
 set -euo pipefail
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -32,10 +34,7 @@ IPERF_PORT=5201
 # Proxy ports move on for every measurement, so a listener never meets the last one's TIME_WAIT sockets.
 NEXT_PORT=7100
 
-usage() {
-  sed -n '15,20p' "$0" | sed 's/^# \{0,1\}//' >&2
-  exit 2
-}
+usage() { usage_from_header 15 20; }
 
 while [ $# -gt 0 ]; do
   case $1 in
@@ -50,16 +49,13 @@ while [ $# -gt 0 ]; do
     *) echo "throttle.sh: unknown argument '$1'" >&2; usage ;;
   esac
 done
-[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive integer"
-[[ $TIME =~ ^[1-9][0-9]*$ ]] || die "--time must be a positive number of seconds"
+check_runs_and_time
 case $TRANSPORT in tcp | msp | tcp,msp) ;; *) die "--transport must be tcp, msp or tcp,msp" ;; esac
-for n in $STRIPES; do
-  if ! [[ $n =~ ^[1-9][0-9]*$ ]] || ((n > 256)); then die "--stripes takes counts from 1 to 256"; fi
-done
-IPERF_TIME=$TIME
+for n in $STRIPES; do check_count --stripes "$n" 256; done
 
 need_root_and_tools iperf3
 ensure_built
+LIMIT_MIB=$(memory_limit_mib)
 install_cleanup
 
 eval "$("$NETLAB" env)"
@@ -135,6 +131,8 @@ measure_striper() {
   # VmHWM is the peak since the process started, so reading it just before stopping gives the run's peak.
   record "rssc.$dir.$n" "$(peak_rss_kib "$client")"
   record "rsss.$dir.$n" "$(peak_rss_kib "$server")"
+  record "rssboth.$dir.$n" "$(tail -n 1 "$WORK_DIR/series.rssc.$dir.$n")"
+  record "rssboth.$dir.$n" "$(tail -n 1 "$WORK_DIR/series.rsss.$dir.$n")"
   stop_pid "$client"
   stop_pid "$server"
 
@@ -175,6 +173,7 @@ row() {
       ratio) printf '%-24s' "$(cell "$4.$dir.$n" 1 %.2f)" ;;
       medians) printf '%-24s' "$(median_ratio "$4.$dir.$n" "$5.$dir.$n")" ;;
       rss) printf '%-24s' "$(cell "$4.$dir.$n" 1024)" ;;
+      under) printf '%-24s' "$(under_limit "$4.$dir.$n")" ;;
     esac
   done
   echo
@@ -186,6 +185,7 @@ print_table() {
   echo "Striper per-flow throttle benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "$LAB_DESC; Striper's substreams over $TRANSPORT"
   echo "$RUNS run(s) x $TIME s; each cell: median (min-max) over runs; rates in Mbit/s as iperf3's receiver saw them"
+  echo "The proxies' memory-limit (the configured bound on each one's RSS): $LIMIT_MIB MiB"
   for dir in upload download; do
     echo
     if [ "$dir" = upload ]; then title="upload (client -> server)"; else title="download (server -> client, iperf3 -R)"; fi
@@ -202,6 +202,7 @@ print_table() {
     row "Striper / cap sum, of medians" medians "$dir" striper capsum
     row "client proxy peak RSS, MiB" rss "$dir" rssc
     row "server proxy peak RSS, MiB" rss "$dir" rsss
+    row "both peaks under memory-limit" under "$dir" rssboth
   done
 }
 
