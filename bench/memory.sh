@@ -7,7 +7,7 @@
 # window (8 MiB by default) each way, so memory grows with the number of busy connections.
 # Two configurations, runs interleaved, in each direction:
 #   limited     striper.memory-limit = --limit (default 160MiB): the connections share what is left of it after
-#               the runtime's 80MiB reserve
+#               the runtime's 96MiB reserve
 #   unlimited   striper.memory-limit = 1024GiB: nothing in effect, as before the limit existed
 # For each it prints the rate iperf3's receiver saw and each proxy's peak RSS; then the ratio of the rates and
 # whether every limited peak stayed under the limit.

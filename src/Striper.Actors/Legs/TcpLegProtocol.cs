@@ -8,7 +8,10 @@ namespace Striper.Actors.Legs;
 internal static class TcpLegProtocol
 {
     /// <summary>Raw bytes for the socket (edge legs). The leg takes ownership of the lease and returns it.</summary>
-    public sealed record WriteRaw(BufferLease Lease);
+    public sealed record WriteRaw(BufferLease Lease) : IOwnsResources
+    {
+        public void ReleaseUndelivered() => Lease.Dispose();
+    }
 
     /// <summary>
     /// A DATA frame. The sender keeps ownership of the lease (it retains the chunk until the far side

@@ -67,6 +67,11 @@ internal sealed partial class DeadLetterOffice
         {
             LogRateLimited(deadLetter);
         }
+
+        if (deadLetter.Message is IOwnsResources owned)
+        {
+            owned.ReleaseUndelivered();
+        }
     }
 
     private void LogRateLimited(DeadLetter deadLetter)

@@ -42,6 +42,10 @@ internal abstract partial class SessionActor : ReceiveActor
     private bool _inboundComplete;
     private BudgetedMemoryPool? _receivePool;
 
+    // An MSP stream keeps reading a leg's buffers after the leg has stopped (it may resend them), so only
+    // TCP-only sessions take their Striper's unacknowledged chunks back.
+    private OrphanedLeases? _orphans;
+
     protected SessionActor(StriperSettings settings, ProxyMetrics metrics, BufferBudget buffers, Guid sessionId)
     {
         Settings = settings;
@@ -93,7 +97,8 @@ internal abstract partial class SessionActor : ReceiveActor
     {
         Metrics.SessionOpened();
         Buffers.Charge(StateCost);
-        StriperActor = Context.ActorOf(Striping.Striper.Props(Settings, Metrics, Buffers), "striper");
+        _orphans = (Settings.Transport & SubstreamTransports.Msp) == 0 ? new OrphanedLeases() : null;
+        StriperActor = Context.ActorOf(Striping.Striper.Props(Settings, Metrics, Buffers, _orphans), "striper");
         ReassemblerActor = Context.ActorOf(Reassembler.Props(Settings, Buffers), "reassembler");
     }
 
@@ -101,6 +106,9 @@ internal abstract partial class SessionActor : ReceiveActor
     {
         Metrics.SessionClosed();
         Buffers.Refund(StateCost);
+
+        // Every child has stopped by now, and with them every leg's socket.
+        _orphans?.ReturnAll();
     }
 
     /// <summary>Registers the handlers both ends share; subclasses call it from their constructor after their own.</summary>

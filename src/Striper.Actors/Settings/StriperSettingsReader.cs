@@ -84,7 +84,7 @@ public static class StriperSettingsReader
     /// <summary>The runtime's reserve comes off the limit first, so a limit that leaves no buffers is refused by name.</summary>
     private static long ReadMemoryLimit(HoconConfig config)
     {
-        const long minimum = StriperSettings.RuntimeReserve + (16L << 20);
+        const long minimum = StriperSettings.RuntimeReserve + (32L << 20);
         var value = config.GetByteSize(Path("memory-limit"));
         return value >= minimum
             ? value

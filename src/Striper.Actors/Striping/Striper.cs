@@ -32,6 +32,7 @@ internal sealed partial class Striper : ReceiveActor
     private readonly Queue<BufferLease> _pending = new();
     private readonly PriorityQueue<SentChunk, long> _resend = new();
     private readonly BufferShare _buffers;
+    private readonly OrphanedLeases? _orphans;
     private Action _wakeWhenFreed = () => { };
     private IActorRef? _edge;
     private long _nextOffset;
@@ -48,9 +49,12 @@ internal sealed partial class Striper : ReceiveActor
     private int _finSlot = -1;
     private bool _finDelivered;
 
-    public Striper(StriperSettings settings, ProxyMetrics metrics, BufferBudget budget)
+    /// <param name="orphans">Where to leave the chunks still unacknowledged when this Striper stops, for its session to
+    /// return once every leg has closed its socket; null where a leg may keep reading them after that (MSP).</param>
+    public Striper(StriperSettings settings, ProxyMetrics metrics, BufferBudget budget, OrphanedLeases? orphans)
     {
         _metrics = metrics;
+        _orphans = orphans;
         _buffers = budget.Join(settings.ChunkSize);
         _readAhead = ReadAheadChunks * (long)settings.ChunkSize;
         _scheduler = new SubstreamScheduler(Clock, settings.ChunkSize, settings.SubstreamInFlightLimit, settings.TargetDelay);
@@ -69,8 +73,8 @@ internal sealed partial class Striper : ReceiveActor
         Receive<BuffersFreed>(_ => GrantEdgeCredit());
     }
 
-    public static Props Props(StriperSettings settings, ProxyMetrics metrics, BufferBudget budget) =>
-        Runtime.Props.Create(() => new Striper(settings, metrics, budget));
+    public static Props Props(StriperSettings settings, ProxyMetrics metrics, BufferBudget budget, OrphanedLeases? orphans = null) =>
+        Runtime.Props.Create(() => new Striper(settings, metrics, budget, orphans));
 
     private TimeProvider Clock => Context.System.TimeProvider;
 
@@ -84,10 +88,26 @@ internal sealed partial class Striper : ReceiveActor
     protected override void PostStop()
     {
         // Pending chunks were never handed out: return them. Retained chunks may still sit in a leg's
-        // mailbox, so they are left to the garbage collector rather than returned while possibly in use.
+        // mailbox or socket, so they go to the session, which returns them once its legs have stopped.
         while (_pending.TryDequeue(out var lease))
         {
             lease.Dispose();
+        }
+
+        if (_orphans is not null)
+        {
+            foreach (var slot in _slots)
+            {
+                foreach (var chunk in slot.Unacked)
+                {
+                    _orphans.Add(chunk.Lease);
+                }
+            }
+
+            foreach (var (chunk, _) in _resend.UnorderedItems)
+            {
+                _orphans.Add(chunk.Lease);
+            }
         }
 
         _buffers.Dispose();

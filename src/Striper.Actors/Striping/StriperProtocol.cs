@@ -11,14 +11,19 @@ namespace Striper.Actors.Striping;
 /// </summary>
 internal static class StriperProtocol
 {
-    public sealed record EdgeData(BufferLease Lease);
+    public sealed record EdgeData(BufferLease Lease) : IOwnsResources
+    {
+        public void ReleaseUndelivered() => Lease.Dispose();
+    }
 
     /// <summary>The edge socket's input ended: a clean FIN when <paramref name="Error"/> is null.</summary>
     public sealed record EdgeEnded(Exception? Error);
 
     /// <summary>A DATA frame; the receiver calls <c>Credit.Grant(payload length)</c> on taking it (see <see cref="Legs.SubstreamInbound"/>).</summary>
-    public sealed record DataReceived(int Slot, long Offset, long Stamp, BufferLease Lease, IReadCredit? Credit = null)
+    public sealed record DataReceived(int Slot, long Offset, long Stamp, BufferLease Lease, IReadCredit? Credit = null) : IOwnsResources
     {
+        public void ReleaseUndelivered() => Lease.Dispose();
+
         public override string ToString() => $"DataReceived(slot={Slot}, off={Offset}, {Lease.Length} bytes)";
     }
 

@@ -118,7 +118,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("striper.stripes = \"four\"\n", "bad.conf:1: striper.stripes: expected an integer")]
     [InlineData("striper.stripes = 0\n", "bad.conf:1: striper.stripes must be between 1 and 256")]
     [InlineData("striper.chunk-size = 0\n", "bad.conf:1: striper.chunk-size must be between 1024 and 1048576 bytes, got 0")]
-    [InlineData("striper.memory-limit = 64MiB\n", "bad.conf:1: striper.memory-limit must be at least 96MiB (80MiB of it is left to the runtime, the rest holds data), got 67108864 bytes")]
+    [InlineData("striper.memory-limit = 64MiB\n", "bad.conf:1: striper.memory-limit must be at least 128MiB (96MiB of it is left to the runtime, the rest holds data), got 67108864 bytes")]
     [InlineData("striper.log.level = chatty\n", "bad.conf:1: striper.log.level must be one of")]
     [InlineData("striper.transport = quic\n", "bad.conf:1: striper.transport must be tcp, msp or tcp,msp, got 'quic'")]
     [InlineData("striper { stripes = 4\n", "bad.conf:2: unclosed '{' opened at line 1")]
