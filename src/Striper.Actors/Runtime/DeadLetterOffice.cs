@@ -6,7 +6,8 @@ namespace Striper.Actors.Runtime;
 /// Where undeliverable messages end up. They are logged at Debug with the message type and paths only
 /// (payloads may carry user data), at most <see cref="MaxLoggedPerSecond"/> per second so that a flood,
 /// e.g. a socket loop telling a dead connection actor, cannot drown the log; the rest are counted and
-/// the count is logged when the next window opens. Tests subscribe to see every dead letter.
+/// the count is logged when the next window opens. Tests subscribe to see every dead letter. A message that
+/// carries a buffer for its recipient (<see cref="IOwnsResources"/>) gives it back here.
 /// </summary>
 internal sealed partial class DeadLetterOffice
 {
@@ -54,6 +55,12 @@ internal sealed partial class DeadLetterOffice
 
     public void Publish(DeadLetter deadLetter)
     {
+        // Released before anyone hears of it: a subscriber sees what was lost, and never owns it.
+        if (deadLetter.Message is IOwnsResources owned)
+        {
+            owned.ReleaseUndelivered();
+        }
+
         foreach (var subscriber in Volatile.Read(ref _subscribers))
         {
             // A dead subscriber would otherwise feed its own dead letters back to itself forever.
@@ -68,10 +75,6 @@ internal sealed partial class DeadLetterOffice
             LogRateLimited(deadLetter);
         }
 
-        if (deadLetter.Message is IOwnsResources owned)
-        {
-            owned.ReleaseUndelivered();
-        }
     }
 
     private void LogRateLimited(DeadLetter deadLetter)
