@@ -22,14 +22,14 @@ internal sealed class Reassembler : ReceiveActor
     private const int InitialReachChunks = 4;
     private readonly long _window;
     private readonly BufferShare _buffers;
+    private readonly Dictionary<int, ReceiveSlot> _slots = [];
+    private readonly PriorityQueue<BufferLease, long> _reorder = new();
+    private readonly List<int> _ackOrder = [];
 
     // How far ahead of what was written credit reaches now: it starts at a few chunks and doubles, up to the
     // window, whenever the sender uses half of it, so a quiet connection (a shell) does not tie up a window
     // of the proxy's buffer budget.
     private long _reach;
-    private readonly Dictionary<int, ReceiveSlot> _slots = [];
-    private readonly PriorityQueue<BufferLease, long> _reorder = new();
-    private readonly List<int> _ackOrder = [];
     private IActorRef? _edge;
     private long _delivered;
     private long _written;

@@ -33,6 +33,7 @@ internal sealed partial class Striper : ReceiveActor
     private readonly PriorityQueue<SentChunk, long> _resend = new();
     private readonly BufferShare _buffers;
     private readonly OrphanedLeases? _orphans;
+    private readonly long _readAhead;
     private Action _wakeWhenFreed = () => { };
     private IActorRef? _edge;
     private long _nextOffset;
@@ -40,7 +41,6 @@ internal sealed partial class Striper : ReceiveActor
     private long _readGranted;
     private long _edgeRead;
     private long _farDelivered;
-    private readonly long _readAhead;
     private bool _edgeEnded;
     private bool _finSent;
 
