@@ -13,6 +13,9 @@ internal sealed class BudgetedMemoryPool : MemoryPool<byte>
 
     public BudgetedMemoryPool(BufferBudget budget) => _budget = budget;
 
+    /// <summary>For legs outside any proxy's budget (tests, tools); one for all of them.</summary>
+    public static BudgetedMemoryPool Unbudgeted { get; } = new(BufferBudget.CreateUnlimited());
+
     public override int MaxBufferSize => BufferPool.MaxArrayLength;
 
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)

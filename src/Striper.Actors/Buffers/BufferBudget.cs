@@ -56,11 +56,15 @@ public sealed class BufferBudget
         Return(bytes);
     }
 
-    /// <summary>A share for one direction of one connection; it keeps at least <paramref name="floor"/> bytes.</summary>
-    public BufferShare Join(long floor)
+    /// <summary>
+    /// A share for one direction of one connection; it keeps at least <paramref name="floor"/> bytes. When it gets
+    /// less than it asked for, <paramref name="wake"/> is called once bytes come back (from another thread: it
+    /// should only tell an actor to ask again).
+    /// </summary>
+    public BufferShare Join(long floor, Action wake)
     {
         Interlocked.Increment(ref _shares);
-        return new BufferShare(this, floor);
+        return new BufferShare(this, floor, wake);
     }
 
     internal long FairShare => Limit / Math.Max(1, Volatile.Read(ref _shares));

@@ -8,14 +8,16 @@ public sealed class BufferShare : IDisposable
 {
     private readonly BufferBudget _budget;
     private readonly long _floor;
+    private readonly Action _wake;
     private bool _starved;
     private volatile bool _waiting;
     private bool _disposed;
 
-    internal BufferShare(BufferBudget budget, long floor)
+    internal BufferShare(BufferBudget budget, long floor, Action wake)
     {
         _budget = budget;
         _floor = floor;
+        _wake = wake;
     }
 
     /// <summary>Bytes this share holds now.</summary>
@@ -24,9 +26,9 @@ public sealed class BufferShare : IDisposable
     /// <summary>
     /// Takes up to <paramref name="wanted"/> more bytes and returns how many it got. It always gets enough to hold
     /// its floor, so its connection keeps moving however full the budget is. When it gets less than it asked for,
-    /// <paramref name="wake"/> is called once bytes come back (from another thread: it should only tell an actor).
+    /// the wake-up given to <see cref="BufferBudget.Join"/> is called once bytes come back.
     /// </summary>
-    public long Take(long wanted, Action wake)
+    public long Take(long wanted)
     {
         if (wanted <= 0 || _disposed)
         {
@@ -56,7 +58,7 @@ public sealed class BufferShare : IDisposable
             _budget.NotifyWhenFreed(() =>
             {
                 _waiting = false;
-                wake();
+                _wake();
             });
         }
 

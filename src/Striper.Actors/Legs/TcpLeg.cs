@@ -49,7 +49,7 @@ internal sealed partial class TcpLeg : ReceiveActor, IFrameWriter
 
     public TcpLeg(Socket socket, ILegInbound inbound, IActorRef? writtenListener, int receiveSize, byte[]? preamble, FrameSealer? sealer, MemoryPool<byte>? receivePool)
     {
-        _receivePool = receivePool ?? new BudgetedMemoryPool(BufferBudget.CreateUnlimited());
+        _receivePool = receivePool ?? BudgetedMemoryPool.Unbudgeted;
         _sealer = sealer;
         _socket = socket;
         _inbound = inbound;

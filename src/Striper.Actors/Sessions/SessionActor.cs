@@ -91,13 +91,15 @@ internal abstract partial class SessionActor : ReceiveActor
     /// <summary>Substreams this connection runs: the client's stripes, or what the client asked the server for.</summary>
     protected virtual int SubstreamCount => Settings.Stripes;
 
-    private long StateCost => (SubstreamCount + 1) * ((Settings.Transport & SubstreamTransports.Msp) != 0 ? MspLegCost : TcpLegCost);
+    private bool UsesMsp => (Settings.Transport & SubstreamTransports.Msp) != 0;
+
+    private long StateCost => (SubstreamCount + 1) * (UsesMsp ? MspLegCost : TcpLegCost);
 
     protected override void PreStart()
     {
         Metrics.SessionOpened();
         Buffers.Charge(StateCost);
-        _orphans = (Settings.Transport & SubstreamTransports.Msp) == 0 ? new OrphanedLeases() : null;
+        _orphans = UsesMsp ? null : new OrphanedLeases();
         StriperActor = Context.ActorOf(Striping.Striper.Props(Settings, Metrics, Buffers, _orphans), "striper");
         ReassemblerActor = Context.ActorOf(Reassembler.Props(Settings, Buffers), "reassembler");
     }

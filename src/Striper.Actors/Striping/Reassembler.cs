@@ -37,13 +37,13 @@ internal sealed class Reassembler : ReceiveActor
     private long _finOffset = -1;
     private bool _finApplied;
     private bool _flushQueued;
-    private Action _wakeWhenFreed = () => { };
 
     public Reassembler(StriperSettings settings, BufferBudget budget)
     {
         _window = settings.CreditWindow;
         _reach = Math.Min(_window, InitialReachChunks * (long)settings.ChunkSize);
-        _buffers = budget.Join(settings.ChunkSize);
+        var self = Self;
+        _buffers = budget.Join(settings.ChunkSize, () => self.Tell(BuffersFreed.Instance));
         Receive<EdgeAttached>(m => _edge = m.Leg);
         Receive<SubstreamAttached>(OnSubstreamAttached);
         Receive<DataReceived>(OnData);
@@ -59,12 +59,7 @@ internal sealed class Reassembler : ReceiveActor
     /// <summary>Bytes waiting out of order; never more than the credit window.</summary>
     internal long BufferedBytes { get; private set; }
 
-    protected override void PreStart()
-    {
-        var self = Self;
-        _wakeWhenFreed = () => self.Tell(BuffersFreed.Instance);
-        ExtendCredit();
-    }
+    protected override void PreStart() => ExtendCredit();
 
     protected override void PostStop()
     {
@@ -194,7 +189,7 @@ internal sealed class Reassembler : ReceiveActor
     /// Credit reaches ahead of what was written, as far as the proxy's buffer budget allows: bytes granted are
     /// taken from the budget first, and given back as they are written to the edge.
     /// </summary>
-    private void ExtendCredit() => _creditLimit += _buffers.Take(_written + _reach - _creditLimit, _wakeWhenFreed);
+    private void ExtendCredit() => _creditLimit += _buffers.Take(_written + _reach - _creditLimit);
 
     /// <summary>
     /// Data ACKs carry the limit anyway; a separate update is only worth it when the sender may be starved.

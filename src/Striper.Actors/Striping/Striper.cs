@@ -34,7 +34,6 @@ internal sealed partial class Striper : ReceiveActor
     private readonly BufferShare _buffers;
     private readonly OrphanedLeases? _orphans;
     private readonly long _readAhead;
-    private Action _wakeWhenFreed = () => { };
     private IActorRef? _edge;
     private long _nextOffset;
     private long _creditLimit;
@@ -55,7 +54,8 @@ internal sealed partial class Striper : ReceiveActor
     {
         _metrics = metrics;
         _orphans = orphans;
-        _buffers = budget.Join(settings.ChunkSize);
+        var self = Self;
+        _buffers = budget.Join(settings.ChunkSize, () => self.Tell(BuffersFreed.Instance));
         _readAhead = ReadAheadChunks * (long)settings.ChunkSize;
         _scheduler = new SubstreamScheduler(Clock, settings.ChunkSize, settings.SubstreamInFlightLimit, settings.TargetDelay);
         _stallDetector = new StallDetector(Clock, settings.StallTimeout);
@@ -78,12 +78,7 @@ internal sealed partial class Striper : ReceiveActor
 
     private TimeProvider Clock => Context.System.TimeProvider;
 
-    protected override void PreStart()
-    {
-        var self = Self;
-        _wakeWhenFreed = () => self.Tell(BuffersFreed.Instance);
-        Timers.StartPeriodicTimer("stall-check", StallCheck.Instance, StallCheckInterval);
-    }
+    protected override void PreStart() => Timers.StartPeriodicTimer("stall-check", StallCheck.Instance, StallCheckInterval);
 
     protected override void PostStop()
     {
@@ -263,7 +258,7 @@ internal sealed partial class Striper : ReceiveActor
             return;
         }
 
-        var granted = _buffers.Take(limit - _readGranted, _wakeWhenFreed);
+        var granted = _buffers.Take(limit - _readGranted);
         if (granted > 0)
         {
             _edge.Tell(new TcpLegProtocol.GrantRead(granted));

@@ -10,15 +10,15 @@ public sealed class BufferBudgetTests
     public void A_share_should_get_what_is_left_and_no_more_than_its_floor_beyond_the_limit()
     {
         var budget = new BufferBudget(1000);
-        using var first = budget.Join(floor: 100);
-        using var second = budget.Join(floor: 100);
+        using var first = budget.Join(floor: 100, Ignore);
+        using var second = budget.Join(floor: 100, Ignore);
 
-        Assert.Equal(800, first.Take(800, Ignore));
-        Assert.Equal(200, second.Take(500, Ignore));
+        Assert.Equal(800, first.Take(800));
+        Assert.Equal(200, second.Take(500));
 
         // Spent: a share holding less than its floor is topped up to it regardless, and no further.
-        using var third = budget.Join(floor: 100);
-        Assert.Equal(100, third.Take(500, Ignore));
+        using var third = budget.Join(floor: 100, Ignore);
+        Assert.Equal(100, third.Take(500));
         Assert.Equal(1100, budget.InUse);
         Assert.Equal(1100, budget.HighWater);
     }
@@ -27,46 +27,46 @@ public sealed class BufferBudgetTests
     public void Returned_bytes_should_wake_a_share_that_got_less_than_it_asked_for_once()
     {
         var budget = new BufferBudget(1000);
-        using var busy = budget.Join(floor: 0);
-        using var waiting = budget.Join(floor: 0);
         var wakes = 0;
+        using var busy = budget.Join(floor: 0, Ignore);
+        using var waiting = budget.Join(floor: 0, () => Interlocked.Increment(ref wakes));
 
-        busy.Take(1000, Ignore);
-        Assert.Equal(0, waiting.Take(300, () => Interlocked.Increment(ref wakes)));
+        busy.Take(1000);
+        Assert.Equal(0, waiting.Take(300));
         Assert.Equal(0, wakes);
 
         busy.Return(100);
         busy.Return(100);
         Assert.Equal(1, wakes);
-        Assert.Equal(200, waiting.Take(300, Ignore));
+        Assert.Equal(200, waiting.Take(300));
     }
 
     [Fact]
     public void A_busy_share_should_take_no_more_than_an_equal_part_while_another_is_short()
     {
         var budget = new BufferBudget(1000);
-        using var busy = budget.Join(floor: 0);
-        using var newcomer = budget.Join(floor: 0);
+        using var busy = budget.Join(floor: 0, Ignore);
+        using var newcomer = budget.Join(floor: 0, Ignore);
 
-        Assert.Equal(1000, busy.Take(1000, Ignore));
-        Assert.Equal(0, newcomer.Take(400, Ignore));
+        Assert.Equal(1000, busy.Take(1000));
+        Assert.Equal(0, newcomer.Take(400));
 
         // The busy share's bytes come back as it writes, but it may not take them all again: half is its part.
         busy.Return(600);
-        Assert.Equal(100, busy.Take(600, Ignore));
-        Assert.Equal(400, newcomer.Take(400, Ignore));
+        Assert.Equal(100, busy.Take(600));
+        Assert.Equal(400, newcomer.Take(400));
 
         // Nobody is short any more: the busy share may have the rest.
-        Assert.Equal(100, busy.Take(600, Ignore));
+        Assert.Equal(100, busy.Take(600));
     }
 
     [Fact]
     public void Disposing_a_share_should_give_back_everything_it_held()
     {
         var budget = new BufferBudget(1000);
-        var share = budget.Join(floor: 300);
-        share.Take(50, Ignore);
-        share.Take(700, Ignore);
+        var share = budget.Join(floor: 300, Ignore);
+        share.Take(50);
+        share.Take(700);
         Assert.Equal(750, budget.InUse);
 
         share.Dispose();
@@ -82,10 +82,10 @@ public sealed class BufferBudgetTests
         var budget = new BufferBudget(64 * 1024);
         var workers = Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
         {
-            using var share = budget.Join(floor: 1024);
+            using var share = budget.Join(floor: 1024, Ignore);
             for (var i = 0; i < 20_000; i++)
             {
-                share.Take(8 * 1024, Ignore);
+                share.Take(8 * 1024);
                 share.Return(share.Held / 2);
             }
         })).ToArray();
