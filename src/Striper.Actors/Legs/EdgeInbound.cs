@@ -1,5 +1,5 @@
 using Striper.Actors.Buffers;
-using Striper.Actors.Runtime;
+using Akka.Actor;
 using Striper.Actors.Striping;
 
 namespace Striper.Actors.Legs;

@@ -2,7 +2,8 @@ using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.Extensions.Logging;
 using Striper.Actors.Msp;
-using Striper.Actors.Runtime;
+using Akka.Actor;
+using Striper.Actors.Services;
 using Striper.Actors.Security;
 using Striper.Actors.Wire;
 using static Striper.Actors.Legs.TcpLegProtocol;
@@ -93,7 +94,7 @@ internal sealed partial class MspLeg : ReceiveActor, IFrameWriter
     }
 
     public static Props Props(IActorRef stream, IFrameInbound inbound, int messageSize, byte[]? preamble = null, FrameSealer? sealer = null, bool handedOver = false) =>
-        Runtime.Props.Create(() => new MspLeg(stream, inbound, messageSize, preamble, sealer, handedOver));
+        Akka.Actor.Props.Create(() => new MspLeg(stream, inbound, messageSize, preamble, sealer, handedOver));
 
     protected override void PreStart()
     {
@@ -334,7 +335,7 @@ internal sealed partial class MspLeg : ReceiveActor, IFrameWriter
             _waitingForInbound = true;
             _inbound.WaitUntilReadyAsync(CancellationToken.None).AsTask()
                 .ContinueWith(static _ => InboundReady.Instance, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)
-                .PipeTo(Self, static ready => ready, static error => new Status.Failure(error));
+                .PipeTo(Self, success: static ready => ready, failure: static error => new Status.Failure(error));
             return;
         }
 
@@ -347,7 +348,7 @@ internal sealed partial class MspLeg : ReceiveActor, IFrameWriter
 
     private void AbortStream(string reason)
     {
-        Log.Aborting(Context.Log, Self.Path, reason);
+        Log.Aborting(Context.Logger(), Self.Path.ToString(), reason);
         _stream.Tell(MspProtocol.Abort.Instance, Self);
         _streamClosed = true;
         var error = new IOException(reason);

@@ -3,7 +3,8 @@ using System.IO.Pipelines;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Striper.Actors.Buffers;
-using Striper.Actors.Runtime;
+using Akka.Actor;
+using Striper.Actors.Services;
 using Striper.Actors.Security;
 using Striper.Actors.Wire;
 using static Striper.Actors.Legs.TcpLegProtocol;
@@ -77,7 +78,7 @@ internal sealed partial class TcpLeg : ReceiveActor, IFrameWriter
     /// <param name="receivePool">Where a frame leg's receive buffers come from (charged to its proxy's budget).</param>
     public static Props Props(
         Socket socket, ILegInbound inbound, IActorRef? writtenListener, int receiveSize, byte[]? preamble = null, FrameSealer? sealer = null, MemoryPool<byte>? receivePool = null) =>
-        Runtime.Props.Create(() => new TcpLeg(socket, inbound, writtenListener, receiveSize, preamble, sealer, receivePool));
+        Akka.Actor.Props.Create(() => new TcpLeg(socket, inbound, writtenListener, receiveSize, preamble, sealer, receivePool));
 
     protected override void PreStart()
     {
@@ -165,7 +166,7 @@ internal sealed partial class TcpLeg : ReceiveActor, IFrameWriter
 
     private void AbortSocket(string reason)
     {
-        Log.Aborting(Context.Log, Self.Path, reason);
+        Log.Aborting(Context.Logger(), Self.Path.ToString(), reason);
         try
         {
             // Linger 0 turns close into a RST, which is how an abort reaches the peer promptly.
@@ -186,7 +187,7 @@ internal sealed partial class TcpLeg : ReceiveActor, IFrameWriter
 
     private void OnViolation(string reason)
     {
-        Log.Violation(Context.Log, Self.Path, reason);
+        Log.Violation(Context.Logger(), Self.Path.ToString(), reason);
         Context.Parent.Tell(new Violation(Self, reason));
         AbortSocket("protocol violation: " + reason);
     }

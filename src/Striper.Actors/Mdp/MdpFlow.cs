@@ -1,6 +1,6 @@
 using Striper.Actors.Identity;
 using Striper.Actors.Msp;
-using Striper.Actors.Runtime;
+using Akka.Actor;
 
 namespace Striper.Actors.Mdp;
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Striper.Actors.Msp;
-using Striper.Actors.Runtime;
+using Akka.Actor;
 using static Striper.Actors.Mdp.MdpProtocol;
 
 namespace Striper.Actors.Mdp;
@@ -13,8 +13,11 @@ namespace Striper.Actors.Mdp;
 /// after every <see cref="AckEvery"/> arrivals), and retransmits overdue datagrams on a timer that runs only while
 /// some are outstanding. It owns the link and disposes it when it stops.
 /// </summary>
-internal sealed class MdpHop : ReceiveActor
+internal sealed class MdpHop : ReceiveActor, IWithTimers
 {
+    /// <summary>Set by Akka before the constructor runs (<see cref="IWithTimers"/>).</summary>
+    public ITimerScheduler Timers { get; set; } = null!;
+
     private const int AckEvery = 16;
     private const string AckTimer = "ack";
     private const string RetransmitTimer = "retransmit";
@@ -54,7 +57,7 @@ internal sealed class MdpHop : ReceiveActor
     }
 
     public static Props Props(MdpHopLink link, ConcurrentDictionary<int, IActorRef> bindings, MdpCounters counters, MdpSettings settings) =>
-        Runtime.Props.Create(() => new MdpHop(link, bindings, counters, settings));
+        Akka.Actor.Props.Create(() => new MdpHop(link, bindings, counters, settings));
 
     protected override void PostStop() => _link.Dispose();
 

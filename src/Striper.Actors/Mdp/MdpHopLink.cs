@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using Striper.Actors.Identity;
 using Striper.Actors.Mdp.Offload;
-using Striper.Actors.Runtime;
+using Akka.Actor;
 
 namespace Striper.Actors.Mdp;
 

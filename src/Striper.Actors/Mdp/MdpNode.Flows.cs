@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using Striper.Actors.Runtime;
+using Akka.Actor;
 using static Striper.Actors.Mdp.MdpProtocol;
 
 namespace Striper.Actors.Mdp;

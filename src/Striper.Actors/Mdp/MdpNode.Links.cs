@@ -1,3 +1,5 @@
+using Akka.Actor;
+using Striper.Actors.Services;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -60,7 +62,7 @@ internal sealed partial class MdpNode
             hop.MarkHeard();
             if (hop.PeerIncarnation != incarnation)
             {
-                Context.Log.LogInformation("neighbour {Sid} at {Address} restarted", peer.Sid.Abbreviated, hop.RemoteEndPoint);
+                Context.Logger().LogInformation("neighbour {Sid} at {Address} restarted", peer.Sid.Abbreviated, hop.RemoteEndPoint);
                 hop.PeerRestarted(incarnation, nextSequence);
             }
         }
@@ -143,7 +145,7 @@ internal sealed partial class MdpNode
         }
 
         Interlocked.Increment(ref _counters.LinksClosedByPeer);
-        Context.Log.LogDebug("neighbour {Sid} at {Address} closed the link", hop.Peer.Abbreviated, hop.RemoteEndPoint);
+        Context.Logger().LogDebug("neighbour {Sid} at {Address} closed the link", hop.Peer.Abbreviated, hop.RemoteEndPoint);
         Timers.StartSingleTimer(("bye", hop), new MdpProtocol.ByeGraceOver(hop), ByeGrace);
     }
 
@@ -163,8 +165,9 @@ internal sealed partial class MdpNode
 
     private MdpHopLink AddHop(MdpSocketEntry entry, SocketAddress sender, Sid peer, MdpLinkKeys keys, uint incarnation, uint nextSequence)
     {
-        var hop = new MdpHopLink(entry.Socket, sender, peer, keys, incarnation, nextSequence, _settings, _counters, Context.System.TimeProvider);
+        var hop = new MdpHopLink(entry.Socket, sender, peer, keys, incarnation, nextSequence, _settings, _counters, Context.Clock());
         hop.Hop = Context.ActorOf(MdpHop.Props(hop, _bindings, _counters, _settings));
+        Context.Watch(hop.Hop);
         entry.Hops[sender] = hop;
         if (!_bySid.TryGetValue(peer, out var list))
         {
@@ -172,9 +175,9 @@ internal sealed partial class MdpNode
         }
 
         list.Insert(0, hop);
-        _lastKeepalive[hop] = Context.System.TimeProvider.GetTimestamp();
+        _lastKeepalive[hop] = Context.Clock().GetTimestamp();
         _lastHeard[hop] = _lastKeepalive[hop];
-        Context.Log.LogInformation("neighbour {Sid} up at {Address} (via {Local})", peer.Abbreviated, hop.RemoteEndPoint, entry.LocalEndPoint);
+        Context.Logger().LogInformation("neighbour {Sid} up at {Address} (via {Local})", peer.Abbreviated, hop.RemoteEndPoint, entry.LocalEndPoint);
         return hop;
     }
 
@@ -193,6 +196,7 @@ internal sealed partial class MdpNode
         _lastKeepalive.Remove(hop);
         _lastHeard.Remove(hop);
         _saidBye.Remove(hop);
+        Context.Unwatch(hop.Hop);
         Context.Stop(hop.Hop);
     }
 
@@ -205,9 +209,31 @@ internal sealed partial class MdpNode
     private void ExpireHop(MdpHopLink hop)
     {
         Interlocked.Increment(ref _counters.LinksExpired);
-        Context.Log.LogInformation("neighbour {Sid} at {Address} silent for {Seconds} s: link removed", hop.Peer.Abbreviated, hop.RemoteEndPoint, _settings.LinkTimeout.TotalSeconds);
+        Context.Logger().LogInformation("neighbour {Sid} at {Address} silent for {Seconds} s: link removed", hop.Peer.Abbreviated, hop.RemoteEndPoint, _settings.LinkTimeout.TotalSeconds);
         TellLinkDown(hop, $"the MDP link to neighbour {hop.Peer.Abbreviated} at {hop.RemoteEndPoint} was removed: nothing heard from it for {_settings.LinkTimeout.TotalSeconds:0.###} s (striper.mdp.link-timeout)");
         DropHop(_sockets.First(s => ReferenceEquals(s.Socket, hop.Socket)), hop);
+    }
+
+    /// <summary>
+    /// A hop actor that stopped while its link was still in the tables failed (its parent stops failed children, see
+    /// <see cref="SupervisorStrategy"/>): the link goes as if its neighbour had left, and a hello brings a fresh one.
+    /// </summary>
+    private bool DropFailedHop(IActorRef actor)
+    {
+        foreach (var entry in _sockets)
+        {
+            foreach (var hop in entry.Hops.Values)
+            {
+                if (ReferenceEquals(hop.Hop, actor))
+                {
+                    TellLinkDown(hop, $"the MDP link to neighbour {hop.Peer.Abbreviated} at {hop.RemoteEndPoint} failed and was removed");
+                    DropHop(entry, hop);
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Removes a link that is gone; a dedicated socket, bound for the flows of this one link, closes with it.</summary>
@@ -276,7 +302,7 @@ internal sealed partial class MdpNode
     /// </summary>
     private void SayHello()
     {
-        var now = Context.System.TimeProvider.GetTimestamp();
+        var now = Context.Clock().GetTimestamp();
         foreach (var peer in _peers)
         {
             var hop = _bySid.Values.SelectMany(l => l).FirstOrDefault(h => SameEndPoint(h.RemoteEndPoint, peer));
@@ -305,13 +331,13 @@ internal sealed partial class MdpNode
             {
                 _lastHeard[hop] = now;
             }
-            else if (Context.System.TimeProvider.GetElapsedTime(_lastHeard[hop], now) >= _settings.LinkTimeout)
+            else if (Context.Clock().GetElapsedTime(_lastHeard[hop], now) >= _settings.LinkTimeout)
             {
                 ExpireHop(hop);
                 continue;
             }
 
-            if (Context.System.TimeProvider.GetElapsedTime(_lastKeepalive[hop], now) >= _settings.HelloKeepalive)
+            if (Context.Clock().GetElapsedTime(_lastKeepalive[hop], now) >= _settings.HelloKeepalive)
             {
                 _lastKeepalive[hop] = now;
                 hop.SendHello(replyWanted: true, _incarnation, _identity.PublicKey);

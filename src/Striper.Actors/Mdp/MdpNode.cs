@@ -2,7 +2,8 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Striper.Actors.Identity;
-using Striper.Actors.Runtime;
+using Akka.Actor;
+using Striper.Actors.Services;
 using static Striper.Actors.Mdp.MdpProtocol;
 
 namespace Striper.Actors.Mdp;
@@ -18,8 +19,11 @@ namespace Striper.Actors.Mdp;
 /// Arriving datagrams go straight from the sockets to the hops, which deliver them; the node only sees hellos and
 /// strangers.
 /// </summary>
-internal sealed partial class MdpNode : ReceiveActor
+internal sealed partial class MdpNode : ReceiveActor, IWithTimers
 {
+    /// <summary>Set by Akka before the constructor runs (<see cref="IWithTimers"/>).</summary>
+    public ITimerScheduler Timers { get; set; } = null!;
+
     private const string HelloTimer = "hello";
     private const int KeyCacheLimit = 256;
     private const int FirstEphemeralPort = 32768;
@@ -55,7 +59,7 @@ internal sealed partial class MdpNode : ReceiveActor
         _counters = counters;
         _sockets = [.. sockets];
         _peers = [.. peers];
-        _helloBudget = new MdpHelloBudget(settings.MaxHellosPerSecond, Context.System.TimeProvider);
+        _helloBudget = new MdpHelloBudget(settings.MaxHellosPerSecond, Context.Clock());
         Receive<MdpBatch>(OnBatch);
         Receive<HelloTick>(_ => SayHello());
         Receive<AddPeer>(m =>
@@ -75,7 +79,7 @@ internal sealed partial class MdpNode : ReceiveActor
     }
 
     public static Props Props(NodeIdentity identity, MdpSettings settings, MdpCounters counters, IReadOnlyList<MdpSocketEntry> sockets, IEnumerable<IPEndPoint> peers) =>
-        Runtime.Props.Create(() => new MdpNode(identity, settings, counters, sockets, peers));
+        Akka.Actor.Props.Create(() => new MdpNode(identity, settings, counters, sockets, peers));
 
     protected override void PreStart()
     {
@@ -132,8 +136,19 @@ internal sealed partial class MdpNode : ReceiveActor
         }
     }
 
+    /// <summary>
+    /// Hops and sockets own a link's window and a socket: restarted, they would run again on what their first life
+    /// disposed. A failed one is stopped, and the node drops what it served (<see cref="DropFailedHop"/>).
+    /// </summary>
+    protected override SupervisorStrategy SupervisorStrategy() => Akka.Actor.SupervisorStrategy.StoppingStrategy;
+
     private void OnTerminated(Terminated message)
     {
+        if (DropFailedHop(message.ActorRef))
+        {
+            return;
+        }
+
         foreach (var (port, handler) in _bindings)
         {
             if (ReferenceEquals(handler, message.ActorRef))

@@ -1,6 +1,6 @@
 using System.Net;
 using Striper.Actors.Identity;
-using Striper.Actors.Runtime;
+using Akka.Actor;
 
 namespace Striper.Actors.Mdp;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
-using Striper.Actors.Runtime;
+using Akka.Actor;
 
 namespace Striper.Actors.Mdp;
 
@@ -42,7 +42,7 @@ internal sealed class MdpSocket : ReceiveActor
     }
 
     public static Props Props(Socket socket, ConcurrentDictionary<SocketAddress, MdpHopLink> hops, IActorRef node, MdpCounters counters, ConcurrentDictionary<int, IActorRef> bindings, MdpSettings settings) =>
-        Runtime.Props.Create(() => new MdpSocket(socket, hops, node, counters, bindings, settings));
+        Akka.Actor.Props.Create(() => new MdpSocket(socket, hops, node, counters, bindings, settings));
 
     protected override void PreStart()
     {

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Striper.Actors.Identity;
 using Striper.Actors.Proxy;
-using Striper.Actors.Runtime;
+using Akka.Actor;
 
 namespace Striper.Actors.Mdp;
 

@@ -1,4 +1,5 @@
-using Striper.Actors.Runtime;
+using Akka.Actor;
+using Striper.Actors.Services;
 using static Striper.Actors.Msp.MspProtocol;
 
 namespace Striper.Actors.Msp;
@@ -52,9 +53,12 @@ internal sealed class MspEndpoint : ReceiveActor
     }
 
     public static Props Props(IDatagramLink link, IActorRef acceptor, MspSettings settings) =>
-        Runtime.Props.Create(() => new MspEndpoint(link, acceptor, settings));
+        Akka.Actor.Props.Create(() => new MspEndpoint(link, acceptor, settings));
 
-    private TimeProvider Clock => Context.System.TimeProvider;
+    private TimeProvider Clock { get; } = Context.Clock();
+
+    /// <summary>A failed stream is stopped, never restarted: what it sent and received cannot be replayed.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => Akka.Actor.SupervisorStrategy.StoppingStrategy;
 
     private void OnConnect(Connect message)
     {

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using static Striper.Actors.Msp.MspProtocol;
 
 namespace Striper.Actors.Msp;

@@ -1,6 +1,7 @@
 using System.Numerics;
 using Microsoft.Extensions.Logging;
-using Striper.Actors.Runtime;
+using Akka.Actor;
+using Striper.Actors.Services;
 using static Striper.Actors.Msp.MspProtocol;
 
 namespace Striper.Actors.Msp;
@@ -29,8 +30,11 @@ namespace Striper.Actors.Msp;
 /// cleanly. A closed stream lingers briefly to acknowledge a retransmitted FIN, then stops.
 /// </para>
 /// </summary>
-internal sealed partial class MspStream : ReceiveActor
+internal sealed partial class MspStream : ReceiveActor, IWithTimers
 {
+    /// <summary>Set by Akka before the constructor runs (<see cref="IWithTimers"/>).</summary>
+    public ITimerScheduler Timers { get; set; } = null!;
+
     private const string RtoTimer = "rto";
     private const string PaceTimer = "pace";
     private const string HousekeepingTimer = "housekeeping";
@@ -169,9 +173,9 @@ internal sealed partial class MspStream : ReceiveActor
     }
 
     public static Props Props(uint streamId, bool isInitiator, IDatagramLink link, IActorRef owner, MspSettings settings) =>
-        Runtime.Props.Create(() => new MspStream(streamId, isInitiator, link, owner, settings));
+        Akka.Actor.Props.Create(() => new MspStream(streamId, isInitiator, link, owner, settings));
 
-    private TimeProvider Clock => Context.System.TimeProvider;
+    private TimeProvider Clock { get; } = Context.Clock();
 
     /// <summary>How many messages the owner may have sent in all; one slot stays free for the FIN.</summary>
     private long SendLimit => _localShutdown || _closed ? _nextAssign : _una + _ring.Length - 1;
@@ -253,7 +257,7 @@ internal sealed partial class MspStream : ReceiveActor
     {
         if (ReferenceEquals(message.ActorRef, _owner) && !_closed)
         {
-            Context.Log.LogDebug("MSP stream {StreamId}: owner stopped, resetting the stream", _streamId);
+            Context.Logger().LogDebug("MSP stream {StreamId}: owner stopped, resetting the stream", _streamId);
             SendReset(MspResetReason.Aborted);
             Finish(MspState.Closed | MspState.Error, "the owner stopped", linger: false);
         }
@@ -321,10 +325,10 @@ internal sealed partial class MspStream : ReceiveActor
         Timers.Cancel(HousekeepingTimer);
         if (reason is not null)
         {
-            Context.Log.LogDebug("MSP stream {StreamId} closed: {Reason}", _streamId, reason);
+            Context.Logger().LogDebug("MSP stream {StreamId} closed: {Reason}", _streamId, reason);
         }
 
-        Context.Log.LogDebug("MSP stream {StreamId} ends with {Stats}", _streamId, Stats());
+        Context.Logger().LogDebug("MSP stream {StreamId} ends with {Stats}", _streamId, Stats());
 
         if (linger)
         {

@@ -1,6 +1,6 @@
 using Striper.Actors.Buffers;
 using Striper.Actors.Metrics;
-using Striper.Actors.Runtime;
+using Akka.Actor;
 using Striper.Actors.Sessions;
 using Striper.Actors.Settings;
 
@@ -19,8 +19,8 @@ internal sealed class ClientProxy : ReceiveActor
     }
 
     public static Props Props(System.Net.Sockets.Socket listenSocket, string peerHost, int peerPort, StriperSettings settings, ProxyMetrics metrics, BufferBudget buffers, IActorRef? mdpNode = null) =>
-        Runtime.Props.Create(() => new ClientProxy(listenSocket, peerHost, peerPort, settings, metrics, buffers, mdpNode));
+        Akka.Actor.Props.Create(() => new ClientProxy(listenSocket, peerHost, peerPort, settings, metrics, buffers, mdpNode));
 
     /// <summary>A failed session is stopped, never restarted: its sockets cannot be replayed.</summary>
-    protected override SupervisorStrategy SupervisorStrategy() => Runtime.SupervisorStrategy.StoppingStrategy;
+    protected override SupervisorStrategy SupervisorStrategy() => Akka.Actor.SupervisorStrategy.StoppingStrategy;
 }

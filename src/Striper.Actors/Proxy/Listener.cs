@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
-using Striper.Actors.Runtime;
+using Akka.Actor;
+using Striper.Actors.Services;
 
 namespace Striper.Actors.Proxy;
 
@@ -19,12 +20,12 @@ internal sealed partial class Listener : ReceiveActor
         _socket = socket;
     }
 
-    public static Props Props(Socket socket) => Runtime.Props.Create(() => new Listener(socket));
+    public static Props Props(Socket socket) => Akka.Actor.Props.Create(() => new Listener(socket));
 
     protected override void PreStart()
     {
         var parent = Context.Parent;
-        var log = Context.Log;
+        var log = Context.Logger();
         _ = Task.Run(() => AcceptLoopAsync(parent, log));
     }
 

@@ -4,7 +4,7 @@ using Striper.Actors.Buffers;
 using Striper.Actors.Identity;
 using Striper.Actors.Mdp;
 using Striper.Actors.Metrics;
-using Striper.Actors.Runtime;
+using Akka.Actor;
 using Striper.Actors.Settings;
 
 namespace Striper.Actors.Proxy;

@@ -3,7 +3,8 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Striper.Actors.Buffers;
 using Striper.Actors.Metrics;
-using Striper.Actors.Runtime;
+using Akka.Actor;
+using Striper.Actors.Services;
 using Striper.Actors.Sessions;
 using Striper.Actors.Settings;
 using Striper.Actors.Transport;
@@ -19,8 +20,11 @@ namespace Striper.Actors.Proxy;
 /// other session. Connections still in their handshake (or being refused) hold one of max-pending-handshakes
 /// slots; with none free, a new connection is closed at once, so a flood costs bounded sockets and memory.
 /// </summary>
-internal sealed partial class ServerProxy : ReceiveActor
+internal sealed partial class ServerProxy : ReceiveActor, IWithTimers
 {
+    /// <summary>Set by Akka before the constructor runs (<see cref="IWithTimers"/>).</summary>
+    public ITimerScheduler Timers { get; set; } = null!;
+
     private readonly StriperSettings _settings;
     private readonly ProxyMetrics _metrics;
     private readonly BufferBudget _buffers;
@@ -41,7 +45,7 @@ internal sealed partial class ServerProxy : ReceiveActor
         _buffers = buffers;
         _targetHost = targetHost;
         _targetPort = targetPort;
-        _refusalLog = new LogRateLimiter(burst: 10, TimeSpan.FromSeconds(1), Context.System.TimeProvider);
+        _refusalLog = new LogRateLimiter(burst: 10, TimeSpan.FromSeconds(1), Context.Clock());
         Context.ActorOf(Listener.Props(listenSocket), "listener");
         if (mdpNode is not null)
         {
@@ -56,7 +60,7 @@ internal sealed partial class ServerProxy : ReceiveActor
             Pending--;
             if (MayLogRefusal())
             {
-                Log.HandshakeRejected(Context.Log, m.Remote, m.Reason);
+                Log.HandshakeRejected(Context.Logger(), m.Remote, m.Reason);
             }
 
             RejectHoldingSlot(m.Connection, m.Status, m.AcceptedAt);
@@ -67,7 +71,7 @@ internal sealed partial class ServerProxy : ReceiveActor
             var count = _refusalLog.TakeSuppressed();
             if (count > 0)
             {
-                Log.RefusalsNotLogged(Context.Log, count, _refusalLog.Window.TotalSeconds, _refusalLog.Burst);
+                Log.RefusalsNotLogged(Context.Logger(), count, _refusalLog.Window.TotalSeconds, _refusalLog.Burst);
             }
         });
         Receive<Terminated>(m =>
@@ -92,9 +96,9 @@ internal sealed partial class ServerProxy : ReceiveActor
 
     /// <param name="mdpNode">With an MDP node, MSP substreams are accepted too (on <see cref="MspSubstreamListener.ServicePort"/>).</param>
     public static Props Props(Socket listenSocket, string targetHost, int targetPort, StriperSettings settings, ProxyMetrics metrics, BufferBudget buffers, IActorRef? mdpNode = null) =>
-        Runtime.Props.Create(() => new ServerProxy(listenSocket, targetHost, targetPort, settings, metrics, buffers, mdpNode));
+        Akka.Actor.Props.Create(() => new ServerProxy(listenSocket, targetHost, targetPort, settings, metrics, buffers, mdpNode));
 
-    protected override SupervisorStrategy SupervisorStrategy() => Runtime.SupervisorStrategy.StoppingStrategy;
+    protected override SupervisorStrategy SupervisorStrategy() => Akka.Actor.SupervisorStrategy.StoppingStrategy;
 
     private void OnAccepted(SubstreamConnection socket)
     {
@@ -104,7 +108,7 @@ internal sealed partial class ServerProxy : ReceiveActor
             _metrics.ConnectionShed();
             if (_shed++ % 1000 == 0)
             {
-                Log.Shedding(Context.Log, _settings.MaxPendingHandshakes, _shed);
+                Log.Shedding(Context.Logger(), _settings.MaxPendingHandshakes, _shed);
             }
 
             socket.Abort();
@@ -117,8 +121,8 @@ internal sealed partial class ServerProxy : ReceiveActor
         SubstreamResponder.RespondAsync(socket, _settings)
             .PipeTo(
                 Self,
-                handshake => new HandshakeRead(socket, handshake, acceptedAt),
-                error => new HandshakeInvalid(socket, remote, error.Message, (error as HandshakeRejectedException)?.Status ?? HandshakeStatus.BadHandshake, acceptedAt));
+                success: handshake => new HandshakeRead(socket, handshake, acceptedAt),
+                failure: error => new HandshakeInvalid(socket, remote, error.Message, (error as HandshakeRejectedException)?.Status ?? HandshakeStatus.BadHandshake, acceptedAt));
     }
 
     private void OnHandshake(HandshakeRead message)
@@ -169,7 +173,7 @@ internal sealed partial class ServerProxy : ReceiveActor
     {
         if (MayLogRefusal())
         {
-            Log.SubstreamRefused(Context.Log, socket.Remote, handshake.SessionId, handshake.Index, HandshakeReply.Describe(status));
+            Log.SubstreamRefused(Context.Logger(), socket.Remote, handshake.SessionId, handshake.Index, HandshakeReply.Describe(status));
         }
 
         RejectHoldingSlot(socket, status, acceptedAt);

@@ -3,7 +3,8 @@ using Microsoft.Extensions.Logging;
 using Striper.Actors.Buffers;
 using Striper.Actors.Legs;
 using Striper.Actors.Metrics;
-using Striper.Actors.Runtime;
+using Akka.Actor;
+using Striper.Actors.Services;
 using Striper.Actors.Settings;
 using Striper.Actors.Transport;
 using Striper.Actors.Wire;
@@ -42,7 +43,7 @@ internal sealed partial class ClientSession : SessionActor
 
     /// <param name="mdpNode">The proxy's MDP node, whose one neighbour is the server; needed when the transport includes MSP.</param>
     public static Props Props(Socket edgeSocket, string peerHost, int peerPort, StriperSettings settings, ProxyMetrics metrics, BufferBudget buffers, IActorRef? mdpNode = null) =>
-        Runtime.Props.Create(() => new ClientSession(edgeSocket, peerHost, peerPort, settings, metrics, buffers, mdpNode));
+        Akka.Actor.Props.Create(() => new ClientSession(edgeSocket, peerHost, peerPort, settings, metrics, buffers, mdpNode));
 
     protected override void PreStart()
     {
@@ -77,8 +78,8 @@ internal sealed partial class ClientSession : SessionActor
         dial
             .PipeTo(
                 Self,
-                substream => new DialResult(index, substream, null, Fatal: false),
-                error => new DialResult(index, null, error.Message, Fatal: error is SubstreamRefusedException));
+                success: substream => new DialResult(index, substream, null, Fatal: false),
+                failure: error => new DialResult(index, null, error.Message, Fatal: error is SubstreamRefusedException));
     }
 
     /// <summary>With both transports, even indices go over TCP and odd ones over MSP (so substream 0, the OPEN, is TCP).</summary>
@@ -141,7 +142,7 @@ internal sealed partial class ClientSession : SessionActor
             }
             else
             {
-                Log.JoinFailed(Context.Log, SessionId, result.Index, result.Error ?? "unknown");
+                Log.JoinFailed(Context.Logger(), SessionId, result.Index, result.Error ?? "unknown");
                 _failedDials[result.Index] = _failedDials.GetValueOrDefault(result.Index) + 1;
                 ScheduleRedial(result.Index);
             }
@@ -154,7 +155,7 @@ internal sealed partial class ClientSession : SessionActor
         if (!_opened)
         {
             _opened = true;
-            Log.Opened(Context.Log, SessionId, SocketFactory.Format(_peerHost, _peerPort), Settings.Stripes);
+            Log.Opened(Context.Logger(), SessionId, SocketFactory.Format(_peerHost, _peerPort), Settings.Stripes);
             for (var index = 1; index < Settings.Stripes; index++)
             {
                 Dial(index, HandshakeKind.Join);

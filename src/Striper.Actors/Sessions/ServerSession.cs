@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Striper.Actors.Buffers;
 using Striper.Actors.Metrics;
-using Striper.Actors.Runtime;
+using Akka.Actor;
+using Striper.Actors.Services;
 using Striper.Actors.Security;
 using Striper.Actors.Settings;
 using Striper.Actors.Transport;
@@ -41,7 +42,7 @@ internal sealed partial class ServerSession : SessionActor
     }
 
     public static Props Props(SubstreamConnection openSocket, Handshake open, SubstreamCipher? openCipher, string targetHost, int targetPort, StriperSettings settings, ProxyMetrics metrics, BufferBudget buffers) =>
-        Runtime.Props.Create(() => new ServerSession(openSocket, open, openCipher, targetHost, targetPort, settings, metrics, buffers));
+        Akka.Actor.Props.Create(() => new ServerSession(openSocket, open, openCipher, targetHost, targetPort, settings, metrics, buffers));
 
     protected override int SubstreamCount => _stripes;
 
@@ -49,7 +50,7 @@ internal sealed partial class ServerSession : SessionActor
     {
         base.PreStart();
         SocketFactory.ConnectAsync(_targetHost, _targetPort, Settings.ConnectTimeout, _connect.Token)
-            .PipeTo(Self, socket => new TargetConnected(socket), error => new TargetFailed(error.Message));
+            .PipeTo(Self, success: socket => new TargetConnected(socket), failure: error => new TargetFailed(error.Message));
     }
 
     protected override void PostStop()
@@ -77,7 +78,7 @@ internal sealed partial class ServerSession : SessionActor
         }
 
         _accepted = true;
-        Log.Accepted(Context.Log, SessionId, SocketFactory.Format(_targetHost, _targetPort), _stripes);
+        Log.Accepted(Context.Logger(), SessionId, SocketFactory.Format(_targetHost, _targetPort), _stripes);
         AttachEdge(message.Socket);
         AttachSubstream(0, _open, HandshakeReply.Encode(HandshakeStatus.Accepted), _openCipher);
         foreach (var join in _waitingJoins)
@@ -90,7 +91,7 @@ internal sealed partial class ServerSession : SessionActor
 
     private void OnTargetFailed(TargetFailed message)
     {
-        Log.TargetUnreachable(Context.Log, SessionId, SocketFactory.Format(_targetHost, _targetPort), message.Reason);
+        Log.TargetUnreachable(Context.Logger(), SessionId, SocketFactory.Format(_targetHost, _targetPort), message.Reason);
         _accepted = true;
         _ = _open.RejectAsync(HandshakeStatus.TargetUnreachable, Settings.HandshakeTimeout);
         foreach (var join in _waitingJoins)
@@ -122,7 +123,7 @@ internal sealed partial class ServerSession : SessionActor
     {
         if (join.Handshake.Count != _stripes)
         {
-            Log.JoinRefused(Context.Log, SessionId, join.Handshake.Index, join.Handshake.Count, _stripes);
+            Log.JoinRefused(Context.Logger(), SessionId, join.Handshake.Index, join.Handshake.Count, _stripes);
             _ = join.Connection.RejectAsync(HandshakeStatus.Conflict, Settings.HandshakeTimeout);
             return;
         }

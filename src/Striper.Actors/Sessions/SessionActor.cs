@@ -3,7 +3,8 @@ using Microsoft.Extensions.Logging;
 using Striper.Actors.Buffers;
 using Striper.Actors.Legs;
 using Striper.Actors.Metrics;
-using Striper.Actors.Runtime;
+using Akka.Actor;
+using Striper.Actors.Services;
 using Striper.Actors.Security;
 using Striper.Actors.Settings;
 using Striper.Actors.Striping;
@@ -24,8 +25,11 @@ namespace Striper.Actors.Sessions;
 /// abort. An abort (edge reset, peer RST, grace expired) resets the edge, sends RST on the substreams and closes
 /// them the same way. A session is never restarted: any failure of its children escalates, and its parent stops it.
 /// </summary>
-internal abstract partial class SessionActor : ReceiveActor
+internal abstract partial class SessionActor : ReceiveActor, IWithTimers
 {
+    /// <summary>Set by Akka before the constructor runs (<see cref="IWithTimers"/>).</summary>
+    public ITimerScheduler Timers { get; set; } = null!;
+
     /// <summary>
     /// What an open connection holds per substream, and for its edge, apart from data: actors, sockets, receive
     /// loops. Measured at 24-31 KiB per TCP leg with 200 idle connections of 8 substreams through a proxy pair;
@@ -188,7 +192,7 @@ internal abstract partial class SessionActor : ReceiveActor
         }
 
         IsClosing = true;
-        Log.Aborted(Context.Log, SessionId, detail);
+        Log.Aborted(Context.Logger(), SessionId, detail);
         Edge?.Tell(new TcpLegProtocol.Abort(detail));
         Context.Stop(StriperActor);
         Context.Stop(ReassemblerActor);
@@ -265,7 +269,7 @@ internal abstract partial class SessionActor : ReceiveActor
         }
 
         IsClosing = true;
-        Log.Completed(Context.Log, SessionId);
+        Log.Completed(Context.Logger(), SessionId);
         foreach (var substream in _substreams.Values)
         {
             substream.Leg.Tell(TcpLegProtocol.Shutdown.Instance);
@@ -310,7 +314,7 @@ internal abstract partial class SessionActor : ReceiveActor
 
     private void OnCloseTimeout()
     {
-        Log.CloseTimedOut(Context.Log, SessionId, _substreams.Count + (Edge is null ? 0 : 1));
+        Log.CloseTimedOut(Context.Logger(), SessionId, _substreams.Count + (Edge is null ? 0 : 1));
         Context.Stop(Self);
     }
 

@@ -1,6 +1,6 @@
 using Striper.Actors.Buffers;
 using Striper.Actors.Legs;
-using Striper.Actors.Runtime;
+using Akka.Actor;
 using Striper.Actors.Settings;
 using Striper.Actors.Wire;
 using static Striper.Actors.Striping.StriperProtocol;
@@ -54,7 +54,7 @@ internal sealed class Reassembler : ReceiveActor
         Receive<BuffersFreed>(_ => OnBuffersFreed());
     }
 
-    public static Props Props(StriperSettings settings, BufferBudget budget) => Runtime.Props.Create(() => new Reassembler(settings, budget));
+    public static Props Props(StriperSettings settings, BufferBudget budget) => Akka.Actor.Props.Create(() => new Reassembler(settings, budget));
 
     /// <summary>Bytes waiting out of order; never more than the credit window.</summary>
     internal long BufferedBytes { get; private set; }

@@ -2,7 +2,8 @@ using Microsoft.Extensions.Logging;
 using Striper.Actors.Buffers;
 using Striper.Actors.Legs;
 using Striper.Actors.Metrics;
-using Striper.Actors.Runtime;
+using Akka.Actor;
+using Striper.Actors.Services;
 using Striper.Actors.Settings;
 using Striper.Actors.Wire;
 using static Striper.Actors.Striping.StriperProtocol;
@@ -17,8 +18,11 @@ namespace Striper.Actors.Striping;
 /// duplicates by offset). The edge may read only up to the credit limit the far Reassembler grants, so nothing
 /// here grows beyond the credit window.
 /// </summary>
-internal sealed partial class Striper : ReceiveActor
+internal sealed partial class Striper : ReceiveActor, IWithTimers
 {
+    /// <summary>Set by Akka before the constructor runs (<see cref="IWithTimers"/>).</summary>
+    public ITimerScheduler Timers { get; set; } = null!;
+
     // Reads granted ahead of what the edge has read: enough to keep it reading while the grants travel, little
     // enough that a quiet connection ties up next to nothing of the proxy's buffer budget. Grants go out when
     // half of it has been read, not per chunk: each one is a message and a wake-up of the edge's receive loop.
@@ -74,9 +78,9 @@ internal sealed partial class Striper : ReceiveActor
     }
 
     public static Props Props(StriperSettings settings, ProxyMetrics metrics, BufferBudget budget, OrphanedLeases? orphans = null) =>
-        Runtime.Props.Create(() => new Striper(settings, metrics, budget, orphans));
+        Akka.Actor.Props.Create(() => new Striper(settings, metrics, budget, orphans));
 
-    private TimeProvider Clock => Context.System.TimeProvider;
+    private TimeProvider Clock { get; } = Context.Clock();
 
     protected override void PreStart() => Timers.StartPeriodicTimer("stall-check", StallCheck.Instance, StallCheckInterval);
 
@@ -219,13 +223,13 @@ internal sealed partial class Striper : ReceiveActor
         var remaining = _slots.Count(s => s.Alive);
         if (!_finDelivered)
         {
-            Log.SubstreamLost(Context.Log, Self.Path, slot.Index, reason ?? "closed by peer", resend, remaining);
+            Log.SubstreamLost(Context.Logger(), Self.Path.ToString(), slot.Index, reason ?? "closed by peer", resend, remaining);
         }
         else if (reason is not null)
         {
             // Everything this side sent has been delivered, so nothing is lost; the far proxy closing its end first
             // (an MSP substream's link going with it) is the usual way this happens.
-            Log.SubstreamLostAfterFinish(Context.Log, Self.Path, slot.Index, reason);
+            Log.SubstreamLostAfterFinish(Context.Logger(), Self.Path.ToString(), slot.Index, reason);
         }
 
         Context.Parent.Tell(new SubstreamDown(slot.Id, slot.Index, remaining, reason));

@@ -1,6 +1,6 @@
 using Striper.Actors.Buffers;
 using Striper.Actors.Legs;
-using Striper.Actors.Runtime;
+using Akka.Actor;
 using Striper.Actors.Wire;
 
 namespace Striper.Actors.Striping;

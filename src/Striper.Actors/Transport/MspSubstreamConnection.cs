@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Threading.Channels;
 using Striper.Actors.Legs;
 using Striper.Actors.Msp;
-using Striper.Actors.Runtime;
+using Akka.Actor;
 using Striper.Actors.Security;
 using Striper.Actors.Wire;
 

@@ -1,7 +1,7 @@
 using Striper.Actors.Identity;
 using Striper.Actors.Mdp;
 using Striper.Actors.Msp;
-using Striper.Actors.Runtime;
+using Akka.Actor;
 using Striper.Actors.Settings;
 
 namespace Striper.Actors.Transport;
@@ -37,11 +37,14 @@ internal sealed class MspSubstreamListener : ReceiveActor
     }
 
     public static Props Props(IActorRef node, IActorRef proxy, StriperSettings settings) =>
-        Runtime.Props.Create(() => new MspSubstreamListener(node, proxy, settings));
+        Akka.Actor.Props.Create(() => new MspSubstreamListener(node, proxy, settings));
 
     protected override void PreStart() => _node.Tell(new MdpProtocol.Bind(ServicePort, Self), Self);
 
     protected override void PostStop() => _node.Tell(new MdpProtocol.Unbind(ServicePort));
+
+    /// <summary>A failed port or endpoint is stopped, never restarted: its stream cannot be replayed.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => Akka.Actor.SupervisorStrategy.StoppingStrategy;
 
     private void OnFlowDatagram(MdpProtocol.FlowDatagram message)
     {

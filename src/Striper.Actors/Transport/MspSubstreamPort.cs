@@ -1,7 +1,7 @@
 using Striper.Actors.Legs;
 using Striper.Actors.Mdp;
 using Striper.Actors.Msp;
-using Striper.Actors.Runtime;
+using Akka.Actor;
 using static Striper.Actors.Msp.MspProtocol;
 
 namespace Striper.Actors.Transport;
@@ -16,8 +16,11 @@ namespace Striper.Actors.Transport;
 /// the stream for its statistics; the answer comes after every message the stream sent the port, so the leg receives
 /// the leftover of the handshake before anything the stream sent it directly (which it keeps until then).
 /// </summary>
-internal sealed class MspSubstreamPort : ReceiveActor
+internal sealed class MspSubstreamPort : ReceiveActor, IWithTimers
 {
+    /// <summary>Set by Akka before the constructor runs (<see cref="IWithTimers"/>).</summary>
+    public ITimerScheduler Timers { get; set; } = null!;
+
     private const string ResolveTimer = "resolve";
     private const string DeadlineTimer = "deadline";
     private static readonly TimeSpan ResolveInterval = TimeSpan.FromMilliseconds(20);
@@ -110,6 +113,9 @@ internal sealed class MspSubstreamPort : ReceiveActor
         _connection?.OnStreamStopped();
         _dialed?.TrySetException(new IOException("the MSP substream was closed before it was set up"));
     }
+
+    /// <summary>A failed endpoint is stopped, never restarted: its stream cannot be replayed.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => Akka.Actor.SupervisorStrategy.StoppingStrategy;
 
     private void OnNeighbours(MdpProtocol.Neighbours message)
     {

@@ -1,4 +1,4 @@
-using Striper.Actors.Runtime;
+using Akka.Actor;
 
 namespace Striper.Actors.Tunnel;
 
@@ -7,5 +7,5 @@ internal sealed class CallbackActor : ReceiveActor
 {
     public CallbackActor(Action<object> callback) => ReceiveAny(callback);
 
-    public static Props Props(Action<object> callback) => Runtime.Props.Create(() => new CallbackActor(callback));
+    public static Props Props(Action<object> callback) => Akka.Actor.Props.Create(() => new CallbackActor(callback));
 }

@@ -2,7 +2,7 @@ using System.Threading.Channels;
 using Striper.Actors.Identity;
 using Striper.Actors.Mdp;
 using Striper.Actors.Msp;
-using Striper.Actors.Runtime;
+using Akka.Actor;
 using static Striper.Actors.Msp.MspProtocol;
 using static Striper.Actors.Tunnel.TunnelProtocol;
 
@@ -18,8 +18,11 @@ namespace Striper.Actors.Tunnel;
 /// Either it is given an accepted stream, or it opens one itself: a flow to (SID, port) through the MDP node and an
 /// <see cref="MspEndpoint"/> on it, as its child.
 /// </summary>
-internal sealed class MspBridge : ReceiveActor
+internal sealed class MspBridge : ReceiveActor, IWithTimers
 {
+    /// <summary>Set by Akka before the constructor runs (<see cref="IWithTimers"/>).</summary>
+    public ITimerScheduler Timers { get; set; } = null!;
+
     private const int ReadSize = 60 * 1024;
     private const int ReportEvery = 32;
     private const int WriteSize = 64 * 1024;
@@ -117,8 +120,12 @@ internal sealed class MspBridge : ReceiveActor
         Props.Create(() => new MspBridge(flow, null, openDuplex, reportTo, settings));
 
     /// <summary>A bridge that opens a stream to (<paramref name="peer"/>, <paramref name="port"/>) through <paramref name="node"/>.</summary>
-    public static Props Connecting(IActorRef node, Sid peer, int port, Func<CancellationToken, Task<IByteDuplex>> openDuplex, IActorRef reportTo, MspSettings settings) =>
-        Props.Create(() => new MspBridge(null, (node, peer, port), openDuplex, reportTo, settings));
+    public static Props Connecting(IActorRef node, Sid peer, int port, Func<CancellationToken, Task<IByteDuplex>> openDuplex, IActorRef reportTo, MspSettings settings)
+    {
+        // Built outside the expression: Akka's Props.Create reads a constructor call, which may not hold a tuple literal.
+        (IActorRef Node, Sid Peer, int Port)? connect = (node, peer, port);
+        return Props.Create(() => new MspBridge(null, connect, openDuplex, reportTo, settings));
+    }
 
     protected override void PreStart()
     {
@@ -157,6 +164,9 @@ internal sealed class MspBridge : ReceiveActor
     /// the stream directly, skipping the endpoint (one thread hand-off less per burst); later streams on the flow are
     /// then not answered by the endpoint, which a tunnel caller never opens.
     /// </summary>
+    /// <summary>A failed endpoint is stopped, never restarted: its stream cannot be replayed.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => Akka.Actor.SupervisorStrategy.StoppingStrategy;
+
     private void Adopt(IActorRef stream)
     {
         _stream = stream;

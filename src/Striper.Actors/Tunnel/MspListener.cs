@@ -1,7 +1,7 @@
 using Striper.Actors.Identity;
 using Striper.Actors.Mdp;
 using Striper.Actors.Msp;
-using Striper.Actors.Runtime;
+using Akka.Actor;
 using static Striper.Actors.Msp.MspProtocol;
 using static Striper.Actors.Tunnel.TunnelProtocol;
 
@@ -49,11 +49,14 @@ internal sealed class MspListener : ReceiveActor
     }
 
     public static Props Props(IActorRef node, int port, bool once, Func<CancellationToken, Task<IByteDuplex>> openDuplex, IActorRef reportTo, MspSettings settings) =>
-        Runtime.Props.Create(() => new MspListener(node, port, once, openDuplex, reportTo, settings));
+        Akka.Actor.Props.Create(() => new MspListener(node, port, once, openDuplex, reportTo, settings));
 
     protected override void PreStart() => _node.Tell(new MdpProtocol.Bind(_port, Self), Self);
 
     protected override void PostStop() => _node.Tell(new MdpProtocol.Unbind(_port));
+
+    /// <summary>A bridge or endpoint that fails is stopped, never restarted: its stream and socket cannot be replayed.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => Akka.Actor.SupervisorStrategy.StoppingStrategy;
 
     private void OnFlowDatagram(MdpProtocol.FlowDatagram message)
     {

@@ -7,7 +7,7 @@ using Striper.Actors.Identity;
 using Striper.Actors.Mdp;
 using Striper.Actors.Msp;
 using Striper.Actors.Proxy;
-using Striper.Actors.Runtime;
+using Akka.Actor;
 using Striper.Actors.Settings;
 using Striper.Actors.Tunnel;
 using Striper.Host.Cli;

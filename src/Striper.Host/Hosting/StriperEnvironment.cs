@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Striper.Actors.Configuration;
-using Striper.Actors.Runtime;
+using Akka.Actor;
 using Striper.Actors.Security;
+using Striper.Actors.Services;
 using Striper.Actors.Settings;
 using Striper.Host.Cli;
 
@@ -54,7 +55,7 @@ internal sealed class StriperEnvironment : IAsyncDisposable
         }
 
         var loggerFactory = Logging.Create(Logging.Effective(configured, options.Verbose ? 1 : 0, options.Quiet));
-        var system = ActorSystem.Create("striper", new ActorSystemOptions { LoggerFactory = loggerFactory });
+        var system = ActorSystem.Create("striper", BootstrapSetup.Create().WithConfig(StriperAkkaConfig.Required).And(new StriperSetup(loggerFactory)));
         return new StriperEnvironment(config, settings, loggerFactory, system);
     }
 
