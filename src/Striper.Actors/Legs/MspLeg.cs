@@ -1,10 +1,10 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using Akka.Actor;
 using Microsoft.Extensions.Logging;
 using Striper.Actors.Msp;
-using Akka.Actor;
-using Striper.Actors.Services;
 using Striper.Actors.Security;
+using Striper.Actors.Services;
 using Striper.Actors.Wire;
 using static Striper.Actors.Legs.TcpLegProtocol;
 

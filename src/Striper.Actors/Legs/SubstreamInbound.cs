@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using Striper.Actors.Buffers;
 using Akka.Actor;
+using Striper.Actors.Buffers;
 using Striper.Actors.Security;
 using Striper.Actors.Striping;
 using Striper.Actors.Wire;

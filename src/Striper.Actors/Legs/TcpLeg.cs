@@ -1,11 +1,11 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using Akka.Actor;
 using Microsoft.Extensions.Logging;
 using Striper.Actors.Buffers;
-using Akka.Actor;
-using Striper.Actors.Services;
 using Striper.Actors.Security;
+using Striper.Actors.Services;
 using Striper.Actors.Wire;
 using static Striper.Actors.Legs.TcpLegProtocol;
 

@@ -1,5 +1,5 @@
-using Striper.Actors.Buffers;
 using Akka.Actor;
+using Striper.Actors.Buffers;
 using Striper.Actors.Wire;
 
 namespace Striper.Actors.Legs;

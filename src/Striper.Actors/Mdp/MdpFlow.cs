@@ -1,6 +1,6 @@
+using Akka.Actor;
 using Striper.Actors.Identity;
 using Striper.Actors.Msp;
-using Akka.Actor;
 
 namespace Striper.Actors.Mdp;
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using Striper.Actors.Msp;
 using Akka.Actor;
+using Striper.Actors.Msp;
 using static Striper.Actors.Mdp.MdpProtocol;
 
 namespace Striper.Actors.Mdp;

@@ -2,9 +2,9 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using Akka.Actor;
 using Striper.Actors.Identity;
 using Striper.Actors.Mdp.Offload;
-using Akka.Actor;
 
 namespace Striper.Actors.Mdp;
 

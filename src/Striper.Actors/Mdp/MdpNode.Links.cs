@@ -1,10 +1,10 @@
-using Akka.Actor;
-using Striper.Actors.Services;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using Akka.Actor;
 using Microsoft.Extensions.Logging;
 using Striper.Actors.Identity;
+using Striper.Actors.Services;
 
 namespace Striper.Actors.Mdp;
 

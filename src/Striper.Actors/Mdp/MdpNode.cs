@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
-using Striper.Actors.Identity;
 using Akka.Actor;
+using Striper.Actors.Identity;
 using Striper.Actors.Services;
 using static Striper.Actors.Mdp.MdpProtocol;
 

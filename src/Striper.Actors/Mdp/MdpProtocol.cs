@@ -1,6 +1,6 @@
 using System.Net;
-using Striper.Actors.Identity;
 using Akka.Actor;
+using Striper.Actors.Identity;
 
 namespace Striper.Actors.Mdp;
 

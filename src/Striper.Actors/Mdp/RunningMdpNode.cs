@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using Akka.Actor;
 using Striper.Actors.Identity;
 using Striper.Actors.Proxy;
-using Akka.Actor;
 
 namespace Striper.Actors.Mdp;
 

@@ -1,6 +1,6 @@
 using System.Numerics;
-using Microsoft.Extensions.Logging;
 using Akka.Actor;
+using Microsoft.Extensions.Logging;
 using Striper.Actors.Services;
 using static Striper.Actors.Msp.MspProtocol;
 

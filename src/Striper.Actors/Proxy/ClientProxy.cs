@@ -1,6 +1,6 @@
+using Akka.Actor;
 using Striper.Actors.Buffers;
 using Striper.Actors.Metrics;
-using Akka.Actor;
 using Striper.Actors.Sessions;
 using Striper.Actors.Settings;
 

@@ -1,6 +1,6 @@
 using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
 using Akka.Actor;
+using Microsoft.Extensions.Logging;
 using Striper.Actors.Services;
 
 namespace Striper.Actors.Proxy;

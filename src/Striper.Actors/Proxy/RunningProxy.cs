@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
+using Akka.Actor;
 using Striper.Actors.Buffers;
 using Striper.Actors.Identity;
 using Striper.Actors.Mdp;
 using Striper.Actors.Metrics;
-using Akka.Actor;
 using Striper.Actors.Settings;
 
 namespace Striper.Actors.Proxy;

@@ -1,9 +1,9 @@
+using Akka.Actor;
 using Microsoft.Extensions.Logging;
 using Striper.Actors.Buffers;
 using Striper.Actors.Metrics;
-using Akka.Actor;
-using Striper.Actors.Services;
 using Striper.Actors.Security;
+using Striper.Actors.Services;
 using Striper.Actors.Settings;
 using Striper.Actors.Transport;
 using Striper.Actors.Wire;

@@ -1,11 +1,11 @@
 using System.Net.Sockets;
+using Akka.Actor;
 using Microsoft.Extensions.Logging;
 using Striper.Actors.Buffers;
 using Striper.Actors.Legs;
 using Striper.Actors.Metrics;
-using Akka.Actor;
-using Striper.Actors.Services;
 using Striper.Actors.Security;
+using Striper.Actors.Services;
 using Striper.Actors.Settings;
 using Striper.Actors.Striping;
 using Striper.Actors.Transport;

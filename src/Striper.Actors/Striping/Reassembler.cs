@@ -1,6 +1,6 @@
+using Akka.Actor;
 using Striper.Actors.Buffers;
 using Striper.Actors.Legs;
-using Akka.Actor;
 using Striper.Actors.Settings;
 using Striper.Actors.Wire;
 using static Striper.Actors.Striping.StriperProtocol;

@@ -1,6 +1,6 @@
+using Akka.Actor;
 using Striper.Actors.Buffers;
 using Striper.Actors.Legs;
-using Akka.Actor;
 using Striper.Actors.Wire;
 
 namespace Striper.Actors.Striping;

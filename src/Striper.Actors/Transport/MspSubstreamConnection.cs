@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Threading.Channels;
+using Akka.Actor;
 using Striper.Actors.Legs;
 using Striper.Actors.Msp;
-using Akka.Actor;
 using Striper.Actors.Security;
 using Striper.Actors.Wire;
 

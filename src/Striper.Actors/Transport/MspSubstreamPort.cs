@@ -1,7 +1,7 @@
+using Akka.Actor;
 using Striper.Actors.Legs;
 using Striper.Actors.Mdp;
 using Striper.Actors.Msp;
-using Akka.Actor;
 using static Striper.Actors.Msp.MspProtocol;
 
 namespace Striper.Actors.Transport;

@@ -1,6 +1,6 @@
 using System.Buffers;
-using Striper.Actors.Legs;
 using Akka.Actor;
+using Striper.Actors.Legs;
 using Striper.Actors.Security;
 using Striper.Actors.Wire;
 

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Net.Sockets;
-using Striper.Actors.Legs;
 using Akka.Actor;
+using Striper.Actors.Legs;
 using Striper.Actors.Security;
 using Striper.Actors.Sessions;
 using Striper.Actors.Wire;

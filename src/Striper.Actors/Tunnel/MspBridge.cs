@@ -1,8 +1,8 @@
 using System.Threading.Channels;
+using Akka.Actor;
 using Striper.Actors.Identity;
 using Striper.Actors.Mdp;
 using Striper.Actors.Msp;
-using Akka.Actor;
 using static Striper.Actors.Msp.MspProtocol;
 using static Striper.Actors.Tunnel.TunnelProtocol;
 

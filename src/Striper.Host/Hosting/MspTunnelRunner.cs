@@ -1,13 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
+using Akka.Actor;
 using Microsoft.Extensions.Logging;
 using Striper.Actors.Configuration;
 using Striper.Actors.Identity;
 using Striper.Actors.Mdp;
 using Striper.Actors.Msp;
 using Striper.Actors.Proxy;
-using Akka.Actor;
 using Striper.Actors.Settings;
 using Striper.Actors.Tunnel;
 using Striper.Host.Cli;

@@ -1,6 +1,6 @@
+using Akka.Actor;
 using Microsoft.Extensions.Logging;
 using Striper.Actors.Configuration;
-using Akka.Actor;
 using Striper.Actors.Security;
 using Striper.Actors.Services;
 using Striper.Actors.Settings;

@@ -1,8 +1,8 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Striper.Actors.Settings;
+using Striper.Tests.Logging;
 using Striper.Tests.Support;
-using Striper.Tests.TestKit;
 
 namespace Striper.Tests.EndToEnd;
 

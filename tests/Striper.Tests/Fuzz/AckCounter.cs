@@ -1,5 +1,5 @@
+using Akka.Actor;
 using Striper.Actors.Legs;
-using Striper.Actors.Runtime;
 
 namespace Striper.Tests.Fuzz;
 
@@ -7,15 +7,17 @@ namespace Striper.Tests.Fuzz;
 /// Stands in for a substream leg: keeps only the newest ACK's "received on this substream" count, which says how many
 /// DATA bytes the Reassembler has taken from its mailbox so far. Thread-safe and constant-size, unlike a probe.
 /// </summary>
-internal sealed class AckCounter(string path) : IActorRef
+internal sealed class AckCounter(string name) : MinimalActorRef
 {
     private long _received;
 
-    public string Path { get; } = path;
+    public override ActorPath Path { get; } = new RootActorPath(Address.AllSystems) / name;
+
+    public override IActorRefProvider Provider => throw new NotSupportedException("an ACK counter belongs to no actor system");
 
     public long Received => Volatile.Read(ref _received);
 
-    public void Tell(object message, IActorRef? sender = null)
+    protected override void TellInternal(object message, IActorRef sender)
     {
         if (message is TcpLegProtocol.WriteAck ack)
         {

@@ -1,12 +1,14 @@
 using System.Net;
 using System.Security.Cryptography;
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
 using Striper.Actors.Identity;
 using Striper.Actors.Mdp;
 using Striper.Actors.Msp;
-using Striper.Actors.Runtime;
+using Striper.Tests.Logging;
 using Striper.Tests.Mdp;
 using Striper.Tests.Msp;
-using Striper.Tests.TestKit;
+using Striper.Tests.Support;
 using Xunit.Abstractions;
 using static Striper.Actors.Msp.MspProtocol;
 
@@ -17,7 +19,7 @@ namespace Striper.Tests.Fuzz;
 /// ways, through <see cref="MdpTapRelay"/>), mutated and injected from the neighbour's own address while MSP
 /// transfers run, so they reach the link's MAC check and, when re-signed with the link key, everything behind it.
 /// </summary>
-public sealed class MdpNodeFuzzTests : TestKitBase
+public sealed class MdpNodeFuzzTests : TestKit
 {
     private const int FirstPort = 20;
     private static readonly MspSettings Msp = MspSettings.Default with { MinRto = TimeSpan.FromMilliseconds(30) };
@@ -33,7 +35,7 @@ public sealed class MdpNodeFuzzTests : TestKitBase
     }
 
     private MdpNodeFuzzTests(CapturingLoggerFactory log, ITestOutputHelper output)
-        : base(new ActorSystemOptions { LoggerFactory = log })
+        : base(TestSystems.Setup(log))
     {
         _log = log;
         _output = output;

@@ -1,7 +1,9 @@
 using System.Buffers.Binary;
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
 using Striper.Actors.Msp;
-using Striper.Actors.Runtime;
-using Striper.Tests.TestKit;
+using Striper.Tests.Logging;
+using Striper.Tests.Support;
 using static Striper.Actors.Msp.MspProtocol;
 
 namespace Striper.Tests.Fuzz;
@@ -10,7 +12,7 @@ namespace Striper.Tests.Fuzz;
 /// Mutated MSP datagrams fed to a live endpoint, past the packet decoder into the stream actors it creates: no actor
 /// may fail, whatever the packets claim (sequence numbers, windows, SACK blocks, flags out of order).
 /// </summary>
-public sealed class MspEndpointFuzzTests : TestKitBase
+public sealed class MspEndpointFuzzTests : TestKit
 {
     private readonly CapturingLoggerFactory _log;
 
@@ -20,7 +22,7 @@ public sealed class MspEndpointFuzzTests : TestKitBase
     }
 
     private MspEndpointFuzzTests(CapturingLoggerFactory log)
-        : base(new ActorSystemOptions { LoggerFactory = log })
+        : base(TestSystems.Setup(log))
     {
         _log = log;
     }

@@ -1,4 +1,4 @@
-using Striper.Actors.Runtime;
+using Akka.Actor;
 
 namespace Striper.Tests.Fuzz;
 
@@ -6,11 +6,13 @@ namespace Striper.Tests.Fuzz;
 /// An actor ref that only remembers what it was told, so a decoder can run synchronously in a property test
 /// without an actor system and its output can be checked message by message.
 /// </summary>
-internal sealed class RecordingRef(string path) : IActorRef
+internal sealed class RecordingRef(string name) : MinimalActorRef
 {
-    public string Path { get; } = path;
+    public override ActorPath Path { get; } = new RootActorPath(Address.AllSystems) / name;
+
+    public override IActorRefProvider Provider => throw new NotSupportedException("a recording ref belongs to no actor system");
 
     public List<object> Messages { get; } = [];
 
-    public void Tell(object message, IActorRef? sender = null) => Messages.Add(message);
+    protected override void TellInternal(object message, IActorRef sender) => Messages.Add(message);
 }

@@ -1,4 +1,4 @@
-using Striper.Actors.Runtime;
+using Akka.Actor;
 
 namespace Striper.Tests.Legs;
 
@@ -37,7 +37,7 @@ internal sealed class ForwardingOwner : ReceiveActor
         });
     }
 
-    public static Props Props() => Actors.Runtime.Props.Create(() => new ForwardingOwner());
+    public static Props Props() => Akka.Actor.Props.Create(() => new ForwardingOwner());
 
     public sealed record ForwardTo(IActorRef Target);
 }

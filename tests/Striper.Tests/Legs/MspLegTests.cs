@@ -1,4 +1,7 @@
 using System.Security.Cryptography;
+using Akka.Actor;
+using Akka.TestKit;
+using Akka.TestKit.Xunit2;
 using Striper.Actors.Buffers;
 using Striper.Actors.Legs;
 using Striper.Actors.Msp;
@@ -6,7 +9,6 @@ using Striper.Actors.Striping;
 using Striper.Actors.Wire;
 using Striper.Tests.Msp;
 using Striper.Tests.Striping;
-using Striper.Tests.TestKit;
 using static Striper.Actors.Legs.TcpLegProtocol;
 
 namespace Striper.Tests.Legs;
@@ -15,7 +17,7 @@ namespace Striper.Tests.Legs;
 /// Substream frames carried by MSP legs over a lossy in-process link: what one leg is told to write, the other's
 /// frame parser delivers, byte for byte, in order, whatever the link does.
 /// </summary>
-public sealed class MspLegTests : TestKitBase
+public sealed class MspLegTests : TestKit
 {
     private const int MessageSize = 1200;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
@@ -71,14 +73,14 @@ public sealed class MspLegTests : TestKitBase
         Watch(a.Leg);
         Watch(b.Leg);
 
-        a.Leg.Tell(Shutdown.Instance);
+        a.Leg.Tell(TcpLegProtocol.Shutdown.Instance);
         Assert.Null(a.Parent.ExpectMsg<OutputEnded>(Timeout).Error);
         var ended = b.Striper.ExpectMsg<StriperProtocol.SubstreamEnded>(Timeout);
         Assert.Null(ended.Reason);
 
-        b.Leg.Tell(Shutdown.Instance);
+        b.Leg.Tell(TcpLegProtocol.Shutdown.Instance);
         Assert.Null(b.Parent.ExpectMsg<OutputEnded>(Timeout).Error);
-        var stopped = new[] { ExpectMsg<Striper.Actors.Runtime.Terminated>(Timeout).ActorRef, ExpectMsg<Striper.Actors.Runtime.Terminated>(Timeout).ActorRef };
+        var stopped = new[] { ExpectMsg<Terminated>(Timeout).ActorRef, ExpectMsg<Terminated>(Timeout).ActorRef };
         Assert.Contains(a.Leg, stopped);
         Assert.Contains(b.Leg, stopped);
     }
@@ -115,7 +117,7 @@ public sealed class MspLegTests : TestKitBase
         return (a, b);
     }
 
-    private Side StartLeg(Striper.Actors.Runtime.IActorRef stream, string name)
+    private Side StartLeg(IActorRef stream, string name)
     {
         var side = new Side(CreateTestProbe(), CreateTestProbe(), CreateTestProbe(), stream);
         var inbound = new SubstreamInbound(0, side.Striper, side.Reassembler, side.Parent, 1024 * 1024);
@@ -124,8 +126,8 @@ public sealed class MspLegTests : TestKitBase
         return side;
     }
 
-    private sealed record Side(TestProbe Parent, TestProbe Striper, TestProbe Reassembler, Striper.Actors.Runtime.IActorRef Stream)
+    private sealed record Side(TestProbe Parent, TestProbe Striper, TestProbe Reassembler, IActorRef Stream)
     {
-        public Striper.Actors.Runtime.IActorRef Leg { get; set; } = null!;
+        public IActorRef Leg { get; set; } = null!;
     }
 }

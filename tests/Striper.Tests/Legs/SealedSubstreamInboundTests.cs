@@ -1,16 +1,17 @@
 using System.Buffers;
 using System.Security.Cryptography;
+using Akka.TestKit;
+using Akka.TestKit.Xunit2;
 using Striper.Actors.Legs;
 using Striper.Actors.Security;
 using Striper.Actors.Striping;
 using Striper.Actors.Wire;
 using Striper.Tests.Support;
-using Striper.Tests.TestKit;
 
 namespace Striper.Tests.Legs;
 
 /// <summary>An encrypted substream's inbound side delivers what was sealed and never a frame that fails authentication.</summary>
-public sealed class SealedSubstreamInboundTests : TestKitBase
+public sealed class SealedSubstreamInboundTests : TestKit
 {
     private static readonly SharedSecret Secret = SharedSecret.CreateRandom();
     private readonly Guid _session = Guid.NewGuid();

@@ -1,6 +1,6 @@
+using Akka.Actor;
 using Striper.Actors.Mdp;
 using Striper.Actors.Msp;
-using Striper.Actors.Runtime;
 
 namespace Striper.Tests.Mdp;
 
@@ -25,5 +25,5 @@ internal sealed class EndpointSpawner : ReceiveActor
     }
 
     public static Props Props(IActorRef acceptor, MspSettings settings) =>
-        Actors.Runtime.Props.Create(() => new EndpointSpawner(acceptor, settings));
+        Akka.Actor.Props.Create(() => new EndpointSpawner(acceptor, settings));
 }

@@ -1,6 +1,6 @@
 using System.Net;
+using Microsoft.Extensions.Time.Testing;
 using Striper.Actors.Mdp;
-using Striper.Tests.TestKit;
 
 namespace Striper.Tests.Mdp;
 
@@ -13,7 +13,7 @@ public sealed class MdpHelloBudgetTests
     [Fact]
     public void One_address_should_get_a_seconds_worth_of_its_share_then_only_the_rate()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var budget = new MdpHelloBudget(160, clock);
         var flooder = Address(1000);
         Assert.Equal(MdpHelloBudget.MaxShards, budget.Shards);
@@ -32,7 +32,7 @@ public sealed class MdpHelloBudgetTests
     [Fact]
     public void A_flooding_address_should_leave_other_addresses_their_buckets_and_the_total_bounded()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var budget = new MdpHelloBudget(160, clock);
         var flooder = Address(1000);
         Assert.Equal(10, Take(budget, flooder, 10_000));
@@ -48,7 +48,7 @@ public sealed class MdpHelloBudgetTests
     [Fact]
     public void A_small_rate_should_use_one_bucket_that_still_passes_a_hello()
     {
-        var budget = new MdpHelloBudget(1, new ManualTimeProvider());
+        var budget = new MdpHelloBudget(1, new FakeTimeProvider());
 
         Assert.Equal(1, budget.Shards);
         Assert.Equal(1, Take(budget, Address(1), 10));

@@ -1,8 +1,8 @@
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
 using Striper.Actors.Mdp;
 using Striper.Actors.Msp;
-using Striper.Actors.Runtime;
 using Striper.Tests.Msp;
-using Striper.Tests.TestKit;
 using static Striper.Actors.Msp.MspProtocol;
 
 namespace Striper.Tests.Mdp;
@@ -12,7 +12,7 @@ internal static class MdpTransfer
 {
     public const int Port = 9;
 
-    public static async Task<IReadOnlyList<PeerReport>> RunAsync(TestKitBase kit, RunningMdpNode a, RunningMdpNode b, int messages, MspSettings msp)
+    public static async Task<IReadOnlyList<PeerReport>> RunAsync(TestKit kit, RunningMdpNode a, RunningMdpNode b, int messages, MspSettings msp)
     {
         var probe = kit.CreateTestProbe();
         var peerA = kit.ActorOf(TransferPeer.Props("A", probe, messages, sendSeed: 1, expectSeed: 2, maxSize: msp.MaxMessageSize));

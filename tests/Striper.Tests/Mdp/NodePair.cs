@@ -1,7 +1,7 @@
 using System.Net;
+using Akka.Actor;
 using Striper.Actors.Identity;
 using Striper.Actors.Mdp;
-using Striper.Actors.Runtime;
 
 namespace Striper.Tests.Mdp;
 

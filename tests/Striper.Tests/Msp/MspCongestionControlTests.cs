@@ -1,11 +1,11 @@
+using Microsoft.Extensions.Time.Testing;
 using Striper.Actors.Msp;
-using Striper.Tests.TestKit;
 
 namespace Striper.Tests.Msp;
 
 public sealed class MspCongestionControlTests
 {
-    private readonly ManualTimeProvider _clock = new();
+    private readonly FakeTimeProvider _clock = new();
     private readonly MspRttEstimator _rtt = new(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(60));
 
     [Fact]

@@ -1,11 +1,12 @@
+using Akka.Actor;
+using Akka.TestKit;
+using Akka.TestKit.Xunit2;
 using Striper.Actors.Msp;
-using Striper.Actors.Runtime;
-using Striper.Tests.TestKit;
 using static Striper.Actors.Msp.MspProtocol;
 
 namespace Striper.Tests.Msp;
 
-public sealed class MspEndpointTests : TestKitBase
+public sealed class MspEndpointTests : TestKit
 {
     private static readonly MspSettings Settings = MspSettings.Default with { MinRto = TimeSpan.FromMilliseconds(30) };
 

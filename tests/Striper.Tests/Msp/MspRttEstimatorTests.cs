@@ -1,11 +1,11 @@
+using Microsoft.Extensions.Time.Testing;
 using Striper.Actors.Msp;
-using Striper.Tests.TestKit;
 
 namespace Striper.Tests.Msp;
 
 public sealed class MspRttEstimatorTests
 {
-    private readonly ManualTimeProvider _clock = new();
+    private readonly FakeTimeProvider _clock = new();
 
     [Fact]
     public void MspRttEstimator_should_follow_rfc6298_from_the_first_sample()

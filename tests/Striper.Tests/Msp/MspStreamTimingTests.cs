@@ -1,14 +1,16 @@
 using System.Diagnostics;
+using Akka.TestKit;
+using Akka.TestKit.Xunit2;
+using Microsoft.Extensions.Time.Testing;
 using Striper.Actors.Msp;
-using Striper.Actors.Runtime;
-using Striper.Tests.TestKit;
+using Striper.Tests.Support;
 using Xunit.Sdk;
 using static Striper.Actors.Msp.MspProtocol;
 
 namespace Striper.Tests.Msp;
 
 /// <summary>The stream's timers on a manual clock: retransmission timeout with backoff, keepalive, idle timeout.</summary>
-public sealed class MspStreamTimingTests : TestKitBase
+public sealed class MspStreamTimingTests : TestKit
 {
     private static readonly MspSettings Settings = MspSettings.Default with
     {
@@ -18,24 +20,19 @@ public sealed class MspStreamTimingTests : TestKitBase
         IdleTimeout = TimeSpan.FromSeconds(30),
     };
 
-    private readonly ManualTimeProvider _clock;
+    /// <summary>The lossy links' flush timers; <see cref="Advance"/> moves it with the actor system's virtual time.</summary>
+    private readonly FakeTimeProvider _linkClock = new();
     private readonly TestProbe _ownerA;
     private readonly TestProbe _ownerB;
     private readonly StreamPair _pair;
 
     public MspStreamTimingTests()
-        : this(new ManualTimeProvider())
+        : base(TestSystems.Setup(manualTime: true))
     {
-    }
-
-    private MspStreamTimingTests(ManualTimeProvider clock)
-        : base(new ActorSystemOptions { TimeProvider = clock })
-    {
-        _clock = clock;
         _ownerA = CreateTestProbe();
         _ownerB = CreateTestProbe();
         // The links' flush timers run on the manual clock too, so nothing outlives the test.
-        _pair = StreamPair.Create(Sys, _ownerA, _ownerB, Settings, LossyLinkOptions.Perfect, 21, clock);
+        _pair = StreamPair.Create(Sys, _ownerA, _ownerB, Settings, LossyLinkOptions.Perfect, 21, _linkClock);
         Assert.Equal(MspState.DataOut, _ownerA.ExpectMsg<StateChanged>().State);
 
         // The initiator opens with a bare SYN, which the responder answers.
@@ -55,23 +52,23 @@ public sealed class MspStreamTimingTests : TestKitBase
         AwaitCondition(() => _pair.ToB.Sent == 4);
         SettleA();
 
-        _clock.Advance(TimeSpan.FromMilliseconds(999));
+        Advance(TimeSpan.FromMilliseconds(999));
         Settle();
         Assert.Equal(4, _pair.ToB.Sent);
-        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        Advance(TimeSpan.FromMilliseconds(1));
         AwaitCondition(() => _pair.ToB.Sent == 5);
         SettleA();
 
         // Backed off: the next try comes 2 s later, not 1 s.
-        _clock.Advance(TimeSpan.FromMilliseconds(1999));
+        Advance(TimeSpan.FromMilliseconds(1999));
         Settle();
         Assert.Equal(5, _pair.ToB.Sent);
-        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        Advance(TimeSpan.FromMilliseconds(1));
         AwaitCondition(() => _pair.ToB.Sent == 6);
         SettleA();
 
         _pair.ToB.Blackhole = false;
-        _clock.Advance(TimeSpan.FromSeconds(4));
+        Advance(TimeSpan.FromSeconds(4));
 
         for (var i = 0; i < 3; i++)
         {
@@ -94,10 +91,10 @@ public sealed class MspStreamTimingTests : TestKitBase
 
         _pair.ToB.Blackhole = true;
         _pair.ToA.Blackhole = true;
-        _clock.Advance(TimeSpan.FromSeconds(12.5));
+        Advance(TimeSpan.FromSeconds(12.5));
         AwaitCondition(() => _pair.ToB.Sent > sentBefore);
 
-        _clock.Advance(TimeSpan.FromSeconds(20));
+        Advance(TimeSpan.FromSeconds(20));
 
         var closedA = _ownerA.FishForMessage<StateChanged>(s => (s.State & MspState.Closed) != 0);
         var closedB = _ownerB.FishForMessage<StateChanged>(s => (s.State & MspState.Closed) != 0);
@@ -130,5 +127,12 @@ public sealed class MspStreamTimingTests : TestKitBase
 
             Thread.Sleep(1);
         }
+    }
+
+    /// <summary>Moves the streams' timers and clock (Akka's TestScheduler) and the links' flush timers together.</summary>
+    private void Advance(TimeSpan delta)
+    {
+        ((TestScheduler)Sys.Scheduler).Advance(delta);
+        _linkClock.Advance(delta);
     }
 }

@@ -1,11 +1,12 @@
+using Akka.TestKit.Xunit2;
 using Striper.Actors.Msp;
-using Striper.Tests.TestKit;
+using Striper.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Striper.Tests.Msp;
 
 /// <summary>Whole transfers between two MSP streams over a misbehaving in-process link.</summary>
-public sealed class MspStreamTransferTests : TestKitBase
+public sealed class MspStreamTransferTests : TestKit
 {
     private const int MaxSize = 1200;
     private static readonly TimeSpan TransferTimeout = TimeSpan.FromSeconds(20);

@@ -1,5 +1,5 @@
+using Akka.Actor;
 using Striper.Actors.Msp;
-using Striper.Actors.Runtime;
 
 namespace Striper.Tests.Msp;
 

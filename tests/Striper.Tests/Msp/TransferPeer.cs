@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using Akka.Actor;
 using Striper.Actors.Msp;
-using Striper.Actors.Runtime;
 using static Striper.Actors.Msp.MspProtocol;
 
 namespace Striper.Tests.Msp;
@@ -58,7 +58,7 @@ internal sealed class TransferPeer : ReceiveActor
     }
 
     public static Props Props(string name, IActorRef probe, int sendCount, int sendSeed, int expectSeed, int maxSize, bool sendAfterRemoteShutdown = false) =>
-        Actors.Runtime.Props.Create(() => new TransferPeer(name, probe, sendCount, sendSeed, expectSeed, maxSize, sendAfterRemoteShutdown));
+        Akka.Actor.Props.Create(() => new TransferPeer(name, probe, sendCount, sendSeed, expectSeed, maxSize, sendAfterRemoteShutdown));
 
     protected override void PostStop()
     {

@@ -1,5 +1,5 @@
+using Microsoft.Extensions.Time.Testing;
 using Striper.Actors.Proxy;
-using Striper.Tests.TestKit;
 
 namespace Striper.Tests.Proxy;
 
@@ -8,7 +8,7 @@ public sealed class LogRateLimiterTests
     [Fact]
     public void Entries_beyond_the_burst_should_be_counted_until_the_window_turns()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var limiter = new LogRateLimiter(burst: 3, TimeSpan.FromSeconds(1), time);
 
         var first = Enumerable.Range(0, 8).Select(_ => limiter.TryEnter()).ToList();

@@ -1,4 +1,4 @@
-using Striper.Actors.Runtime;
+using Akka.Actor;
 
 namespace Striper.Tests.Striping;
 

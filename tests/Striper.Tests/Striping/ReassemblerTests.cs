@@ -1,16 +1,17 @@
+using Akka.Actor;
+using Akka.TestKit;
+using Akka.TestKit.Xunit2;
 using Striper.Actors.Buffers;
 using Striper.Actors.Legs;
-using Striper.Actors.Runtime;
 using Striper.Actors.Settings;
 using Striper.Actors.Striping;
 using Striper.Actors.Wire;
 using Striper.Tests.Support;
-using Striper.Tests.TestKit;
 using static Striper.Actors.Striping.StriperProtocol;
 
 namespace Striper.Tests.Striping;
 
-public sealed class ReassemblerTests : TestKitBase
+public sealed class ReassemblerTests : TestKit
 {
     private static readonly StriperSettings Settings = StriperSettings.Default with { CreditWindow = 1024 * 1024 };
     private readonly TestProbe _parent;

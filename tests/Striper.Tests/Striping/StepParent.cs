@@ -1,4 +1,4 @@
-using Striper.Actors.Runtime;
+using Akka.Actor;
 
 namespace Striper.Tests.Striping;
 
@@ -12,5 +12,5 @@ internal sealed class StepParent : ReceiveActor
     }
 
     public static Props Props(Props child, IActorRef probe, string name = "child") =>
-        Actors.Runtime.Props.Create(() => new StepParent(child, probe, name));
+        Akka.Actor.Props.Create(() => new StepParent(child, probe, name));
 }

@@ -1,8 +1,10 @@
+using Akka.Actor;
+using Akka.TestKit;
+using Akka.TestKit.Xunit2;
 using Striper.Actors.Buffers;
 using Striper.Actors.Metrics;
-using Striper.Actors.Runtime;
 using Striper.Actors.Settings;
-using Striper.Tests.TestKit;
+using Striper.Tests.Support;
 using static Striper.Actors.Striping.StriperProtocol;
 using StriperActor = Striper.Actors.Striping.Striper;
 
@@ -12,17 +14,11 @@ namespace Striper.Tests.Striping;
 /// A Striper under a step parent on a manual clock, with an edge and two substreams that are probes: what the
 /// Striper tells its parent, edge and legs is observable, and time moves only when a test says so.
 /// </summary>
-public abstract class StriperHarness : TestKitBase
+public abstract class StriperHarness : TestKit
 {
     protected StriperHarness(StriperSettings settings, int firstSlot)
-        : this(new ManualTimeProvider(), settings, firstSlot)
+        : base(TestSystems.Setup(manualTime: true))
     {
-    }
-
-    private StriperHarness(ManualTimeProvider clock, StriperSettings settings, int firstSlot)
-        : base(new ActorSystemOptions { TimeProvider = clock })
-    {
-        Clock = clock;
         Parent = CreateTestProbe();
         Edge = CreateTestProbe();
         Sub0 = CreateTestProbe();
@@ -34,7 +30,8 @@ public abstract class StriperHarness : TestKitBase
         StriperRef.Tell(new SubstreamAttached(firstSlot + 1, 1, Sub1));
     }
 
-    protected ManualTimeProvider Clock { get; }
+    /// <summary>Akka.TestKit's virtual time: the Striper's timers and its clock move only when a test advances it.</summary>
+    protected TestScheduler Clock => (TestScheduler)Sys.Scheduler;
 
     /// <summary>Hears what the Striper tells its session.</summary>
     protected TestProbe Parent { get; }

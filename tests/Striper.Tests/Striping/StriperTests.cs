@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Striper.Actors.Buffers;
 using Striper.Actors.Legs;
 using Striper.Actors.Settings;

@@ -1,8 +1,10 @@
+using Akka.Actor;
+using Akka.TestKit;
 using Striper.Actors.Buffers;
 using Striper.Actors.Legs;
 using Striper.Actors.Settings;
 using Striper.Actors.Wire;
-using Striper.Tests.TestKit;
+using Striper.Tests.Support;
 using static Striper.Actors.Striping.StriperProtocol;
 
 namespace Striper.Tests.Striping;
@@ -135,5 +137,5 @@ public sealed class StriperTimingTests : StriperHarness
     }
 
     private AckReceived Ack(int slot, long received, long credit = 100_000_000) =>
-        new(slot, received, Clock.GetTimestamp(), FrameFlags.None, new AckPayload(0, credit));
+        new(slot, received, Clock.Now.UtcTicks, FrameFlags.None, new AckPayload(0, credit));
 }

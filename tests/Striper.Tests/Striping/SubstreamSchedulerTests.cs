@@ -1,6 +1,6 @@
-using Striper.Actors.Runtime;
+using Akka.Actor;
+using Microsoft.Extensions.Time.Testing;
 using Striper.Actors.Striping;
-using Striper.Tests.TestKit;
 
 namespace Striper.Tests.Striping;
 
@@ -15,7 +15,7 @@ public sealed class SubstreamSchedulerTests
     [InlineData(2_500_000, 2_500_000, 0.50)]
     public void Scheduler_should_share_bytes_in_proportion_to_delivery_rates(long fastRate, long slowRate, double expectedFastShare)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var scheduler = new SubstreamScheduler(clock, Chunk, 4L * 1024 * 1024, TimeSpan.FromMilliseconds(100));
         var fast = new SubstreamSlot(1, 0, ActorRefs.Nobody, clock.GetTimestamp());
         var slow = new SubstreamSlot(2, 1, ActorRefs.Nobody, clock.GetTimestamp());

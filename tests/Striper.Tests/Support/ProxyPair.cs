@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
+using Akka.Actor;
 using Striper.Actors.Metrics;
 using Striper.Actors.Proxy;
-using Striper.Actors.Runtime;
 using Striper.Actors.Settings;
-using Striper.Tests.TestKit;
+using Striper.Tests.Logging;
 
 namespace Striper.Tests.Support;
 
@@ -51,8 +51,8 @@ public sealed class ProxyPair : IAsyncDisposable
         bindAddress ??= IPAddress.Loopback;
         var serverLog = new CapturingLoggerFactory();
         var clientLog = new CapturingLoggerFactory();
-        var serverSystem = ActorSystem.Create("server", new ActorSystemOptions { LoggerFactory = serverLog });
-        var clientSystem = ActorSystem.Create("client", new ActorSystemOptions { LoggerFactory = clientLog });
+        var serverSystem = TestSystems.Create("server", serverLog);
+        var clientSystem = TestSystems.Create("client", clientLog);
         var serverMetrics = new ProxyMetrics();
         var clientMetrics = new ProxyMetrics();
         var server = RunningProxy.StartServer(serverSystem, new IPEndPoint(bindAddress, 0), new HostPort(target.Address.ToString(), target.Port), settings, serverMetrics);

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
 
-namespace Striper.Tests.TestKit;
+namespace Striper.Tests.Logging;
 
 public sealed record LogEntry(string Category, LogLevel Level, EventId EventId, string Message, Exception? Exception);

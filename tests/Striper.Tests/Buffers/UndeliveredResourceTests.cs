@@ -1,18 +1,19 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.TestKit.Xunit2;
 using Striper.Actors.Buffers;
-using Striper.Actors.Runtime;
-using Striper.Tests.TestKit;
 using static Striper.Actors.Striping.StriperProtocol;
 
-namespace Striper.Tests.Runtime;
+namespace Striper.Tests.Buffers;
 
 /// <summary>A message that hands over a buffer gives it back when nobody can take it (IOwnsResources).</summary>
-public sealed class UndeliveredResourceTests : TestKitBase
+public sealed class UndeliveredResourceTests : TestKit
 {
     [Fact]
     public void A_buffer_sent_to_a_stopped_actor_should_go_back_to_the_pool_once_its_dead_letter_is_published()
     {
         var deadLetters = CreateTestProbe();
-        Sys.SubscribeDeadLetters(deadLetters);
+        Sys.EventStream.Subscribe(deadLetters, typeof(AllDeadLetters));
         var actor = ActorOf(Props.Create(() => new Ignorer()), "stopped");
         Watch(actor);
         Sys.Stop(actor);
@@ -21,22 +22,24 @@ public sealed class UndeliveredResourceTests : TestKitBase
         var lease = BufferLease.CopyOf(new byte[100]);
         actor.Tell(new EdgeData(lease));
 
-        Assert.IsType<EdgeData>(deadLetters.ExpectMsg<DeadLetter>().Message);
-        Assert.Throws<ObjectDisposedException>(() => lease.Span.Length);
+        Assert.IsType<EdgeData>(deadLetters.ExpectMsg<AllDeadLetters>().Message);
+        // The actor system's UndeliveredBuffers listener hears the same dead letter and gives the buffer back.
+        AwaitAssert(() => Assert.Throws<ObjectDisposedException>(() => lease.Span.Length));
     }
 
     [Fact]
     public void A_buffer_an_actor_does_not_handle_should_go_back_to_the_pool()
     {
         var deadLetters = CreateTestProbe();
-        Sys.SubscribeDeadLetters(deadLetters);
+        Sys.EventStream.Subscribe(deadLetters, typeof(AllDeadLetters));
         var actor = ActorOf(Props.Create(() => new Ignorer()), "ignorer");
 
         var lease = BufferLease.CopyOf(new byte[100]);
         actor.Tell(new DataReceived(0, 0, 0, lease));
 
-        Assert.IsType<DataReceived>(deadLetters.ExpectMsg<DeadLetter>().Message);
-        Assert.Throws<ObjectDisposedException>(() => lease.Span.Length);
+        Assert.IsType<DataReceived>(deadLetters.ExpectMsg<AllDeadLetters>().Message);
+        // The actor system's UndeliveredBuffers listener hears the same dead letter and gives the buffer back.
+        AwaitAssert(() => Assert.Throws<ObjectDisposedException>(() => lease.Span.Length));
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Striper.Tests.TestKit;
+namespace Striper.Tests.Logging;
 
 /// <summary>A logger of <see cref="CapturingLoggerFactory"/>: every level enabled, entries formatted eagerly.</summary>
 internal sealed class CapturingLogger : ILogger

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Striper.Tests.TestKit;
+namespace Striper.Tests.Logging;
 
 /// <summary>Records every log entry of every category, so tests can assert on what the runtime logs.</summary>
 public sealed class CapturingLoggerFactory : ILoggerFactory
