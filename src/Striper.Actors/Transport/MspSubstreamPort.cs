@@ -38,7 +38,7 @@ internal sealed class MspSubstreamPort : ReceiveActor, IWithTimers
     private IActorRef? _leg;
     private bool _handedOver;
 
-    private MspSubstreamPort(MspSettings settings, IActorRef? node, int remotePort, TaskCompletionSource<MspSubstreamConnection>? dialed, IActorRef? acceptedTo, string remote, TimeSpan deadline)
+    public MspSubstreamPort(MspSettings settings, IActorRef? node, int remotePort, TaskCompletionSource<MspSubstreamConnection>? dialed, IActorRef? acceptedTo, string remote, TimeSpan deadline)
     {
         _settings = settings;
         _node = node;

@@ -49,7 +49,7 @@ internal sealed class MspBridge : ReceiveActor, IWithTimers
     private long _bytesFromPeer;
     private long _bytesToPeer;
 
-    private MspBridge(MdpFlow? acceptedFlow, (IActorRef Node, Sid Peer, int Port)? connect, Func<CancellationToken, Task<IByteDuplex>> openDuplex, IActorRef reportTo, MspSettings settings)
+    public MspBridge(MdpFlow? acceptedFlow, (IActorRef Node, Sid Peer, int Port)? connect, Func<CancellationToken, Task<IByteDuplex>> openDuplex, IActorRef reportTo, MspSettings settings)
     {
         _acceptedFlow = acceptedFlow;
         _connect = connect;

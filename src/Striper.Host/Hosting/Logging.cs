@@ -35,10 +35,16 @@ internal static class Logging
     {
         var logger = new LoggerConfiguration()
             .MinimumLevel.Is(level)
+
+            // Akka says at information that the actor system is shutting down, on every exit: the user asked for it.
+            .MinimumLevel.Override("Akka.Actor.CoordinatedShutdown", LogEventLevel.Warning)
             .WriteTo.Console(
                 outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}",
                 standardErrorFromLevel: LogEventLevel.Verbose)
             .CreateLogger();
+
+        // Akka.Logger.Serilog writes to the static logger: make it this one, so there is one log stream.
+        Log.Logger = logger;
         return new SerilogLoggerFactory(logger, dispose: true);
     }
 }

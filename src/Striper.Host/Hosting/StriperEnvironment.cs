@@ -54,8 +54,10 @@ internal sealed class StriperEnvironment : IAsyncDisposable
             throw new HoconException($"{config.OriginOf("striper.log.level")}: striper.log.level must be one of {Logging.LevelChoices}, got '{levelText}'");
         }
 
-        var loggerFactory = Logging.Create(Logging.Effective(configured, options.Verbose ? 1 : 0, options.Quiet));
-        var system = ActorSystem.Create("striper", BootstrapSetup.Create().WithConfig(StriperAkkaConfig.Required).And(new StriperSetup(loggerFactory)));
+        var level = Logging.Effective(configured, options.Verbose ? 1 : 0, options.Quiet);
+        var loggerFactory = Logging.Create(level);
+        var akkaConfig = StriperAkkaConfig.Required.WithFallback(AkkaLogging.For(level));
+        var system = ActorSystem.Create("striper", BootstrapSetup.Create().WithConfig(akkaConfig).And(new StriperSetup(loggerFactory)));
         return new StriperEnvironment(config, settings, loggerFactory, system);
     }
 

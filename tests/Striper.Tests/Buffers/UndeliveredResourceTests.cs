@@ -1,13 +1,13 @@
 using Akka.Actor;
 using Akka.Event;
-using Akka.TestKit.Xunit2;
 using Striper.Actors.Buffers;
+using Striper.Tests.Support;
 using static Striper.Actors.Striping.StriperProtocol;
 
 namespace Striper.Tests.Buffers;
 
 /// <summary>A message that hands over a buffer gives it back when nobody can take it (IOwnsResources).</summary>
-public sealed class UndeliveredResourceTests : TestKit
+public sealed class UndeliveredResourceTests : StriperTestKit
 {
     [Fact]
     public void A_buffer_sent_to_a_stopped_actor_should_go_back_to_the_pool_once_its_dead_letter_is_published()

@@ -1,12 +1,12 @@
 using System.Buffers;
 using System.Diagnostics;
 using Akka.Actor;
-using Akka.TestKit.Xunit2;
 using Striper.Actors.Buffers;
 using Striper.Actors.Legs;
 using Striper.Actors.Settings;
 using Striper.Actors.Striping;
 using Striper.Tests.Striping;
+using Striper.Tests.Support;
 using static Striper.Actors.Striping.StriperProtocol;
 
 namespace Striper.Tests.Fuzz;
@@ -17,7 +17,7 @@ namespace Striper.Tests.Fuzz;
 /// duplicates ran about 300,000 frames ahead of the Reassembler within half a second, and the gap kept growing.
 /// Two legs and a fixed number of frames keep this test from starving the tests that run beside it.
 /// </summary>
-public sealed class DuplicateFloodTests : TestKit
+public sealed class DuplicateFloodTests : StriperTestKit
 {
     private const int Legs = 2;
     private const int FramesPerRead = 4096;

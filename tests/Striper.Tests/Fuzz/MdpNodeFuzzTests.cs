@@ -1,7 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
 using Akka.Actor;
-using Akka.TestKit.Xunit2;
 using Striper.Actors.Identity;
 using Striper.Actors.Mdp;
 using Striper.Actors.Msp;
@@ -19,7 +18,7 @@ namespace Striper.Tests.Fuzz;
 /// ways, through <see cref="MdpTapRelay"/>), mutated and injected from the neighbour's own address while MSP
 /// transfers run, so they reach the link's MAC check and, when re-signed with the link key, everything behind it.
 /// </summary>
-public sealed class MdpNodeFuzzTests : TestKit
+public sealed class MdpNodeFuzzTests : StriperTestKit
 {
     private const int FirstPort = 20;
     private static readonly MspSettings Msp = MspSettings.Default with { MinRto = TimeSpan.FromMilliseconds(30) };
@@ -35,7 +34,7 @@ public sealed class MdpNodeFuzzTests : TestKit
     }
 
     private MdpNodeFuzzTests(CapturingLoggerFactory log, ITestOutputHelper output)
-        : base(TestSystems.Setup(log))
+        : base(log)
     {
         _log = log;
         _output = output;

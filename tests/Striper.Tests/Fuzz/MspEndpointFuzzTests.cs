@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using Akka.Actor;
-using Akka.TestKit.Xunit2;
 using Striper.Actors.Msp;
 using Striper.Tests.Logging;
 using Striper.Tests.Support;
@@ -12,7 +11,7 @@ namespace Striper.Tests.Fuzz;
 /// Mutated MSP datagrams fed to a live endpoint, past the packet decoder into the stream actors it creates: no actor
 /// may fail, whatever the packets claim (sequence numbers, windows, SACK blocks, flags out of order).
 /// </summary>
-public sealed class MspEndpointFuzzTests : TestKit
+public sealed class MspEndpointFuzzTests : StriperTestKit
 {
     private readonly CapturingLoggerFactory _log;
 
@@ -22,7 +21,7 @@ public sealed class MspEndpointFuzzTests : TestKit
     }
 
     private MspEndpointFuzzTests(CapturingLoggerFactory log)
-        : base(TestSystems.Setup(log))
+        : base(log)
     {
         _log = log;
     }

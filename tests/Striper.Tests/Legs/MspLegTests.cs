@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using Akka.Actor;
 using Akka.TestKit;
-using Akka.TestKit.Xunit2;
 using Striper.Actors.Buffers;
 using Striper.Actors.Legs;
 using Striper.Actors.Msp;
@@ -9,6 +8,7 @@ using Striper.Actors.Striping;
 using Striper.Actors.Wire;
 using Striper.Tests.Msp;
 using Striper.Tests.Striping;
+using Striper.Tests.Support;
 using static Striper.Actors.Legs.TcpLegProtocol;
 
 namespace Striper.Tests.Legs;
@@ -17,7 +17,7 @@ namespace Striper.Tests.Legs;
 /// Substream frames carried by MSP legs over a lossy in-process link: what one leg is told to write, the other's
 /// frame parser delivers, byte for byte, in order, whatever the link does.
 /// </summary>
-public sealed class MspLegTests : TestKit
+public sealed class MspLegTests : StriperTestKit
 {
     private const int MessageSize = 1200;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using Akka.TestKit;
-using Akka.TestKit.Xunit2;
 using Striper.Actors.Legs;
 using Striper.Actors.Security;
 using Striper.Actors.Striping;
@@ -11,7 +10,7 @@ using Striper.Tests.Support;
 namespace Striper.Tests.Legs;
 
 /// <summary>An encrypted substream's inbound side delivers what was sealed and never a frame that fails authentication.</summary>
-public sealed class SealedSubstreamInboundTests : TestKit
+public sealed class SealedSubstreamInboundTests : StriperTestKit
 {
     private static readonly SharedSecret Secret = SharedSecret.CreateRandom();
     private readonly Guid _session = Guid.NewGuid();

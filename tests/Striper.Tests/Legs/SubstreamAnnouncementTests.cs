@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Akka.TestKit.Xunit2;
 using Striper.Actors.Legs;
 using Striper.Tests.Fuzz;
 using Striper.Tests.Support;
@@ -14,7 +13,7 @@ namespace Striper.Tests.Legs;
 /// Reassembler first and be dropped as coming from an unknown substream; the sender then never heard it acknowledged,
 /// and one connection in about 14,000 (a stress loop of sequential 256 KiB exchanges) stalled for good.
 /// </summary>
-public sealed class SubstreamAnnouncementTests : TestKit
+public sealed class SubstreamAnnouncementTests : StriperTestKit
 {
     [Fact]
     public async Task A_frame_already_waiting_on_the_socket_should_reach_the_reassembler_after_the_announcement()

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
-using Akka.TestKit.Xunit2;
 using Striper.Actors.Mdp;
+using Striper.Tests.Support;
 
 namespace Striper.Tests.Mdp;
 
@@ -10,7 +10,7 @@ namespace Striper.Tests.Mdp;
 /// BYE: a node that closes an own-socket flow's socket tells the neighbour, which frees its end of that link within
 /// the grace instead of at its link timeout; a bye that does not come from a link is counted and changes nothing.
 /// </summary>
-public sealed class MdpByeTests : TestKit
+public sealed class MdpByeTests : StriperTestKit
 {
     private static readonly MdpSettings Mdp = MdpSettings.Default with { HelloInterval = TimeSpan.FromMilliseconds(100) };
 

@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
-using Akka.TestKit.Xunit2;
 using Striper.Actors.Identity;
 using Striper.Actors.Mdp;
 using Striper.Actors.Msp;
 using Striper.Tests.Msp;
+using Striper.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Striper.Tests.Mdp;
@@ -14,7 +14,7 @@ namespace Striper.Tests.Mdp;
 /// Hellos with fresh keys (each would cost an ECDH) sprayed at a node far beyond its budget: they are dropped unchecked
 /// and counted, while a real neighbour still meets the node, carries a stream intact, and keeps its link idle.
 /// </summary>
-public sealed class MdpHelloFloodTests(ITestOutputHelper output) : TestKit
+public sealed class MdpHelloFloodTests(ITestOutputHelper output) : StriperTestKit
 {
     private const int Budget = 128;
 

@@ -1,9 +1,9 @@
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Akka.Actor;
-using Akka.TestKit.Xunit2;
 using Striper.Actors.Identity;
 using Striper.Actors.Mdp;
+using Striper.Tests.Support;
 
 namespace Striper.Tests.Mdp;
 
@@ -11,7 +11,7 @@ namespace Striper.Tests.Mdp;
 /// Hellos that verify, from many addresses with fresh key pairs (anyone can make one): the node keeps at most
 /// <see cref="MdpSettings.MaxLinks"/> links, counts the rest, and the neighbour it already had stays up.
 /// </summary>
-public sealed class MdpLinkLimitTests : TestKit
+public sealed class MdpLinkLimitTests : StriperTestKit
 {
     private const int MaxLinks = 3;
     private const int Strangers = 24;

@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using System.Net;
 using Akka.Actor;
-using Akka.TestKit.Xunit2;
 using Striper.Actors.Identity;
 using Striper.Actors.Mdp;
 using Striper.Actors.Msp;
 using Striper.Actors.Proxy;
 using Striper.Tests.Msp;
+using Striper.Tests.Support;
 using static Striper.Actors.Msp.MspProtocol;
 
 namespace Striper.Tests.Mdp;
@@ -15,7 +15,7 @@ namespace Striper.Tests.Mdp;
 /// Real UDP on loopback with short timers: a link whose neighbour is gone is removed after the link timeout (and a
 /// living, idle one is not), streams over it end with the reason, and the neighbour that comes back meets again.
 /// </summary>
-public sealed class MdpLinkTimeoutTests : TestKit
+public sealed class MdpLinkTimeoutTests : StriperTestKit
 {
     private static readonly TimeSpan LinkTimeout = TimeSpan.FromMilliseconds(400);
 

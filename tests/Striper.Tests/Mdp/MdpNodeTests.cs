@@ -1,16 +1,16 @@
 using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
-using Akka.TestKit.Xunit2;
 using Striper.Actors.Mdp;
 using Striper.Actors.Msp;
 using Striper.Tests.Msp;
+using Striper.Tests.Support;
 using static Striper.Actors.Msp.MspProtocol;
 
 namespace Striper.Tests.Mdp;
 
 /// <summary>Real UDP on loopback: two nodes meet by hello and carry MSP streams; garbage on the port is counted and dropped.</summary>
-public sealed class MdpNodeTests : TestKit
+public sealed class MdpNodeTests : StriperTestKit
 {
     private const int Port = 9;
     private static readonly MspSettings Msp = MspSettings.Default with { MinRto = TimeSpan.FromMilliseconds(30) };

@@ -1,7 +1,7 @@
 using Akka.Actor;
-using Akka.TestKit.Xunit2;
 using Striper.Actors.Msp;
 using Striper.Actors.Tunnel;
+using Striper.Tests.Support;
 
 namespace Striper.Tests.Mdp;
 
@@ -9,7 +9,7 @@ namespace Striper.Tests.Mdp;
 /// A neighbour writing to an <c>msp listen</c> port from many MDP source ports: each flow's bridge would open a
 /// connection to the target at once, so garbage opens none, and SYNs open at most <see cref="MspSettings.MaxStreams"/>.
 /// </summary>
-public sealed class MspListenerLimitTests : TestKit
+public sealed class MspListenerLimitTests : StriperTestKit
 {
     private const int Port = 9;
     private const int Bound = 8;

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Akka.TestKit.Xunit2;
 using Striper.Actors.Msp;
 using Striper.Actors.Tunnel;
 using Striper.Tests.Support;
@@ -8,7 +7,7 @@ using Striper.Tests.Support;
 namespace Striper.Tests.Mdp;
 
 /// <summary>The tunnel actors in process over real loopback UDP: several TCP connections at once, each its own MSP stream.</summary>
-public sealed class MspTunnelTests : TestKit
+public sealed class MspTunnelTests : StriperTestKit
 {
     private static readonly MspSettings Msp = MspSettings.Default with { MinRto = TimeSpan.FromMilliseconds(30), Linger = TimeSpan.FromMilliseconds(200) };
 

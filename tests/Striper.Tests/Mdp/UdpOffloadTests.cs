@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
-using Akka.TestKit.Xunit2;
 using Striper.Actors.Identity;
 using Striper.Actors.Mdp;
 using Striper.Actors.Mdp.Offload;
 using Striper.Actors.Msp;
 using Striper.Tests.Msp;
+using Striper.Tests.Support;
 
 namespace Striper.Tests.Mdp;
 
@@ -13,7 +13,7 @@ namespace Striper.Tests.Mdp;
 /// UDP segmentation offload: a segmented send is separate datagrams on the wire, a run the kernel refuses still goes
 /// out one by one, and nodes with and without offload carry streams intact.
 /// </summary>
-public sealed class UdpOffloadTests : TestKit
+public sealed class UdpOffloadTests : StriperTestKit
 {
     private static readonly MspSettings Msp = MspSettings.Default with { MinRto = TimeSpan.FromMilliseconds(30) };
     private static readonly MdpSettings Mdp = MdpSettings.Default with { HelloInterval = TimeSpan.FromMilliseconds(100) };

@@ -1,6 +1,6 @@
 using Akka.Actor;
-using Akka.TestKit.Xunit2;
 using Striper.Actors.Msp;
+using Striper.Tests.Support;
 using static Striper.Actors.Msp.MspProtocol;
 
 namespace Striper.Tests.Msp;
@@ -10,7 +10,7 @@ namespace Striper.Tests.Msp;
 /// keeps stay at <see cref="MspSettings.MaxStreams"/>, the rest are refused with RST and counted, memory stays flat,
 /// and once the flood's streams have idled out a real stream opens and carries data both ways.
 /// </summary>
-public sealed class MspEndpointLimitTests : TestKit
+public sealed class MspEndpointLimitTests : StriperTestKit
 {
     private const int Bound = 16;
     private const int Flood = 5000;

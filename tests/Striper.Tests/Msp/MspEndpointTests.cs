@@ -1,12 +1,12 @@
 using Akka.Actor;
 using Akka.TestKit;
-using Akka.TestKit.Xunit2;
 using Striper.Actors.Msp;
+using Striper.Tests.Support;
 using static Striper.Actors.Msp.MspProtocol;
 
 namespace Striper.Tests.Msp;
 
-public sealed class MspEndpointTests : TestKit
+public sealed class MspEndpointTests : StriperTestKit
 {
     private static readonly MspSettings Settings = MspSettings.Default with { MinRto = TimeSpan.FromMilliseconds(30) };
 

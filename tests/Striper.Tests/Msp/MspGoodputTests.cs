@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Akka.TestKit.Xunit2;
 using Striper.Actors.Msp;
+using Striper.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Striper.Tests.Msp;
@@ -11,7 +11,7 @@ namespace Striper.Tests.Msp;
 /// steadier than either figure.
 /// </summary>
 [Collection(MspRateGroup.Name)]
-public sealed class MspGoodputTests : TestKit
+public sealed class MspGoodputTests : StriperTestKit
 {
     private const int MaxSize = 1200;
 

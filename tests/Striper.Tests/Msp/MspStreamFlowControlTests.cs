@@ -1,12 +1,12 @@
 using Akka.TestKit;
-using Akka.TestKit.Xunit2;
 using Striper.Actors.Msp;
+using Striper.Tests.Support;
 using static Striper.Actors.Msp.MspProtocol;
 
 namespace Striper.Tests.Msp;
 
 /// <summary>The receiver's window and the owner's send limit: back-pressure in both directions.</summary>
-public sealed class MspStreamFlowControlTests : TestKit
+public sealed class MspStreamFlowControlTests : StriperTestKit
 {
     private static readonly MspSettings Settings = MspSettings.Default with
     {

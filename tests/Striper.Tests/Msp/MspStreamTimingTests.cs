@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Akka.TestKit;
-using Akka.TestKit.Xunit2;
 using Microsoft.Extensions.Time.Testing;
 using Striper.Actors.Msp;
 using Striper.Tests.Support;
@@ -10,7 +9,7 @@ using static Striper.Actors.Msp.MspProtocol;
 namespace Striper.Tests.Msp;
 
 /// <summary>The stream's timers on a manual clock: retransmission timeout with backoff, keepalive, idle timeout.</summary>
-public sealed class MspStreamTimingTests : TestKit
+public sealed class MspStreamTimingTests : StriperTestKit
 {
     private static readonly MspSettings Settings = MspSettings.Default with
     {
@@ -27,7 +26,7 @@ public sealed class MspStreamTimingTests : TestKit
     private readonly StreamPair _pair;
 
     public MspStreamTimingTests()
-        : base(TestSystems.Setup(manualTime: true))
+        : base(manualTime: true)
     {
         _ownerA = CreateTestProbe();
         _ownerB = CreateTestProbe();

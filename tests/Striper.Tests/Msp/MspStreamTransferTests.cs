@@ -1,4 +1,3 @@
-using Akka.TestKit.Xunit2;
 using Striper.Actors.Msp;
 using Striper.Tests.Support;
 using Xunit.Abstractions;
@@ -6,7 +5,7 @@ using Xunit.Abstractions;
 namespace Striper.Tests.Msp;
 
 /// <summary>Whole transfers between two MSP streams over a misbehaving in-process link.</summary>
-public sealed class MspStreamTransferTests : TestKit
+public sealed class MspStreamTransferTests : StriperTestKit
 {
     private const int MaxSize = 1200;
     private static readonly TimeSpan TransferTimeout = TimeSpan.FromSeconds(20);

@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.TestKit;
-using Akka.TestKit.Xunit2;
 using Striper.Actors.Buffers;
 using Striper.Actors.Legs;
 using Striper.Actors.Settings;
@@ -11,7 +10,7 @@ using static Striper.Actors.Striping.StriperProtocol;
 
 namespace Striper.Tests.Striping;
 
-public sealed class ReassemblerTests : TestKit
+public sealed class ReassemblerTests : StriperTestKit
 {
     private static readonly StriperSettings Settings = StriperSettings.Default with { CreditWindow = 1024 * 1024 };
     private readonly TestProbe _parent;

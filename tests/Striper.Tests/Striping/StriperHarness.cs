@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.TestKit;
-using Akka.TestKit.Xunit2;
 using Striper.Actors.Buffers;
 using Striper.Actors.Metrics;
 using Striper.Actors.Settings;
@@ -14,10 +13,10 @@ namespace Striper.Tests.Striping;
 /// A Striper under a step parent on a manual clock, with an edge and two substreams that are probes: what the
 /// Striper tells its parent, edge and legs is observable, and time moves only when a test says so.
 /// </summary>
-public abstract class StriperHarness : TestKit
+public abstract class StriperHarness : StriperTestKit
 {
     protected StriperHarness(StriperSettings settings, int firstSlot)
-        : base(TestSystems.Setup(manualTime: true))
+        : base(manualTime: true)
     {
         Parent = CreateTestProbe();
         Edge = CreateTestProbe();

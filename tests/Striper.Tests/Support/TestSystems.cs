@@ -16,7 +16,7 @@ internal static class TestSystems
     private static readonly Config ManualTime = ConfigurationFactory.ParseString(
         """akka.scheduler.implementation = "Akka.TestKit.TestScheduler, Akka.TestKit" """);
 
-    public static ActorSystemSetup Setup(ILoggerFactory? log = null, bool manualTime = false)
+    internal static ActorSystemSetup Setup(ILoggerFactory? log = null, bool manualTime = false)
     {
         var config = manualTime ? ManualTime.WithFallback(StriperAkkaConfig.Required) : StriperAkkaConfig.Required;
         return BootstrapSetup.Create().WithConfig(config).And(new StriperSetup(log));
