@@ -37,4 +37,47 @@ internal static class ProxyProtocol
         {
         }
     }
+
+    /// <summary>
+    /// Shutdown → proxy: accept no new connections from now on, and answer <see cref="Draining"/> once that is
+    /// in force (a connection attempted after the answer is refused). The open connections carry on.
+    /// </summary>
+    internal sealed class Drain
+    {
+        public static Drain Instance { get; } = new();
+
+        private Drain()
+        {
+        }
+    }
+
+    /// <summary>Proxy → whoever asked it to <see cref="Drain"/>: new connections are refused now.</summary>
+    internal sealed class Draining
+    {
+        public static Draining Instance { get; } = new();
+
+        private Draining()
+        {
+        }
+    }
+
+    /// <summary>Shutdown → proxy: answer <see cref="Drained"/> once no connection is open (at once if none is).</summary>
+    internal sealed class WhenDrained
+    {
+        public static WhenDrained Instance { get; } = new();
+
+        private WhenDrained()
+        {
+        }
+    }
+
+    /// <summary>Proxy → whoever asked <see cref="WhenDrained"/>: no connection is open any more.</summary>
+    internal sealed class Drained
+    {
+        public static Drained Instance { get; } = new();
+
+        private Drained()
+        {
+        }
+    }
 }

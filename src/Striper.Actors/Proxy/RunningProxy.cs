@@ -14,6 +14,7 @@ public sealed class RunningProxy : IAsyncDisposable
 {
     private readonly ActorSystem _system;
     private readonly RunningMdpNode? _mdp;
+    private Task? _stopped;
 
     private RunningProxy(ActorSystem system, IActorRef actor, IPEndPoint localEndPoint, RunningMdpNode? mdp, BufferBudget buffers)
     {
@@ -102,6 +103,31 @@ public sealed class RunningProxy : IAsyncDisposable
         var any = new IPEndPoint(server.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
         return RunningMdpNode.Start(system, NodeIdentity.Generate(), settings.Mdp, [any], [server], name + "-mdp");
     }
+
+    /// <summary>
+    /// Accepts no new connections: completes once a connection attempted from then on is refused. A proxy that has
+    /// stopped has nothing to refuse, and completes too.
+    /// </summary>
+    public async Task StopAcceptingAsync(CancellationToken cancellationToken)
+    {
+        var draining = Actor.Ask<ProxyProtocol.Draining>(ProxyProtocol.Drain.Instance, Timeout.InfiniteTimeSpan, cancellationToken);
+        await Task.WhenAny(draining, WhenStopped).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Completes once every open connection has ended (a shutdown's drain, after <see cref="StopAcceptingAsync"/>).
+    /// Cancelling gives up the wait; the connections stay as they are until the proxy is disposed.
+    /// </summary>
+    public async Task DrainedAsync(CancellationToken cancellationToken)
+    {
+        var drained = Actor.Ask<ProxyProtocol.Drained>(ProxyProtocol.WhenDrained.Instance, Timeout.InfiniteTimeSpan, cancellationToken);
+
+        // A proxy that stops before its sessions end has nothing left to drain, and will not answer.
+        await Task.WhenAny(drained, WhenStopped).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Completes when the proxy's actor has stopped: disposed, or failed (its supervisor stops it).</summary>
+    public Task WhenStopped => _stopped ??= Actor.WatchAsync();
 
     public async ValueTask DisposeAsync()
     {

@@ -19,6 +19,7 @@ namespace Striper.Actors.Proxy;
 /// Anything malformed, unauthenticated or unknown is answered with its reason, logged and closed, and touches no
 /// other session. Connections still in their handshake (or being refused) hold one of max-pending-handshakes
 /// slots; with none free, a new connection is closed at once, so a flood costs bounded sockets and memory.
+/// Draining refuses new sessions and waits for the open ones to end.
 /// </summary>
 internal sealed partial class ServerProxy : ReceiveActor, IWithTimers
 {
@@ -32,6 +33,7 @@ internal sealed partial class ServerProxy : ReceiveActor, IWithTimers
     private readonly int _targetPort;
     private readonly Dictionary<Guid, IActorRef> _sessions = [];
     private readonly Dictionary<IActorRef, Guid> _sessionIds = [];
+    private readonly DrainWaiters _drain = new();
 
     /// <summary>Refusals logged: the first few each second one by one, the rest as a count (junk floods).</summary>
     private readonly LogRateLimiter _refusalLog;
@@ -74,11 +76,14 @@ internal sealed partial class ServerProxy : ReceiveActor, IWithTimers
                 Log.RefusalsNotLogged(Context.Logger(), count, _refusalLog.Window.TotalSeconds, _refusalLog.Burst);
             }
         });
+        Receive<Drain>(_ => _drain.Start(Sender));
+        Receive<WhenDrained>(_ => _drain.Add(Sender, _sessions.Count));
         Receive<Terminated>(m =>
         {
             if (_sessionIds.Remove(m.ActorRef, out var id))
             {
                 _sessions.Remove(id);
+                _drain.SessionsLeft(_sessions.Count);
             }
         });
     }
@@ -156,7 +161,9 @@ internal sealed partial class ServerProxy : ReceiveActor, IWithTimers
             return;
         }
 
-        if (_sessions.Count >= _settings.MaxSessions)
+        // Draining keeps the listeners open, so open sessions can still replace a substream (JOIN); new sessions
+        // are refused with the reason every client version knows for a server that takes no more.
+        if (_sessions.Count >= _settings.MaxSessions || _drain.IsDraining)
         {
             Refuse(socket, handshake, HandshakeStatus.TooManySessions, message.AcceptedAt);
             return;

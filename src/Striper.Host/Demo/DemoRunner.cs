@@ -24,7 +24,7 @@ internal static class DemoRunner
     public static async Task<int> RunAsync(DemoOptions options, CancellationToken cancellationToken)
     {
         // The live view is the demo's output; session logs would interleave with it, so they appear only with -v.
-        await using var environment = StriperEnvironment.Create(options.Common with { Quiet = !options.Common.Verbose }, throwawaySecret: true);
+        await using var environment = await StriperEnvironment.CreateAsync(options.Common with { Quiet = !options.Common.Verbose }, throwawaySecret: true);
         var size = ReadSize(options.Size, environment.Config);
         var settings = environment.Settings;
         var loopback = new IPEndPoint(IPAddress.Loopback, 0);

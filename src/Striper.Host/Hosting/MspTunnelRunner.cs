@@ -24,7 +24,7 @@ internal static partial class MspTunnelRunner
     public static async Task<int> RunAsync(MspOptions options, CancellationToken cancellationToken)
     {
         using var shutdown = new ShutdownSignal(cancellationToken);
-        await using var environment = StriperEnvironment.Create(options.Common);
+        await using var environment = await StriperEnvironment.CreateAsync(options.Common);
         var logger = environment.LoggerFactory.CreateLogger("striper.msp");
         var config = environment.Config;
         var mdp = MdpSettingsReader.ReadMdp(config);

@@ -1,4 +1,6 @@
 using System.Net;
+using Akka;
+using Akka.Actor;
 using Microsoft.Extensions.Logging;
 using Striper.Actors.Proxy;
 using Striper.Actors.Settings;
@@ -13,7 +15,7 @@ internal static partial class ProxyRunner
     {
         using var shutdown = new ShutdownSignal(cancellationToken);
 
-        await using var environment = StriperEnvironment.Create(options.Common);
+        await using var environment = await StriperEnvironment.CreateAsync(options.Common);
         var logger = environment.LoggerFactory.CreateLogger("striper");
         var listen = ResolveListen(options.Listen);
         if (!options.IsClient && environment.Settings.Secret is null && !options.Insecure && !IPAddress.IsLoopback(listen.Address))
@@ -39,9 +41,49 @@ internal static partial class ProxyRunner
             ? "shared secret from " + environment.Settings.SecretFile + ": substreams authenticated and encrypted"
             : "shared secret from " + environment.Settings.SecretFile + ": substreams authenticated");
 
-        await shutdown.WaitAsync();
+        environment.Registry.Register<RunningProxy>(proxy.Actor);
+        DrainOnShutdown(environment.System, proxy, logger);
+
+        // A proxy whose actor stops by itself (a failure its supervisor stopped) serves nobody: say so and exit 1.
+        var stopped = await Task.WhenAny(shutdown.WaitAsync(), proxy.WhenStopped) == proxy.WhenStopped;
+        if (stopped && !shutdown.IsRequested && CoordinatedShutdown.Get(environment.System).ShutdownReason is null)
+        {
+            Log.StoppedUnexpectedly(logger);
+            return ExitCodes.Failure;
+        }
+
+        // Drain now, while the proxy is up: leaving this method disposes it, which would close every connection.
         Log.Stopping(logger);
+        await environment.StopAsync();
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// In coordinated shutdown's service-requests-done phase the proxy accepts no new connections and the open ones
+    /// finish, for as long as that phase's timeout allows (<c>akka.coordinated-shutdown.phases.service-requests-done
+    /// .timeout</c>); whatever is still open then is closed when the actors stop.
+    /// </summary>
+    private static void DrainOnShutdown(ActorSystem system, RunningProxy proxy, ILogger logger)
+    {
+        var shutdown = CoordinatedShutdown.Get(system);
+        var timeout = shutdown.Timeout(CoordinatedShutdown.PhaseServiceRequestsDone);
+        shutdown.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "drain-connections", async () =>
+        {
+            using var limit = new CancellationTokenSource(timeout - TimeSpan.FromMilliseconds(100));
+            try
+            {
+                await proxy.StopAcceptingAsync(limit.Token).ConfigureAwait(false);
+                Log.Draining(logger);
+                await proxy.DrainedAsync(limit.Token).ConfigureAwait(false);
+                Log.Drained(logger);
+            }
+            catch (OperationCanceledException)
+            {
+                Log.DrainTimedOut(logger, timeout.TotalSeconds);
+            }
+
+            return Done.Instance;
+        });
     }
 
     /// <summary>A listen name that does not resolve is a mistake on the command line: one sentence and exit code 2, not a stack.</summary>
@@ -70,5 +112,17 @@ internal static partial class ProxyRunner
 
         [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "stopping")]
         public static partial void Stopping(ILogger logger);
+
+        [LoggerMessage(EventId = 8, Level = LogLevel.Information, Message = "draining: new connections are refused, open ones may finish")]
+        public static partial void Draining(ILogger logger);
+
+        [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "every connection has ended")]
+        public static partial void Drained(ILogger logger);
+
+        [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "connections still open after {Seconds}s (akka.coordinated-shutdown.phases.service-requests-done.timeout): closing them")]
+        public static partial void DrainTimedOut(ILogger logger, double seconds);
+
+        [LoggerMessage(EventId = 7, Level = LogLevel.Error, Message = "the proxy stopped unexpectedly (see the error above); exiting")]
+        public static partial void StoppedUnexpectedly(ILogger logger);
     }
 }

@@ -1,8 +1,10 @@
 using Akka.Actor;
+using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Striper.Actors.Configuration;
 using Striper.Actors.Security;
-using Striper.Actors.Services;
 using Striper.Actors.Settings;
 using Striper.Host.Cli;
 
@@ -14,12 +16,17 @@ namespace Striper.Host.Hosting;
 /// </summary>
 internal sealed class StriperEnvironment : IAsyncDisposable
 {
-    private StriperEnvironment(HoconConfig config, StriperSettings settings, ILoggerFactory loggerFactory, ActorSystem system)
+    private readonly IHost _host;
+    private Task? _stopping;
+
+    private StriperEnvironment(HoconConfig config, StriperSettings settings, ILoggerFactory loggerFactory, IHost host)
     {
         Config = config;
         Settings = settings;
         LoggerFactory = loggerFactory;
-        System = system;
+        _host = host;
+        System = host.Services.GetRequiredService<ActorSystem>();
+        Registry = host.Services.GetRequiredService<ActorRegistry>();
     }
 
     public HoconConfig Config { get; }
@@ -30,8 +37,11 @@ internal sealed class StriperEnvironment : IAsyncDisposable
 
     public ActorSystem System { get; }
 
+    /// <summary>Akka.Hosting's registry: each runner registers the top-level actors it starts (proxies, nodes, listeners).</summary>
+    public ActorRegistry Registry { get; }
+
     /// <param name="throwawaySecret">The demo: with encryption asked for and no secret file, make a secret that lives in memory only.</param>
-    public static StriperEnvironment Create(CommonOptions options, bool throwawaySecret = false)
+    public static async Task<StriperEnvironment> CreateAsync(CommonOptions options, bool throwawaySecret = false)
     {
         var config = ConfigLoader.Load(options.ConfigFile);
         var settings = StriperSettingsReader.Read(config);
@@ -56,9 +66,8 @@ internal sealed class StriperEnvironment : IAsyncDisposable
 
         var level = Logging.Effective(configured, options.Verbose ? 1 : 0, options.Quiet);
         var loggerFactory = Logging.Create(level);
-        var akkaConfig = StriperAkkaConfig.Required.WithFallback(AkkaLogging.For(level));
-        var system = ActorSystem.Create("striper", BootstrapSetup.Create().WithConfig(akkaConfig).And(new StriperSetup(loggerFactory)));
-        return new StriperEnvironment(config, settings, loggerFactory, system);
+        var host = await StriperActorHost.StartAsync(AkkaLogging.For(level), loggerFactory, level).ConfigureAwait(false);
+        return new StriperEnvironment(config, settings, loggerFactory, host);
     }
 
     private static StriperSettings WithSecret(StriperSettings settings, CommonOptions options, bool throwawaySecret)
@@ -80,10 +89,17 @@ internal sealed class StriperEnvironment : IAsyncDisposable
             : settings;
     }
 
+    /// <summary>
+    /// Stops the host, which runs Akka's coordinated shutdown: the tasks runners added (a proxy's drain) run in
+    /// their phases, bounded by each phase's timeout, and then the actor system terminates. A runner calls this
+    /// while its proxies are still up, so that they drain; calling it again returns the same task.
+    /// </summary>
+    public Task StopAsync() => _stopping ??= _host.StopAsync();
+
     public async ValueTask DisposeAsync()
     {
-        await System.Terminate().WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        await StopAsync().ConfigureAwait(false);
+        _host.Dispose();
         LoggerFactory.Dispose();
     }
-
 }
