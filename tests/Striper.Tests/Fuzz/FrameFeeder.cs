@@ -1,4 +1,5 @@
 using System.Buffers;
+using Striper.Actors.Buffers;
 using Striper.Actors.Legs;
 using Striper.Actors.Striping;
 using Striper.Actors.Wire;
@@ -21,6 +22,9 @@ internal static class FrameFeeder
     /// <param name="cuts">Positions where the stream is split into separate reads (any order, duplicates allowed).</param>
     public static FeedResult Feed(byte[] stream, IEnumerable<int> cuts, int maxPayload)
     {
+        // The pool's first use allocates its buckets (16 Ki slots each, 2.3 MB in all): charged to whichever
+        // call touched it first, that would fail the allocation bound of the first feed in a fresh process.
+        _ = BufferPool.Arrays;
         var sink = new RecordingRef("sink");
         var inbound = new SubstreamInbound(Slot, sink, sink, sink, maxPayload);
         var reads = Split(stream, cuts);
