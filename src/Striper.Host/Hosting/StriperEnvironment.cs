@@ -1,6 +1,7 @@
 using Akka.Actor;
+using Akka.Configuration;
 using Microsoft.Extensions.Logging;
-using Striper.Actors.Configuration;
+using Serilog.Events;
 using Striper.Actors.Security;
 using Striper.Actors.Services;
 using Striper.Actors.Settings;
@@ -14,15 +15,19 @@ namespace Striper.Host.Hosting;
 /// </summary>
 internal sealed class StriperEnvironment : IAsyncDisposable
 {
-    private StriperEnvironment(HoconConfig config, StriperSettings settings, ILoggerFactory loggerFactory, ActorSystem system)
+    private StriperEnvironment(LoadedConfig config, StriperSettings settings, ILoggerFactory loggerFactory, ActorSystem system)
     {
-        Config = config;
+        Configuration = config;
         Settings = settings;
         LoggerFactory = loggerFactory;
         System = system;
     }
 
-    public HoconConfig Config { get; }
+    /// <summary>The merged configuration: the user's file over the built-in config.hocon.</summary>
+    public Config Config => Configuration.Merged;
+
+    /// <summary>Reads a setting later (after start) so that a bad value's error still names the user's file.</summary>
+    public LoadedConfig Configuration { get; }
 
     public StriperSettings Settings { get; }
 
@@ -34,8 +39,8 @@ internal sealed class StriperEnvironment : IAsyncDisposable
     public static StriperEnvironment Create(CommonOptions options, bool throwawaySecret = false)
     {
         var config = ConfigLoader.Load(options.ConfigFile);
-        var settings = StriperSettingsReader.Read(config);
-        SocketEngineTuning.Apply(config);
+        var settings = config.Read(StriperSettingsReader.Read);
+        config.Use(SocketEngineTuning.Apply);
         if (options.Stripes is { } stripes)
         {
             settings = settings with { Stripes = stripes };
@@ -48,17 +53,20 @@ internal sealed class StriperEnvironment : IAsyncDisposable
 
         settings = WithSecret(settings, options, throwawaySecret);
 
-        var levelText = config.GetString("striper.log.level");
-        if (!Logging.TryParseLevel(levelText, out var configured))
-        {
-            throw new HoconException($"{config.OriginOf("striper.log.level")}: striper.log.level must be one of {Logging.LevelChoices}, got '{levelText}'");
-        }
-
+        var configured = config.Read(ReadLogLevel);
         var level = Logging.Effective(configured, options.Verbose ? 1 : 0, options.Quiet);
         var loggerFactory = Logging.Create(level);
         var akkaConfig = StriperAkkaConfig.Required.WithFallback(AkkaLogging.For(level));
         var system = ActorSystem.Create("striper", BootstrapSetup.Create().WithConfig(akkaConfig).And(new StriperSetup(loggerFactory)));
         return new StriperEnvironment(config, settings, loggerFactory, system);
+    }
+
+    private static LogEventLevel ReadLogLevel(Config config)
+    {
+        var levelText = ConfigValues.GetString(config, "striper.log.level");
+        return Logging.TryParseLevel(levelText, out var configured)
+            ? configured
+            : throw new ConfigException($"striper.log.level must be one of {Logging.LevelChoices}, got '{levelText}'", ["striper.log.level"]);
     }
 
     private static StriperSettings WithSecret(StriperSettings settings, CommonOptions options, bool throwawaySecret)
