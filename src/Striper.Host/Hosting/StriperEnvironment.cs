@@ -56,10 +56,17 @@ internal sealed class StriperEnvironment : IAsyncDisposable
         var configured = config.Read(ReadLogLevel);
         var level = Logging.Effective(configured, options.Verbose ? 1 : 0, options.Quiet);
         var loggerFactory = Logging.Create(level);
-        var akkaConfig = StriperAkkaConfig.Required.WithFallback(AkkaLogging.For(level));
-        var system = ActorSystem.Create("striper", BootstrapSetup.Create().WithConfig(akkaConfig).And(new StriperSetup(loggerFactory)));
+        var system = ActorSystem.Create("striper", BootstrapSetup.Create().WithConfig(AkkaConfig(config.Merged, level)).And(new StriperSetup(loggerFactory)));
         return new StriperEnvironment(config, settings, loggerFactory, system);
     }
+
+    /// <summary>
+    /// What the actor system runs on, strongest first: the settings Striper's actors rely on, then the logging that
+    /// striper.log.level, -v and -q chose (so the flags win over an akka.loglevel in the file: one level governs
+    /// both logs), then the file's <c>akka</c> block (dispatchers, mailboxes, ...), then Akka's own defaults.
+    /// </summary>
+    internal static Config AkkaConfig(Config userConfig, LogEventLevel level) =>
+        StriperAkkaConfig.Required.WithFallback(AkkaLogging.For(level)).WithFallback(userConfig);
 
     private static LogEventLevel ReadLogLevel(Config config)
     {

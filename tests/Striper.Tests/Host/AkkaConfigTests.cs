@@ -1,0 +1,54 @@
+using Serilog.Events;
+using Striper.Host.Cli;
+using Striper.Host.Hosting;
+using Striper.Tests.Support;
+
+namespace Striper.Tests.Host;
+
+/// <summary>
+/// The <c>akka</c> block of a <c>--config</c> file tunes the actor system Striper runs on, except for what Striper
+/// relies on (its supervision and never printing to standard output) and the log level, which -v, -q and
+/// striper.log.level decide for both logs.
+/// </summary>
+public sealed class AkkaConfigTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("striper-akka-").FullName;
+
+    [Fact]
+    public async Task An_akka_block_in_the_config_file_should_reach_the_actor_system()
+    {
+        var path = Path.Combine(_directory, "tuned.conf");
+        await File.WriteAllTextAsync(path, """
+            akka {
+              actor.default-dispatcher.throughput = 7
+              scheduler.tick-duration = 20ms
+            }
+            striper.stripes = 3
+            """);
+
+        await using var environment = StriperEnvironment.Create(new CommonOptions(path, Stripes: null, Verbose: false, Quiet: false));
+
+        var config = environment.System.Settings.Config;
+        Assert.Equal(7, config.GetInt("akka.actor.default-dispatcher.throughput"));
+        Assert.Equal(TimeSpan.FromMilliseconds(20), config.GetTimeSpan("akka.scheduler.tick-duration"));
+        Assert.Equal(3, environment.Settings.Stripes);
+    }
+
+    [Fact]
+    public void The_log_level_flags_and_Striper_s_own_akka_settings_should_win_over_the_file()
+    {
+        var user = TestConfig.Load("""
+            akka.loglevel = ERROR
+            akka.stdout-loglevel = DEBUG
+            akka.actor.default-dispatcher.throughput = 9
+            """).Merged;
+
+        var config = StriperEnvironment.AkkaConfig(user, LogEventLevel.Debug);
+
+        Assert.Equal("DEBUG", config.GetString("akka.loglevel"));
+        Assert.Equal("OFF", config.GetString("akka.stdout-loglevel"));
+        Assert.Equal(9, config.GetInt("akka.actor.default-dispatcher.throughput"));
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
