@@ -54,17 +54,12 @@ public static class ConfigValues
     public static IReadOnlyList<string> GetStringList(Config config, string path)
     {
         var value = Find(config, path) ?? throw Missing(path);
-        if (!value.IsArray())
-        {
-            throw Wrong(value, path, "a list of strings");
-        }
-
-        var items = Convert(value, path, "a list of strings", v => v.GetArray());
+        var items = ListItems(value) ?? throw Wrong(value, path, "a list of strings");
         var strings = new List<string>(items.Count);
         for (var i = 0; i < items.Count; i++)
         {
             var item = items[i];
-            strings.Add(!item.IsObject() && !item.IsArray() && Text(item) is { } text
+            strings.Add(!item.IsObject() && ListItems(item) is null && Text(item) is { } text
                 ? text
                 : throw Wrong(item, FormattableString.Invariant($"{path}[{i}]"), "a string"));
         }
@@ -108,7 +103,23 @@ public static class ConfigValues
     private static HoconValue Scalar(Config config, string path, string expected)
     {
         var value = Find(config, path) ?? throw Missing(path);
-        return value.IsObject() || value.IsArray() ? throw Wrong(value, path, expected) : value;
+        return value.IsObject() || ListItems(value) is not null ? throw Wrong(value, path, expected) : value;
+    }
+
+    /// <summary>
+    /// The elements of a list, or null when the value is not one. Akka's own <c>IsArray</c> says no to <c>[]</c>,
+    /// and its parser keeps the blanks of <c>[ ]</c> as an empty element and the blanks after <c>]</c> as text;
+    /// neither is something the user wrote.
+    /// </summary>
+    private static List<HoconValue>? ListItems(HoconValue value)
+    {
+        var elements = value.Values.Where(element => element is not HoconLiteral { Value: var text } || !string.IsNullOrWhiteSpace(text)).ToList();
+        if (elements.Count == 0 || !elements.All(element => element is HoconArray))
+        {
+            return null;
+        }
+
+        return [.. elements.Cast<HoconArray>().SelectMany(list => list).Where(item => item.Values.Count > 0)];
     }
 
     private static T Convert<T>(HoconValue value, string path, string expected, Func<HoconValue, T> read)
@@ -139,7 +150,7 @@ public static class ConfigValues
 
     private static ConfigException Wrong(HoconValue value, string path, string expected, Exception? inner = null)
     {
-        var got = value.IsObject() ? "an object" : value.IsArray() ? "a list" : Text(value) is { } text ? $"'{text}'" : "null";
+        var got = value.IsObject() ? "an object" : ListItems(value) is not null ? "a list" : Text(value) is { } text ? $"'{text}'" : "null";
         return new ConfigException($"{path} must be {expected}, got {got}", [path], inner);
     }
 }

@@ -14,12 +14,12 @@ public static class StriperSettingsReader
     {
         var settings = new StriperSettings
         {
-            Stripes = Checked(config, "stripes", ConfigValues.GetInt(config, Path("stripes")), 1, Wire.Handshake.MaxSubstreams),
-            ChunkSize = (int)Checked(config, "chunk-size", ConfigValues.GetSize(config, Path("chunk-size")), 1024, Wire.ProtocolConstants.AbsoluteMaxPayload),
-            MaxFramePayload = (int)Checked(config, "max-frame-payload", ConfigValues.GetSize(config, Path("max-frame-payload")), 1024, Wire.ProtocolConstants.AbsoluteMaxPayload),
-            CreditWindow = Checked(config, "credit-window", ConfigValues.GetSize(config, Path("credit-window")), 64 * 1024, 1L << 32),
-            SubstreamInFlightLimit = Checked(config, "substream-in-flight-limit", ConfigValues.GetSize(config, Path("substream-in-flight-limit")), 16 * 1024, 1L << 32),
-            ReceiveBufferSize = (int)Checked(config, "receive-buffer-size", ConfigValues.GetSize(config, Path("receive-buffer-size")), 1024, 16L << 20),
+            Stripes = Checked("stripes", ConfigValues.GetInt(config, Path("stripes")), 1, Wire.Handshake.MaxSubstreams),
+            ChunkSize = (int)Checked("chunk-size", ConfigValues.GetSize(config, Path("chunk-size")), 1024, Wire.ProtocolConstants.AbsoluteMaxPayload),
+            MaxFramePayload = (int)Checked("max-frame-payload", ConfigValues.GetSize(config, Path("max-frame-payload")), 1024, Wire.ProtocolConstants.AbsoluteMaxPayload),
+            CreditWindow = Checked("credit-window", ConfigValues.GetSize(config, Path("credit-window")), 64 * 1024, 1L << 32),
+            SubstreamInFlightLimit = Checked("substream-in-flight-limit", ConfigValues.GetSize(config, Path("substream-in-flight-limit")), 16 * 1024, 1L << 32),
+            ReceiveBufferSize = (int)Checked("receive-buffer-size", ConfigValues.GetSize(config, Path("receive-buffer-size")), 1024, 16L << 20),
             TargetDelay = Positive(config, "target-delay"),
             StallTimeout = Positive(config, "stall-timeout"),
             SubstreamGrace = Positive(config, "substream-grace"),
@@ -28,9 +28,9 @@ public static class StriperSettingsReader
             ConnectTimeout = Positive(config, "connect-timeout"),
             HandshakeTimeout = Positive(config, "handshake-timeout"),
             CloseTimeout = Positive(config, "close-timeout"),
-            MaxSessions = Checked(config, "max-sessions", ConfigValues.GetInt(config, Path("max-sessions")), 1, 1_000_000),
-            MaxSubstreamsPerSession = Checked(config, "max-substreams-per-session", ConfigValues.GetInt(config, Path("max-substreams-per-session")), 1, Wire.Handshake.MaxSubstreams),
-            MaxPendingHandshakes = Checked(config, "max-pending-handshakes", ConfigValues.GetInt(config, Path("max-pending-handshakes")), 1, 1_000_000),
+            MaxSessions = Checked("max-sessions", ConfigValues.GetInt(config, Path("max-sessions")), 1, 1_000_000),
+            MaxSubstreamsPerSession = Checked("max-substreams-per-session", ConfigValues.GetInt(config, Path("max-substreams-per-session")), 1, Wire.Handshake.MaxSubstreams),
+            MaxPendingHandshakes = Checked("max-pending-handshakes", ConfigValues.GetInt(config, Path("max-pending-handshakes")), 1, 1_000_000),
             MemoryLimit = ReadMemoryLimit(config),
             SecretFile = ConfigValues.GetString(config, Path("secret-file")) is { Length: > 0 } secretFile ? secretFile : null,
             Encryption = ReadEncryption(config),
@@ -75,10 +75,10 @@ public static class StriperSettingsReader
             : throw Error("transport", $"{Path("transport")} must be {SubstreamTransportsParser.Choices}, got '{text}'");
     }
 
-    private static int Checked(Config config, string key, int value, int min, int max) =>
+    private static int Checked(string key, int value, int min, int max) =>
         value >= min && value <= max ? value : throw Error(key, $"{Path(key)} must be between {min} and {max}, got {value}");
 
-    private static long Checked(Config config, string key, long value, long min, long max) =>
+    private static long Checked(string key, long value, long min, long max) =>
         value >= min && value <= max ? value : throw Error(key, $"{Path(key)} must be between {min} and {max} bytes, got {value}");
 
     /// <summary>The runtime's reserve comes off the limit first, so a limit that leaves no buffers is refused by name.</summary>

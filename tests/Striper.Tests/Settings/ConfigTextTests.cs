@@ -137,6 +137,27 @@ public sealed class ConfigTextTests
     }
 
     [Theory]
+    [InlineData("a = []", new string[0])]
+    [InlineData("a = [ ]", new string[0])]
+    [InlineData("a = [] # none", new string[0])]
+    [InlineData("a = [\n]", new string[0])]
+    [InlineData("a = [\"x:1\", \"y:2\"]", new[] { "x:1", "y:2" })]
+    [InlineData("a = [\n  \"x:1\"\n  \"y:2\"\n]", new[] { "x:1", "y:2" })]
+    public void A_list_should_read_as_what_was_written_empty_or_not(string text, string[] expected) =>
+        Assert.Equal(expected, ConfigValues.GetStringList(ConfigText.Parse(text, "user.conf", _ => null), "a"));
+
+    [Theory]
+    [InlineData("a = x", "a must be a list of strings, got 'x'")]
+    [InlineData("a = [[\"x\"]]", "a[0] must be a string, got a list")]
+    [InlineData("a = [{ b = 1 }]", "a[0] must be a string, got an object")]
+    public void Something_else_where_a_list_is_wanted_should_be_refused_naming_the_key(string text, string expected)
+    {
+        var error = Assert.Throws<ConfigException>(() => ConfigValues.GetStringList(ConfigText.Parse(text, "user.conf", _ => null), "a"));
+
+        Assert.Equal(expected, error.Message);
+    }
+
+    [Theory]
     [InlineData("64MiB", 64L << 20)]
     [InlineData("1GiB", 1L << 30)]
     [InlineData("512", 512)]
