@@ -1,6 +1,6 @@
-using Striper.Actors.Configuration;
 using Striper.Actors.Identity;
 using Striper.Actors.Proxy;
+using Striper.Actors.Settings;
 using Striper.Host.Cli;
 
 namespace Striper.Host;
@@ -26,7 +26,7 @@ internal static class Program
         {
             return Fail(ex.Message, ExitCodes.Usage);
         }
-        catch (HoconException ex)
+        catch (ConfigException ex)
         {
             return Fail(ex.Message, ExitCodes.Usage);
         }

@@ -1,4 +1,4 @@
-using Striper.Actors.Configuration;
+using Akka.Configuration;
 using Striper.Actors.Mdp;
 using Striper.Actors.Msp;
 
@@ -6,14 +6,14 @@ namespace Striper.Actors.Settings;
 
 /// <summary>
 /// Reads <c>striper.mdp</c> and <c>striper.msp</c> into <see cref="MdpSettings"/> and <see cref="MspSettings"/>, once,
-/// checking ranges and that an MSP packet fits an MDP datagram; errors name the file and line of the bad value.
+/// checking ranges and that an MSP packet fits an MDP datagram; errors name the settings involved.
 /// </summary>
 internal static class MdpSettingsReader
 {
     /// <summary>MSP header, four SACK blocks and CRC around the largest message.</summary>
     public const int MspOverhead = MspPacket.HeaderSize + (MspPacket.MaxSackBlocks * MspPacket.SackBlockSize) + MspPacket.TrailerSize;
 
-    public static MdpSettings ReadMdp(HoconConfig config)
+    public static MdpSettings ReadMdp(Config config)
     {
         var settings = new MdpSettings
         {
@@ -27,7 +27,7 @@ internal static class MdpSettingsReader
             HelloKeepalive = Positive(config, "striper.mdp.hello-keepalive"),
             ConnectTimeout = Positive(config, "striper.mdp.connect-timeout"),
             SocketBufferSize = (int)Size(config, "striper.mdp.socket-buffer", 64 * 1024, 256L << 20),
-            SegmentationOffload = config.GetBoolean("striper.mdp.segmentation-offload"),
+            SegmentationOffload = ConfigValues.GetBoolean(config, "striper.mdp.segmentation-offload"),
             MaxLinks = Int(config, "striper.mdp.max-links", 1, 1 << 16),
             LinkTimeout = Positive(config, "striper.mdp.link-timeout"),
             MaxHellosPerSecond = Int(config, "striper.mdp.max-hellos-per-second", 1, 1_000_000),
@@ -36,23 +36,23 @@ internal static class MdpSettingsReader
         if (settings.LinkTimeout <= settings.HelloKeepalive)
         {
             throw Error(
-                config,
                 "striper.mdp.link-timeout",
-                $"striper.mdp.link-timeout ({settings.LinkTimeout.TotalSeconds:0.###}s) must be longer than striper.mdp.hello-keepalive ({settings.HelloKeepalive.TotalSeconds:0.###}s{At(config, "striper.mdp.hello-keepalive")}), or idle neighbours that are alive would lose their links between keepalives");
+                $"striper.mdp.link-timeout ({settings.LinkTimeout.TotalSeconds:0.###}s) must be longer than striper.mdp.hello-keepalive ({settings.HelloKeepalive.TotalSeconds:0.###}s), or idle neighbours that are alive would lose their links between keepalives",
+                "striper.mdp.hello-keepalive");
         }
 
         if (settings.LinkMemory > MdpSettings.MaxLinkMemory)
         {
             throw Error(
-                config,
                 "striper.mdp.mtu",
-                $"striper.mdp.hop-window ({settings.HopWindow}, rounded up to a power of two) times striper.mdp.mtu ({settings.Mtu}) is {settings.LinkMemory >> 20} MiB per neighbour link; at most {MdpSettings.MaxLinkMemory >> 20} MiB: lower one of them");
+                $"striper.mdp.hop-window ({settings.HopWindow}, rounded up to a power of two) times striper.mdp.mtu ({settings.Mtu}) is {settings.LinkMemory >> 20} MiB per neighbour link; at most {MdpSettings.MaxLinkMemory >> 20} MiB: lower one of them",
+                "striper.mdp.hop-window");
         }
 
         return settings;
     }
 
-    public static MspSettings ReadMsp(HoconConfig config, MdpSettings mdp)
+    public static MspSettings ReadMsp(Config config, MdpSettings mdp)
     {
         var settings = new MspSettings
         {
@@ -67,7 +67,7 @@ internal static class MdpSettingsReader
             MaxRto = Positive(config, "striper.msp.max-rto"),
             MinProbeTimeout = Positive(config, "striper.msp.min-probe-timeout"),
             DuplicateThreshold = Int(config, "striper.msp.duplicate-threshold", 1, 1000),
-            Pacing = config.GetBoolean("striper.msp.pacing"),
+            Pacing = ConfigValues.GetBoolean(config, "striper.msp.pacing"),
             PacingBurst = Int(config, "striper.msp.pacing-burst", 1, 1 << 16),
             KeepaliveInterval = Positive(config, "striper.msp.keepalive-interval"),
             IdleTimeout = Positive(config, "striper.msp.idle-timeout"),
@@ -78,46 +78,42 @@ internal static class MdpSettingsReader
         if (settings.MaxMessageSize + MspOverhead > mdp.MaxPayload)
         {
             throw Error(
-                config,
                 "striper.msp.max-message-size",
-                $"striper.msp.max-message-size ({settings.MaxMessageSize}) plus {MspOverhead} bytes of MSP header must fit the {mdp.MaxPayload} bytes an MDP datagram carries under striper.mdp.mtu ({mdp.Mtu}{At(config, "striper.mdp.mtu")})");
+                $"striper.msp.max-message-size ({settings.MaxMessageSize}) plus {MspOverhead} bytes of MSP header must fit the {mdp.MaxPayload} bytes an MDP datagram carries under striper.mdp.mtu ({mdp.Mtu})",
+                "striper.mdp.mtu");
         }
 
         if (settings.StreamMemory > MspSettings.MaxStreamMemory)
         {
             throw Error(
-                config,
                 "striper.msp.max-message-size",
-                $"striper.msp.send-buffer plus striper.msp.receive-window ({settings.SendBufferMessages}{At(config, "striper.msp.send-buffer")} + {settings.ReceiveWindowMessages}{At(config, "striper.msp.receive-window")} messages) of striper.msp.max-message-size ({settings.MaxMessageSize}) is {settings.StreamMemory >> 20} MiB per stream; at most {MspSettings.MaxStreamMemory >> 20} MiB: count fewer messages when they are larger");
+                $"striper.msp.send-buffer plus striper.msp.receive-window ({settings.SendBufferMessages} + {settings.ReceiveWindowMessages} messages) of striper.msp.max-message-size ({settings.MaxMessageSize}) is {settings.StreamMemory >> 20} MiB per stream; at most {MspSettings.MaxStreamMemory >> 20} MiB: count fewer messages when they are larger",
+                "striper.msp.send-buffer",
+                "striper.msp.receive-window");
         }
 
         return settings;
     }
 
-    private static int Int(HoconConfig config, string path, int min, int max)
+    private static int Int(Config config, string path, int min, int max)
     {
-        var value = config.GetInt(path);
-        return value >= min && value <= max ? value : throw Error(config, path, $"{path} must be between {min} and {max}, got {value}");
+        var value = ConfigValues.GetInt(config, path);
+        return value >= min && value <= max ? value : throw Error(path, $"{path} must be between {min} and {max}, got {value}");
     }
 
-    private static long Size(HoconConfig config, string path, long min, long max)
+    private static long Size(Config config, string path, long min, long max)
     {
-        var value = config.GetByteSize(path);
-        return value >= min && value <= max ? value : throw Error(config, path, $"{path} must be between {min} and {max} bytes, got {value}");
+        var value = ConfigValues.GetSize(config, path);
+        return value >= min && value <= max ? value : throw Error(path, $"{path} must be between {min} and {max} bytes, got {value}");
     }
 
-    private static TimeSpan Positive(HoconConfig config, string path)
+    private static TimeSpan Positive(Config config, string path)
     {
-        var value = config.GetTimeSpan(path);
-        return value > TimeSpan.Zero ? value : throw Error(config, path, $"{path} must be a positive duration, got {value}");
+        var value = ConfigValues.GetDuration(config, path);
+        return value > TimeSpan.Zero ? value : throw Error(path, $"{path} must be a positive duration, got {value}");
     }
 
-    /// <summary>Where the other key of a pair was written (it may be another file than the one the message starts with).</summary>
-    private static string At(HoconConfig config, string path) => config.OriginOf(path) is { } origin ? $", set at {origin}" : string.Empty;
-
-    private static HoconException Error(HoconConfig config, string path, string message)
-    {
-        var origin = config.OriginOf(path);
-        return new HoconException(origin is null ? message : $"{origin}: {message}");
-    }
+    /// <summary>The other keys of a pair go with the error, so the caller can name the file that set any of them.</summary>
+    private static ConfigException Error(string path, string message, params string[] others)
+        => new(message, [path, .. others]);
 }

@@ -3,9 +3,9 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Striper.Actors.Configuration;
 using Striper.Actors.Metrics;
 using Striper.Actors.Proxy;
+using Striper.Actors.Settings;
 using Striper.Host.Cli;
 using Striper.Host.Hosting;
 
@@ -25,7 +25,7 @@ internal static class DemoRunner
     {
         // The live view is the demo's output; session logs would interleave with it, so they appear only with -v.
         await using var environment = await StriperEnvironment.CreateAsync(options.Common with { Quiet = !options.Common.Verbose }, throwawaySecret: true);
-        var size = ReadSize(options.Size, environment.Config);
+        var size = ReadSize(options.Size, environment.Configuration);
         var settings = environment.Settings;
         var loopback = new IPEndPoint(IPAddress.Loopback, 0);
 
@@ -76,15 +76,15 @@ internal static class DemoRunner
         return upOk && downOk ? ExitCodes.Success : ExitCodes.Failure;
     }
 
-    private static long ReadSize(string? flag, HoconConfig config)
+    private static long ReadSize(string? flag, LoadedConfig config)
     {
         if (flag is null)
         {
-            return config.GetByteSize("striper.demo.size");
+            return config.Read(c => ConfigValues.GetSize(c, "striper.demo.size"));
         }
 
         // The same units as config.hocon, so "--size 64MiB" means what "size = 64MiB" means there.
-        return HoconUnits.TryParseByteSize(flag, out var size, out _) && size > 0
+        return ConfigValues.TryParseSize(flag, out var size) && size > 0
             ? size
             : throw new UsageException($"--size must be a size above zero such as 64MiB or 1GiB, got '{flag}'.");
     }

@@ -19,9 +19,22 @@ internal static class AkkaLogging
         _ => Akka.Event.LogLevel.ErrorLevel,
     };
 
-    /// <summary>The Akka settings that follow from the log level, below what the user's <c>akka { }</c> block says.</summary>
+    /// <summary>
+    /// The Akka settings that follow from the log level, over what the user's <c>akka { }</c> block says: one level
+    /// governs both logs. Akka's minimal logger (before Serilog's starts, after it stops) says only what went wrong.
+    /// </summary>
     public static Config For(LogEventLevel level) => ConfigurationFactory.ParseString($"""
+        akka.loglevel = {HoconName(LevelFor(level))}
+        akka.stdout-loglevel = WARNING
         akka.log-dead-letters = {(level <= LogEventLevel.Debug ? "10" : "off")}
         akka.log-dead-letters-during-shutdown = off
         """);
+
+    private static string HoconName(Akka.Event.LogLevel level) => level switch
+    {
+        Akka.Event.LogLevel.DebugLevel => "DEBUG",
+        Akka.Event.LogLevel.InfoLevel => "INFO",
+        Akka.Event.LogLevel.WarningLevel => "WARNING",
+        _ => "ERROR",
+    };
 }

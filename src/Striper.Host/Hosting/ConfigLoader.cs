@@ -1,40 +1,88 @@
 using System.Reflection;
-using Striper.Actors.Configuration;
+using Akka.Configuration;
+using Akka.Configuration.Hocon;
+using Striper.Actors.Settings;
 
 namespace Striper.Host.Hosting;
 
 /// <summary>
-/// The built-in config.hocon (embedded in the program), overlaid by <c>--config FILE</c>. A key in the user's
-/// file that the defaults do not have is an error with its file and line: a typo must not be silently ignored.
+/// The built-in config.hocon (embedded in the program), overlaid by <c>--config FILE</c>, both read by Akka's HOCON.
+/// A key under <c>striper</c> (or at the top) that the defaults do not have is an error: a typo must not be silently
+/// ignored. The <c>akka</c> block is Akka's own and is passed to the actor system unchecked.
 /// </summary>
 internal static class ConfigLoader
 {
     public const string BuiltInName = "config.hocon (built-in)";
 
-    public static HoconConfig Defaults()
+    /// <summary>The top-level key left to Akka: its settings are Akka's to know.</summary>
+    public const string AkkaRoot = "akka";
+
+    public static Config Defaults(Func<string, string?>? environment = null)
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("config.hocon")
             ?? throw new InvalidOperationException("the built-in config.hocon is missing from the program");
         using var reader = new StreamReader(stream);
-        return HoconConfig.Parse(reader.ReadToEnd(), BuiltInName);
+        return ConfigText.Parse(reader.ReadToEnd(), BuiltInName, environment);
     }
 
-    public static HoconConfig Load(string? userFile)
+    public static LoadedConfig Load(string? userFile)
     {
         var defaults = Defaults();
         if (userFile is null)
         {
-            return defaults;
+            return new LoadedConfig(defaults, Config.Empty, UserFile: null);
         }
 
-        var user = HoconConfig.ParseFile(userFile);
-        var unknown = user.UnknownKeys(defaults);
-        if (unknown.Count > 0)
+        var user = ConfigText.ParseFile(userFile);
+        return new LoadedConfig(Overlay(user, defaults, userFile), user, userFile);
+    }
+
+    /// <summary>Checks the user's keys against the defaults, then puts the user's file over them.</summary>
+    public static Config Overlay(Config user, Config defaults, string userSource)
+    {
+        if (UnknownKey(user, defaults) is { } unknown)
         {
-            var (path, origin) = unknown[0];
-            throw new HoconException($"{origin}: unknown setting '{path}' (see config.hocon for the settings there are)");
+            throw new ConfigException($"{userSource}: unknown setting '{unknown}' (see config.hocon for the settings there are)", [unknown]);
         }
 
         return user.WithFallback(defaults);
+    }
+
+    /// <summary>
+    /// The first path in <paramref name="user"/> that <paramref name="reference"/> lacks, reported at the highest
+    /// unknown level; an empty object in the reference is open (any keys under it are accepted).
+    /// </summary>
+    public static string? UnknownKey(Config user, Config reference)
+    {
+        if (user.Root?.IsObject() != true || reference.Root?.IsObject() != true)
+        {
+            return null;
+        }
+
+        var pending = new Stack<(HoconObject Mine, HoconObject Known, string Prefix)>();
+        pending.Push((user.Root.GetObject(), reference.Root.GetObject(), string.Empty));
+        while (pending.TryPop(out var level))
+        {
+            foreach (var (key, value) in level.Mine.Items)
+            {
+                var path = level.Prefix.Length == 0 ? key : $"{level.Prefix}.{key}";
+                if (path == AkkaRoot)
+                {
+                    continue;
+                }
+
+                if (!level.Known.Items.TryGetValue(key, out var known))
+                {
+                    return path;
+                }
+
+                if (value.IsObject() && known.IsObject() && known.GetObject().Items.Count > 0)
+                {
+                    pending.Push((value.GetObject(), known.GetObject(), path));
+                }
+            }
+        }
+
+        return null;
     }
 }

@@ -1,4 +1,5 @@
 using Striper.Actors.Identity;
+using Striper.Actors.Settings;
 using Striper.Host.Cli;
 
 namespace Striper.Host.Hosting;
@@ -20,5 +21,5 @@ internal static class IdentityRunner
 
     /// <summary>The --identity flag, else <c>striper.identity.file</c> from the configuration.</summary>
     public static string ResolvePath(string? identityFile, CommonOptions common) =>
-        identityFile ?? ConfigLoader.Load(common.ConfigFile).GetString(ConfigPath);
+        identityFile ?? ConfigLoader.Load(common.ConfigFile).Read(config => ConfigValues.GetString(config, ConfigPath));
 }

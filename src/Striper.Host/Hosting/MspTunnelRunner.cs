@@ -2,8 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using Akka.Actor;
+using Akka.Configuration;
 using Microsoft.Extensions.Logging;
-using Striper.Actors.Configuration;
 using Striper.Actors.Identity;
 using Striper.Actors.Mdp;
 using Striper.Actors.Msp;
@@ -26,11 +26,11 @@ internal static partial class MspTunnelRunner
         using var shutdown = new ShutdownSignal(cancellationToken);
         await using var environment = await StriperEnvironment.CreateAsync(options.Common);
         var logger = environment.LoggerFactory.CreateLogger("striper.msp");
-        var config = environment.Config;
-        var mdp = MdpSettingsReader.ReadMdp(config);
-        var msp = MdpSettingsReader.ReadMsp(config, mdp);
-        var binds = (options.Binds ?? Parse(config, "striper.mdp.bind", MspOptions.TryParseBind)).Select(b => b.ToListenEndPoint()).ToList();
-        var peers = await ResolveAsync(options.Peers ?? Parse(config, "striper.mdp.peers", HostPort.TryParse), cancellationToken);
+        var config = environment.Configuration;
+        var mdp = environment.Settings.Mdp;
+        var msp = environment.Settings.Msp;
+        var binds = (options.Binds ?? config.Read(c => Parse(c, "striper.mdp.bind", MspOptions.TryParseBind))).Select(b => b.ToListenEndPoint()).ToList();
+        var peers = await ResolveAsync(options.Peers ?? config.Read(c => Parse(c, "striper.mdp.peers", HostPort.TryParse)), cancellationToken);
         var identityPath = IdentityRunner.ResolvePath(options.IdentityFile, options.Common);
         using var identity = IdentityStore.LoadOrCreate(identityPath, out var created);
         if (created)
@@ -218,10 +218,10 @@ internal static partial class MspTunnelRunner
 
     private delegate bool EndpointParser(string text, out HostPort endpoint, out string? error);
 
-    private static List<HostPort> Parse(HoconConfig config, string path, EndpointParser parse) =>
-        [.. config.GetStringList(path).Select(text => parse(text, out var endpoint, out var error)
+    private static List<HostPort> Parse(Config config, string path, EndpointParser parse) =>
+        [.. ConfigValues.GetStringList(config, path).Select(text => parse(text, out var endpoint, out var error)
             ? endpoint
-            : throw new HoconException($"{config.OriginOf(path)}: {path}: {error}"))];
+            : throw new ConfigException($"{path}: {error}", [path]))];
 
     private static async Task<List<IPEndPoint>> ResolveAsync(IEnumerable<HostPort> peers, CancellationToken token)
     {

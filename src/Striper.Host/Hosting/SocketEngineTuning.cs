@@ -1,4 +1,5 @@
-using Striper.Actors.Configuration;
+using Akka.Configuration;
+using Striper.Actors.Settings;
 
 namespace Striper.Host.Hosting;
 
@@ -15,13 +16,13 @@ internal static class SocketEngineTuning
     public const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
     /// <summary>Applies the setting; must run before the process's first socket operation. A variable the user set wins.</summary>
-    public static void Apply(HoconConfig config) =>
+    public static void Apply(Config config) =>
         Apply(config, Environment.GetEnvironmentVariable, Environment.SetEnvironmentVariable);
 
     /// <summary>The same against a given environment (tests must not change the real one under other tests).</summary>
-    public static void Apply(HoconConfig config, Func<string, string?> get, Action<string, string> set)
+    public static void Apply(Config config, Func<string, string?> get, Action<string, string> set)
     {
-        var inline = config.GetBoolean("striper.inline-socket-completions");
+        var inline = ConfigValues.GetBoolean(config, "striper.inline-socket-completions");
         if (get(InlineCompletionsVariable) is null)
         {
             set(InlineCompletionsVariable, inline ? "1" : "0");

@@ -24,6 +24,7 @@ internal static class StriperActorHost
     /// </summary>
     private static readonly Config HostOwnsShutdown = ConfigurationFactory.ParseString("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off");
 
+    /// <param name="config">What the actor system runs on (<see cref="StriperEnvironment.AkkaConfig"/>): Striper's required settings first.</param>
     public static async Task<IHost> StartAsync(Config config, ILoggerFactory loggerFactory, LogEventLevel level)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
@@ -31,7 +32,7 @@ internal static class StriperActorHost
         builder.Services.AddSingleton<IHostLifetime, RunnerLifetime>();
         builder.Services.AddAkka(SystemName, akka =>
         {
-            akka.AddHocon(StriperAkkaConfig.Required.WithFallback(HostOwnsShutdown).WithFallback(config), HoconAddMode.Prepend);
+            akka.AddHocon(HostOwnsShutdown.WithFallback(config), HoconAddMode.Prepend);
             akka.AddSetup(new StriperSetup(loggerFactory));
             akka.ConfigureLoggers(loggers =>
             {

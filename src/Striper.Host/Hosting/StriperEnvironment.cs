@@ -1,10 +1,12 @@
 using Akka.Actor;
+using Akka.Configuration;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Striper.Actors.Configuration;
+using Serilog.Events;
 using Striper.Actors.Security;
+using Striper.Actors.Services;
 using Striper.Actors.Settings;
 using Striper.Host.Cli;
 
@@ -19,9 +21,9 @@ internal sealed class StriperEnvironment : IAsyncDisposable
     private readonly IHost _host;
     private Task? _stopping;
 
-    private StriperEnvironment(HoconConfig config, StriperSettings settings, ILoggerFactory loggerFactory, IHost host)
+    private StriperEnvironment(LoadedConfig config, StriperSettings settings, ILoggerFactory loggerFactory, IHost host)
     {
-        Config = config;
+        Configuration = config;
         Settings = settings;
         LoggerFactory = loggerFactory;
         _host = host;
@@ -29,7 +31,11 @@ internal sealed class StriperEnvironment : IAsyncDisposable
         Registry = host.Services.GetRequiredService<ActorRegistry>();
     }
 
-    public HoconConfig Config { get; }
+    /// <summary>The merged configuration: the user's file over the built-in config.hocon.</summary>
+    public Config Config => Configuration.Merged;
+
+    /// <summary>Reads a setting later (after start) so that a bad value's error still names the user's file.</summary>
+    public LoadedConfig Configuration { get; }
 
     public StriperSettings Settings { get; }
 
@@ -44,8 +50,8 @@ internal sealed class StriperEnvironment : IAsyncDisposable
     public static async Task<StriperEnvironment> CreateAsync(CommonOptions options, bool throwawaySecret = false)
     {
         var config = ConfigLoader.Load(options.ConfigFile);
-        var settings = StriperSettingsReader.Read(config);
-        SocketEngineTuning.Apply(config);
+        var settings = config.Read(StriperSettingsReader.Read);
+        config.Use(SocketEngineTuning.Apply);
         if (options.Stripes is { } stripes)
         {
             settings = settings with { Stripes = stripes };
@@ -58,16 +64,27 @@ internal sealed class StriperEnvironment : IAsyncDisposable
 
         settings = WithSecret(settings, options, throwawaySecret);
 
-        var levelText = config.GetString("striper.log.level");
-        if (!Logging.TryParseLevel(levelText, out var configured))
-        {
-            throw new HoconException($"{config.OriginOf("striper.log.level")}: striper.log.level must be one of {Logging.LevelChoices}, got '{levelText}'");
-        }
-
+        var configured = config.Read(ReadLogLevel);
         var level = Logging.Effective(configured, options.Verbose ? 1 : 0, options.Quiet);
         var loggerFactory = Logging.Create(level);
-        var host = await StriperActorHost.StartAsync(AkkaLogging.For(level), loggerFactory, level).ConfigureAwait(false);
+        var host = await StriperActorHost.StartAsync(AkkaConfig(config.Merged, level), loggerFactory, level).ConfigureAwait(false);
         return new StriperEnvironment(config, settings, loggerFactory, host);
+    }
+
+    /// <summary>
+    /// What the actor system runs on, strongest first: the settings Striper's actors rely on, then the logging that
+    /// striper.log.level, -v and -q chose (so the flags win over an akka.loglevel in the file: one level governs
+    /// both logs), then the file's <c>akka</c> block (dispatchers, mailboxes, ...), then Akka's own defaults.
+    /// </summary>
+    internal static Config AkkaConfig(Config userConfig, LogEventLevel level) =>
+        StriperAkkaConfig.Required.WithFallback(AkkaLogging.For(level)).WithFallback(userConfig);
+
+    private static LogEventLevel ReadLogLevel(Config config)
+    {
+        var levelText = ConfigValues.GetString(config, "striper.log.level");
+        return Logging.TryParseLevel(levelText, out var configured)
+            ? configured
+            : throw new ConfigException($"striper.log.level must be one of {Logging.LevelChoices}, got '{levelText}'", ["striper.log.level"]);
     }
 
     private static StriperSettings WithSecret(StriperSettings settings, CommonOptions options, bool throwawaySecret)

@@ -104,7 +104,7 @@ public sealed class SecretCommandLineTests : IDisposable
     }
 
     [Fact]
-    public async Task Bad_encrypt_value_in_config_should_exit_2_with_file_and_line()
+    public async Task Bad_encrypt_value_in_config_should_exit_2_naming_the_file_and_key()
     {
         var path = Path.Combine(_directory, "bad.conf");
         await File.WriteAllTextAsync(path, "striper.encrypt = maybe\n");
@@ -112,7 +112,7 @@ public sealed class SecretCommandLineTests : IDisposable
         var (code, _, stderr) = await ChildProcess.RunStriperAsync(Timeout, "-c", "127.0.0.1:9", "h:2", "--config", path);
 
         Assert.Equal(2, code);
-        Assert.Contains("bad.conf:1: striper.encrypt must be auto, on or off, got 'maybe'", stderr, StringComparison.Ordinal);
+        Assert.Contains("bad.conf: striper.encrypt must be auto, on or off, got 'maybe'", stderr, StringComparison.Ordinal);
     }
 
     [Fact]

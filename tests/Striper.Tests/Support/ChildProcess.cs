@@ -56,6 +56,18 @@ public sealed class ChildProcess : IAsyncDisposable
         return (code, process.StandardOutput, process.StandardError);
     }
 
+    /// <summary>Runs striper to completion with extra environment variables (through env(1), so this process's stay as they are).</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunStriperWithEnvironmentAsync(
+        TimeSpan timeout, IReadOnlyDictionary<string, string> variables, params string[] args)
+    {
+        await using var process = Start(
+            $"{string.Join(' ', variables.Select(v => $"{v.Key}={v.Value}"))} striper {string.Join(' ', args)}",
+            "env",
+            [.. variables.Select(v => $"{v.Key}={v.Value}"), LabShell.FindTool("dotnet") ?? "dotnet", StriperDll, .. args]);
+        var code = await process.WaitForExitAsync(timeout);
+        return (code, process.StandardOutput, process.StandardError);
+    }
+
     public static ChildProcess StartInNamespace(string ns, string file, params string[] args) =>
         Start($"{file} {string.Join(' ', args)} (in {ns})", LabShell.FindTool("ip") ?? "ip", ["netns", "exec", ns, file, .. args]);
 
