@@ -4,7 +4,9 @@
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(dirname "$BENCH_DIR")
-STRIPER=$BENCH_DIR/out/striper
+# STRIPER_BIN, when set, is the striper executable to measure (another build, such as an older commit's publish
+# output); ensure_built then leaves bench/out alone. Unset, the benchmarks build and run bench/out/striper.
+STRIPER=${STRIPER_BIN:-$BENCH_DIR/out/striper}
 NETLAB=$BENCH_DIR/netlab.sh
 
 # Every process a benchmark starts is recorded here, so the exit trap can stop exactly those.
@@ -47,7 +49,13 @@ check_count() {
 }
 
 # Publishes the program into bench/out when it is missing or older than any source, so one command is enough.
+# With STRIPER_BIN set it builds nothing: it only checks that the given executable is there.
 ensure_built() {
+  if [ -n "${STRIPER_BIN:-}" ]; then
+    [ -x "$STRIPER_BIN" ] || die "STRIPER_BIN=$STRIPER_BIN is not an executable"
+    log "using STRIPER_BIN=$STRIPER_BIN (not building bench/out)"
+    return 0
+  fi
   local newer=
   if [ -x "$STRIPER" ]; then
     newer=$(find "$REPO_DIR/src" "$REPO_DIR/config.hocon" "$REPO_DIR/Directory.Build.props" \
