@@ -214,6 +214,21 @@ ratio() {
   awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.4f\n", a / b }'
 }
 
+# The median and the largest value of a series, or nothing.
+series_median() { series_stats "$1" | awk '{ print $1 }'; }
+series_max() { series_stats "$1" | awk '{ print $3 }'; }
+
+# With BENCH_RESULTS=1 (compare.sh sets it), prints "RESULT KEY=VALUE" on standard output, VALUE being the median
+# of a series divided by DIV (or its largest value with max): the figures compare.sh reads, one per line after the
+# table, in plain units. Without BENCH_RESULTS, or for an empty series, it prints nothing.
+result() {
+  local key=$1 name=$2 div=${3:-1} how=${4:-median} v
+  [ -n "${BENCH_RESULTS:-}" ] || return 0
+  if [ "$how" = max ]; then v=$(series_max "$name"); else v=$(series_median "$name"); fi
+  [ -n "$v" ] || return 0
+  awk -v k="$key" -v v="$v" -v d="$div" 'BEGIN { printf "RESULT %s=%.4f\n", k, v / d }'
+}
+
 # The proxies' striper.memory-limit in MiB: STRIPER_MEMORY_LIMIT when set (config.hocon reads it), otherwise the
 # default written in config.hocon. Sizes in MiB or GiB only.
 memory_limit_mib() {
