@@ -180,3 +180,17 @@ printf '%-34s %s\n' "kcptun (same, --mtu 16384)" "$(cell kcptun-jumbo 1)"
 printf '%-34s %s\n' "striper (mdp.mtu 16384)" "$(cell striper-jumbo 1)"
 printf '%-34s %s\n' "ratio striper / kcptun, 16 KiB mtu" "$(median_ratio striper-jumbo kcptun-jumbo)"
 printf '%-34s %s\n' "ratio striper 16 KiB / kcptun 1350" "$(median_ratio striper-jumbo kcptun)"
+
+# For compare.sh (BENCH_RESULTS=1): median rates in MiB/s and the ratios of medians.
+result kcptun.kcptun_mibs kcptun
+result kcptun.striper_mibs striper
+result kcptun.kcptun_jumbo_mibs kcptun-jumbo
+result kcptun.striper_jumbo_mibs striper-jumbo
+if [ -n "${BENCH_RESULTS:-}" ]; then
+  for pair in "ratio striper kcptun" "ratio_jumbo striper-jumbo kcptun-jumbo"; do
+    # shellcheck disable=SC2086 # three words on purpose
+    set -- $pair
+    r=$(median_ratio "$2" "$3")
+    [ "$r" = - ] || echo "RESULT kcptun.$1=$r"
+  done
+fi

@@ -4,7 +4,9 @@
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(dirname "$BENCH_DIR")
-STRIPER=$BENCH_DIR/out/striper
+# STRIPER_BIN, when set, is the striper executable to measure (another build, such as an older commit's publish
+# output); ensure_built then leaves bench/out alone. Unset, the benchmarks build and run bench/out/striper.
+STRIPER=${STRIPER_BIN:-$BENCH_DIR/out/striper}
 NETLAB=$BENCH_DIR/netlab.sh
 
 # Every process a benchmark starts is recorded here, so the exit trap can stop exactly those.
@@ -47,7 +49,13 @@ check_count() {
 }
 
 # Publishes the program into bench/out when it is missing or older than any source, so one command is enough.
+# With STRIPER_BIN set it builds nothing: it only checks that the given executable is there.
 ensure_built() {
+  if [ -n "${STRIPER_BIN:-}" ]; then
+    [ -x "$STRIPER_BIN" ] || die "STRIPER_BIN=$STRIPER_BIN is not an executable"
+    log "using STRIPER_BIN=$STRIPER_BIN (not building bench/out)"
+    return 0
+  fi
   local newer=
   if [ -x "$STRIPER" ]; then
     newer=$(find "$REPO_DIR/src" "$REPO_DIR/config.hocon" "$REPO_DIR/Directory.Build.props" \
@@ -204,6 +212,21 @@ median_ratio() {
 ratio() {
   [ -n "$1" ] && [ -n "$2" ] || return 0
   awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.4f\n", a / b }'
+}
+
+# The median and the largest value of a series, or nothing.
+series_median() { series_stats "$1" | awk '{ print $1 }'; }
+series_max() { series_stats "$1" | awk '{ print $3 }'; }
+
+# With BENCH_RESULTS=1 (compare.sh sets it), prints "RESULT KEY=VALUE" on standard output, VALUE being the median
+# of a series divided by DIV (or its largest value with max): the figures compare.sh reads, one per line after the
+# table, in plain units. Without BENCH_RESULTS, or for an empty series, it prints nothing.
+result() {
+  local key=$1 name=$2 div=${3:-1} how=${4:-median} v
+  [ -n "${BENCH_RESULTS:-}" ] || return 0
+  if [ "$how" = max ]; then v=$(series_max "$name"); else v=$(series_median "$name"); fi
+  [ -n "$v" ] || return 0
+  awk -v k="$key" -v v="$v" -v d="$div" 'BEGIN { printf "RESULT %s=%.4f\n", k, v / d }'
 }
 
 # The proxies' striper.memory-limit in MiB: STRIPER_MEMORY_LIMIT when set (config.hocon reads it), otherwise the

@@ -130,3 +130,14 @@ print_table() {
 }
 
 print_table | sed 's/[[:space:]]*$//'
+
+# For compare.sh (BENCH_RESULTS=1): median rates in Mbit/s, the largest peak RSS in MiB, and the limit.
+if [ -n "${BENCH_RESULTS:-}" ]; then echo "RESULT memory.limit_mib=$LIMIT_MIB"; fi
+for dir in upload download; do
+  result "memory.$dir.limited_mbit" "limited.$dir" 1e6
+  result "memory.$dir.unlimited_mbit" "unlimited.$dir" 1e6
+  result "memory.$dir.limited_client_rss_mib" "rssc.limited.$dir" 1024 max
+  result "memory.$dir.limited_server_rss_mib" "rsss.limited.$dir" 1024 max
+  result "memory.$dir.unlimited_client_rss_mib" "rssc.unlimited.$dir" 1024 max
+  result "memory.$dir.unlimited_server_rss_mib" "rsss.unlimited.$dir" 1024 max
+done

@@ -192,3 +192,15 @@ print_table() {
 }
 
 print_table | sed 's/[[:space:]]*$//'
+
+# For compare.sh (BENCH_RESULTS=1): medians in Gbit/s, CPU-s per GiB, ratios; the largest peak RSS in MiB.
+for dir in upload download; do
+  result "relay.$dir.socat_gbit" "socat.$dir" 1e9
+  result "relay.$dir.striper_gbit" "striper.$dir" 1e9
+  result "relay.$dir.ratio" "ratio.$dir"
+  result "relay.$dir.striper_cpu_per_gib" "cpu.striper.$dir"
+  result "relay.$dir.socat_cpu_per_gib" "cpu.socat.$dir"
+  result "relay.$dir.cpu_ratio" "cpuratio.$dir"
+  result "relay.$dir.client_rss_mib" "rssc.striper.$dir" 1024 max
+  result "relay.$dir.server_rss_mib" "rsss.striper.$dir" 1024 max
+done

@@ -207,3 +207,18 @@ print_table() {
 }
 
 print_table | sed 's/[[:space:]]*$//'
+
+# For compare.sh (BENCH_RESULTS=1): medians in Mbit/s and ratios, the largest peak RSS in MiB; keys start with
+# uniform or hetero (and the transport when it is not tcp).
+prefix=$([ -n "$HETERO" ] && echo hetero || echo uniform)
+[ "$TRANSPORT" = tcp ] || prefix=$prefix.${TRANSPORT/,/+}
+for dir in upload download; do
+  for n in $STRIPES; do
+    result "$prefix.$dir.N$n.striper_mbit" "striper.$dir.$n" 1e6
+    result "$prefix.$dir.N$n.ideal_mbit" "ideal.$dir.$n" 1e6
+    result "$prefix.$dir.N$n.capsum_mbit" "capsum.$dir.$n" 1e6
+    result "$prefix.$dir.N$n.ratio_capsum" "rcap.$dir.$n"
+    result "$prefix.$dir.N$n.ratio_ideal" "rideal.$dir.$n"
+    result "$prefix.$dir.N$n.rss_mib" "rssboth.$dir.$n" 1024 max
+  done
+done
