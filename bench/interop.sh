@@ -40,35 +40,11 @@ check_count --size "$SIZE_MIB" 4096
 check_count --stripes "$STRIPES" 256
 for tool in socat python3 sha256sum ss; do command -v "$tool" >/dev/null || die "missing $tool; run bench/install-deps.sh"; done
 
-# Our own cleanup (not lib.sh's: no lab here, so no netlab down that could touch someone else's).
-WORK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/striper-interop.XXXXXX")
-finish() {
-  local status=$? pid
-  trap - EXIT INT TERM
-  for pid in "${BG_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${BG_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if [ -z "${BENCH_KEEP:-}" ]; then rm -rf "$WORK_DIR"; else log "kept $WORK_DIR"; fi
-  exit "$status"
-}
-trap finish EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-start() {
-  local logfile=$1
-  shift
-  "$@" >"$logfile" 2>&1 &
-  STARTED_PID=$!
-  BG_PIDS+=("$STARTED_PID")
-}
+install_local_cleanup striper-interop
 
 stop_all() {
   local pid
   for pid in "${BG_PIDS[@]}"; do stop_pid "$pid"; done
-}
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
 # Waits until something listens on TCP PORT (UDP with -u); fails the case (returns 1) if PID dies first.
@@ -197,9 +173,9 @@ proxy_case() {
   local t0 ok=0
   t0=$(date +%s.%N)
   CASE_DETAIL=
-  start "$WORK_DIR/$tag.server.log" "${BIN[$server]}" -s "127.0.0.1:$sport" "127.0.0.1:$target" --transport "$transport" "${opts[@]}"
+  start_local "$WORK_DIR/$tag.server.log" "${BIN[$server]}" -s "127.0.0.1:$sport" "127.0.0.1:$target" --transport "$transport" "${opts[@]}"
   local spid=$STARTED_PID
-  start "$WORK_DIR/$tag.client.log" "${BIN[$client]}" -c "127.0.0.1:$entry" 127.0.0.1 "$sport" --stripes "$STRIPES" --transport "$transport" "${opts[@]}"
+  start_local "$WORK_DIR/$tag.client.log" "${BIN[$client]}" -c "127.0.0.1:$entry" 127.0.0.1 "$sport" --stripes "$STRIPES" --transport "$transport" "${opts[@]}"
   local cpid=$STARTED_PID
   if wait_port "$sport" "$spid" "$WORK_DIR/$tag.server.log" && wait_port "$entry" "$cpid" "$WORK_DIR/$tag.client.log" &&
     transfer "$tag" "$entry" "$target"; then
@@ -224,7 +200,7 @@ msp_case() {
   t0=$(date +%s.%N)
   CASE_DETAIL=
   local llog=$WORK_DIR/$tag.listen.log clog=$WORK_DIR/$tag.connect.log
-  start "$llog" "${BIN[$listen]}" msp --identity "$WORK_DIR/$tag.listen.id" --bind 127.0.0.1:0 "${opts[@]}" listen "--forward=$target" 9
+  start_local "$llog" "${BIN[$listen]}" msp --identity "$WORK_DIR/$tag.listen.id" --bind 127.0.0.1:0 "${opts[@]}" listen "--forward=$target" 9
   local lpid=$STARTED_PID
   for _ in $(seq 1 200); do
     grep -q "MSP listening" "$llog" && break
@@ -234,7 +210,7 @@ msp_case() {
   sid=$(grep -o 'MDP node [0-9a-f]\{64\}' "$llog" | awk '{ print $3 }' | head -n 1)
   udp=$(grep -o 'on 127\.0\.0\.1:[0-9]*' "$llog" | head -n 1 | cut -d: -f2)
   if [ -n "$sid" ] && [ -n "$udp" ]; then
-    start "$clog" "${BIN[$connect]}" msp --identity "$WORK_DIR/$tag.connect.id" --bind 127.0.0.1:0 --peer "127.0.0.1:$udp" "${opts[@]}" connect "--forward=$entry" "$sid" 9
+    start_local "$clog" "${BIN[$connect]}" msp --identity "$WORK_DIR/$tag.connect.id" --bind 127.0.0.1:0 --peer "127.0.0.1:$udp" "${opts[@]}" connect "--forward=$entry" "$sid" 9
     local cpid=$STARTED_PID
     if wait_port "$entry" "$cpid" "$clog" && transfer "$tag" "$entry" "$target"; then ok=1; fi
   else

@@ -33,31 +33,7 @@ if ! command -v kcptun-client >/dev/null || ! command -v kcptun-server >/dev/nul
 fi
 command -v socat >/dev/null || die "socat is missing; run bench/install-deps.sh"
 
-# Our own cleanup (not lib.sh's: this benchmark makes no lab, and must not take down someone else's).
-WORK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/striper-kcptun.XXXXXX")
-finish() {
-  local status=$? pid
-  trap - EXIT INT TERM
-  for pid in "${BG_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${BG_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if [ -z "${BENCH_KEEP:-}" ]; then rm -rf "$WORK_DIR"; else log "kept $WORK_DIR"; fi
-  exit "$status"
-}
-trap finish EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-start() {
-  local logfile=$1
-  shift
-  "$@" >"$logfile" 2>&1 &
-  STARTED_PID=$!
-  BG_PIDS+=("$STARTED_PID")
-}
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+install_local_cleanup striper-kcptun
 
 wait_tcp() {
   local port=$1 pid=$2 logfile=$3
@@ -121,9 +97,9 @@ run_kcptun() {
   udp=$(free_port)
   entry=$(free_port)
   target=$(free_port)
-  start "$WORK_DIR/$name-server.log" kcptun-server -t "127.0.0.1:$target" -l "127.0.0.1:$udp" "${KCP_OPTS[@]}" "$@"
+  start_local "$WORK_DIR/$name-server.log" kcptun-server -t "127.0.0.1:$target" -l "127.0.0.1:$udp" "${KCP_OPTS[@]}" "$@"
   local server=$STARTED_PID
-  start "$WORK_DIR/$name-client.log" kcptun-client -l "127.0.0.1:$entry" -r "127.0.0.1:$udp" "${KCP_OPTS[@]}" "$@"
+  start_local "$WORK_DIR/$name-client.log" kcptun-client -l "127.0.0.1:$entry" -r "127.0.0.1:$udp" "${KCP_OPTS[@]}" "$@"
   client=$STARTED_PID
   wait_tcp "$entry" "$client" "$WORK_DIR/$name-client.log"
   measure "$entry" "$target" "$name"
@@ -136,7 +112,7 @@ run_striper() {
   local entry target listen sid udp
   entry=$(free_port)
   target=$(free_port)
-  start "$WORK_DIR/$name-listen.log" "$STRIPER" msp --identity "$WORK_DIR/a.id" --bind 127.0.0.1:0 listen "--forward=$target" 9 --config "$config"
+  start_local "$WORK_DIR/$name-listen.log" "$STRIPER" msp --identity "$WORK_DIR/a.id" --bind 127.0.0.1:0 listen "--forward=$target" 9 --config "$config"
   listen=$STARTED_PID
   for _ in $(seq 1 200); do
     grep -q "MSP listening" "$WORK_DIR/$name-listen.log" && break
@@ -146,7 +122,7 @@ run_striper() {
   sid=$(grep -o 'MDP node [0-9a-f]\{64\}' "$WORK_DIR/$name-listen.log" | awk '{ print $3 }')
   udp=$(grep -o 'on 127\.0\.0\.1:[0-9]*' "$WORK_DIR/$name-listen.log" | head -n 1 | cut -d: -f2)
   [ -n "$sid" ] && [ -n "$udp" ] || die "could not read the listener's SID and port: $(tail -n 5 "$WORK_DIR/$name-listen.log")"
-  start "$WORK_DIR/$name-connect.log" "$STRIPER" msp --identity "$WORK_DIR/b.id" --bind 127.0.0.1:0 --peer "127.0.0.1:$udp" connect "--forward=$entry" "$sid" 9 --config "$config"
+  start_local "$WORK_DIR/$name-connect.log" "$STRIPER" msp --identity "$WORK_DIR/b.id" --bind 127.0.0.1:0 --peer "127.0.0.1:$udp" connect "--forward=$entry" "$sid" 9 --config "$config"
   local connect=$STARTED_PID
   wait_tcp "$entry" "$connect" "$WORK_DIR/$name-connect.log"
   measure "$entry" "$target" "$name"

@@ -262,3 +262,34 @@ install_cleanup() {
   trap 'exit 130' INT
   trap 'exit 143' TERM
 }
+
+# For a benchmark that makes no lab (loopback only): a work folder named after it, and a cleanup that stops only
+# what it started, so it never takes down a lab someone else is using.
+install_local_cleanup() {
+  WORK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")
+  trap local_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
+local_cleanup() {
+  local status=$? pid
+  trap - EXIT INT TERM
+  for pid in "${BG_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${BG_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ -z "${BENCH_KEEP:-}" ]; then rm -rf "$WORK_DIR"; else log "kept $WORK_DIR"; fi
+  exit "$status"
+}
+
+# Starts a process in the background on this host, its output in LOGFILE; its pid in STARTED_PID.
+start_local() {
+  local logfile=$1
+  shift
+  "$@" >"$logfile" 2>&1 &
+  STARTED_PID=$!
+  BG_PIDS+=("$STARTED_PID")
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
