@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Configuration;
+using Akka.Hosting;
 using Microsoft.Extensions.Logging;
 using Striper.Actors.Identity;
 using Striper.Actors.Mdp;
@@ -39,6 +40,7 @@ internal static partial class MspTunnelRunner
         }
 
         await using var node = RunningMdpNode.Start(environment.System, identity, mdp, binds, peers);
+        environment.Registry.Register<RunningMdpNode>(node.Node);
         Log.NodeStarted(logger, identity.Sid.Hex, string.Join(", ", node.LocalEndPoints));
 
         var reports = Channel.CreateUnbounded<object>();
@@ -86,7 +88,8 @@ internal static partial class MspTunnelRunner
             Log.ServiceIgnored(logger, service);
         }
 
-        system.ActorOf(MspListener.Props(node.Node, options.MdpPort, once, open, relay, msp), "listener");
+        var listener = system.ActorOf(MspListener.Props(node.Node, options.MdpPort, once, open, relay, msp), "listener");
+        ActorRegistry.For(system).Register<MspListener>(listener);
         await foreach (var report in reports.ReadAllAsync(token))
         {
             switch (report)
