@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Striper.Actors.Msp;
 using Striper.Tests.Support;
 using Xunit.Abstractions;
@@ -6,20 +5,17 @@ using Xunit.Abstractions;
 namespace Striper.Tests.Msp;
 
 /// <summary>
-/// Random loss must not collapse the rate: the same transfer over the same link, once clean and once with 5 % loss,
-/// and the lossy one keeps at least half the clean goodput. Both runs share the machine's noise, so the ratio is
-/// steadier than either figure.
+/// Random loss must not collapse the rate. What collapses it is known and countable: resending what already arrived
+/// (go-back-N), waiting for retransmission timeouts instead of repairing from selective acks, or a window that every
+/// loss halves (MspCongestionControlTests checks that Westwood+ keeps it at the measured bandwidth-delay product). So the 5 % loss transfer is judged on the sender's own counters, not on a wall-clock rate: those do
+/// not change when the machine is loaded (an earlier version compared MiB/s with and without loss and failed under
+/// load: a 4 MiB transfer takes tens of milliseconds, and one late timer halved the ratio). The rates are printed;
+/// bench/kcptun.sh measures MSP's speed.
 /// </summary>
-[Collection(MspRateGroup.Name)]
 public sealed class MspGoodputTests : StriperTestKit
 {
     private const int MaxSize = 1200;
-
-    private static readonly MspSettings Settings = MspSettings.Default with
-    {
-        MinRto = TimeSpan.FromMilliseconds(30),
-        InitialRto = TimeSpan.FromMilliseconds(200),
-    };
+    private const double Loss = 0.05;
 
     private readonly ITestOutputHelper _output;
 
@@ -29,39 +25,32 @@ public sealed class MspGoodputTests : StriperTestKit
     }
 
     [Fact]
-    public void MspStream_goodput_at_5_percent_loss_should_stay_above_half_of_loss_free()
+    public void MspStream_at_5_percent_loss_should_repair_selectively_and_not_wait_for_timeouts()
     {
         var count = MspStreamTransferTests.MessagesFor(4);
-
-        // Warm-up at full size: the first run is slowed by JIT tiering (measured: about a tenth of later runs).
-        Measure(0, count, 30);
-        Measure(0.05, count, 31);
-
-        // Best of three, interleaved, so a burst of machine noise hits both sides alike.
-        double clean = 0, lossy = 0;
-        for (var run = 0; run < 3; run++)
-        {
-            clean = Math.Max(clean, Measure(0, count, 40 + run));
-            lossy = Math.Max(lossy, Measure(0.05, count, 50 + run));
-        }
-
-        _output.WriteLine($"goodput loss-free {clean / 1048576:0.0} MiB/s, 5 % loss {lossy / 1048576:0.0} MiB/s, ratio {lossy / clean:0.00}");
-        Assert.True(lossy > clean * 0.5, $"5 % loss: {lossy / 1048576:0.0} MiB/s, loss-free {clean / 1048576:0.0} MiB/s");
-    }
-
-    private double Measure(double loss, int count, int seed)
-    {
         var probe = CreateTestProbe();
-        var started = Stopwatch.GetTimestamp();
-        var receiver = ActorOf(TransferPeer.Props("B", probe, 0, seed + 1, seed, MaxSize));
-        var sender = ActorOf(TransferPeer.Props("A", probe, count, seed, seed + 1, MaxSize));
-        using var pair = StreamPair.Create(Sys, sender, receiver, Settings, new LossyLinkOptions { Loss = loss }, seed);
+        var receiver = ActorOf(TransferPeer.Props("B", probe, 0, 31, 30, MaxSize));
+        var sender = ActorOf(TransferPeer.Props("A", probe, count, 30, 31, MaxSize));
+        // The default settings: a 200 ms floor under the retransmission timeout, so a scheduling delay on a loaded
+        // machine is not mistaken for a loss.
+        using var pair = StreamPair.Create(Sys, sender, receiver, MspSettings.Default, new LossyLinkOptions { Loss = Loss }, 30);
 
-        var first = probe.ExpectMsg<PeerReport>(TimeSpan.FromSeconds(20));
-        var second = probe.ExpectMsg<PeerReport>(TimeSpan.FromSeconds(20));
-        var b = first.Name == "B" ? first : second;
-        Assert.Equal(count, b.MessagesReceived);
-        Assert.Empty(b.Errors);
-        return b.BytesReceived / Stopwatch.GetElapsedTime(started, b.ReceiveCompletedAt).TotalSeconds;
+        var reports = new[] { probe.ExpectMsg<PeerReport>(TimeSpan.FromSeconds(60)), probe.ExpectMsg<PeerReport>(TimeSpan.FromSeconds(60)) };
+        PeerReport.AssertExchanged(reports, closedCleanly: true);
+        Assert.Equal(count, reports.Single(r => r.Name == "B").MessagesReceived);
+
+        pair.A.Tell(MspProtocol.GetStats.Instance, probe);
+        var stats = probe.ExpectMsg<MspStats>();
+        var lost = pair.ToB.Dropped;
+        _output.WriteLine($"sent {pair.ToB.Sent} packets, {lost} lost; {stats}");
+
+        // Every lost data packet is resent at least once (the few A sends without data, acks of B's handshake and
+        // FIN, need no resend); selective repair resends little else. A lost retransmission is resent again, so
+        // about Loss more on top, plus the tail probes at the end.
+        Assert.InRange(stats.Retransmissions, lost - 4, (long)(lost * 1.5) + 16);
+        // Losses are found from selective acks, not by waiting: at most a few timeouts (a lost retransmission at
+        // the very end of the transfer can only be found by one).
+        Assert.True(stats.Timeouts <= 3, $"{stats.Timeouts} retransmission timeouts for {lost} losses");
+        Assert.True(stats.FastRetransmissions >= lost / 2, $"{stats.FastRetransmissions} fast retransmissions for {lost} losses");
     }
 }
