@@ -40,6 +40,12 @@ public sealed class ConnectionLeakTests(ITestOutputHelper output)
         var perConnection = Enumerable.Range(1, 2).Select(i => (heap[i] - heap[i - 1]) / Connections).ToList();
         output.WriteLine($"managed heap {string.Join(" -> ", heap.Select(h => $"{h / 1024} KiB"))}: {string.Join(", ", perConnection)} bytes per connection");
         Assert.True(perConnection.Min() < 20 * 1024, $"each ended connection left {perConnection.Min()} bytes or more on the heap in both rounds ({string.Join(" -> ", heap)})");
+
+        // A real logger factory keeps every logger it made until the process ends: categories must not be per connection.
+        foreach (var log in new[] { pair.ClientLog, pair.ServerLog })
+        {
+            Assert.True(log.Categories.Count < 40, $"{log.Categories.Count} logger categories after {3 * Connections} connections: {string.Join(", ", log.Categories.Take(10))}, ...");
+        }
     }
 
     private static async Task ExchangeAsync(ProxyPair pair, HashingTarget target, int count)

@@ -7,8 +7,12 @@ namespace Striper.Tests.Logging;
 public sealed class CapturingLoggerFactory : ILoggerFactory
 {
     private readonly ConcurrentQueue<LogEntry> _entries = new();
+    private readonly ConcurrentDictionary<string, byte> _categories = new();
 
     public IReadOnlyList<LogEntry> Entries => [.. _entries];
+
+    /// <summary>Every category a logger was asked for, logged to or not.</summary>
+    public IReadOnlyCollection<string> Categories => [.. _categories.Keys];
 
     public bool Contains(string fragment) => _entries.Any(e => e.ToString().Contains(fragment, StringComparison.Ordinal));
 
@@ -30,7 +34,11 @@ public sealed class CapturingLoggerFactory : ILoggerFactory
         throw new Xunit.Sdk.XunitException($"no log entry containing '{fragment}' within the timeout; log was:\n{string.Join('\n', _entries)}");
     }
 
-    public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, _entries);
+    public ILogger CreateLogger(string categoryName)
+    {
+        _categories.TryAdd(categoryName, 0);
+        return new CapturingLogger(categoryName, _entries);
+    }
 
     public void AddProvider(ILoggerProvider provider)
     {
