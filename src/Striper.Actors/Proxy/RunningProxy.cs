@@ -16,10 +16,11 @@ public sealed class RunningProxy : IAsyncDisposable
     private readonly RunningMdpNode? _mdp;
     private Task? _stopped;
 
-    private RunningProxy(ActorSystem system, IActorRef actor, IPEndPoint localEndPoint, RunningMdpNode? mdp, BufferBudget buffers)
+    private RunningProxy(ActorSystem system, IActorRef actor, IPEndPoint localEndPoint, RunningMdpNode? mdp, BufferBudget buffers, ProxyMetrics metrics)
     {
         _system = system;
         Buffers = buffers;
+        Metrics = metrics;
         Actor = actor;
         LocalEndPoint = localEndPoint;
         _mdp = mdp;
@@ -29,6 +30,9 @@ public sealed class RunningProxy : IAsyncDisposable
 
     /// <summary>What this proxy's connections may hold in data buffers together (memory-limit less the runtime's reserve).</summary>
     public BufferBudget Buffers { get; }
+
+    /// <summary>What the proxy counts and its open connections, for the control endpoint and the demo.</summary>
+    public ProxyMetrics Metrics { get; }
 
     internal IActorRef Actor { get; }
 
@@ -55,8 +59,9 @@ public sealed class RunningProxy : IAsyncDisposable
         }
 
         var buffers = new BufferBudget(settings.BufferBudget);
-        var actor = system.ActorOf(ClientProxy.Props(socket, peer.Host, peer.Port, settings, metrics ?? new ProxyMetrics(), buffers, mdp?.Node), name);
-        return new RunningProxy(system, actor, (IPEndPoint)socket.LocalEndPoint!, mdp, buffers);
+        metrics ??= new ProxyMetrics();
+        var actor = system.ActorOf(ClientProxy.Props(socket, peer.Host, peer.Port, settings, metrics, buffers, mdp?.Node), name);
+        return new RunningProxy(system, actor, (IPEndPoint)socket.LocalEndPoint!, mdp, buffers, metrics);
     }
 
     /// <summary><c>striper -s LISTEN TARGET</c>: accepts substreams and forwards each session to the target.</summary>
@@ -80,8 +85,9 @@ public sealed class RunningProxy : IAsyncDisposable
         }
 
         var buffers = new BufferBudget(settings.BufferBudget);
-        var actor = system.ActorOf(ServerProxy.Props(socket, target.Host, target.Port, settings, metrics ?? new ProxyMetrics(), buffers, mdp?.Node), name);
-        return new RunningProxy(system, actor, local, mdp, buffers);
+        metrics ??= new ProxyMetrics();
+        var actor = system.ActorOf(ServerProxy.Props(socket, target.Host, target.Port, settings, metrics, buffers, mdp?.Node), name);
+        return new RunningProxy(system, actor, local, mdp, buffers, metrics);
     }
 
     /// <summary>

@@ -15,7 +15,18 @@ public static class SecretFile
 
     public static SharedSecret Load(string path)
     {
-        string text;
+        var text = ReadPrivateText(path, "secret file");
+        return SharedSecret.TryParse(text, out var secret, out var error)
+            ? secret!
+            : throw new SecretFileException($"secret file {path} does not hold a usable secret: {error}");
+    }
+
+    /// <summary>
+    /// The text of a small file only its owner may read (a secret, the control endpoint's token); <paramref name="what"/>
+    /// names it in the error.
+    /// </summary>
+    public static string ReadPrivateText(string path, string what)
+    {
         try
         {
             if (!OperatingSystem.IsWindows())
@@ -24,25 +35,21 @@ public static class SecretFile
                 if ((mode & OthersMask) != 0)
                 {
                     throw new SecretFileException(
-                        $"secret file {path} is readable or writable by group or others (mode {Octal(mode)}); run 'chmod 600 {path}' so only its owner can read it");
+                        $"{what} {path} is readable or writable by group or others (mode {Octal(mode)}); run 'chmod 600 {path}' so only its owner can read it");
                 }
             }
 
             if (new FileInfo(path).Length > MaxLength)
             {
-                throw new SecretFileException($"secret file {path} is larger than {MaxLength} bytes: it does not hold a secret made by 'striper secret'");
+                throw new SecretFileException($"{what} {path} is larger than {MaxLength} bytes: it does not hold a secret made by 'striper secret'");
             }
 
-            text = File.ReadAllText(path);
+            return File.ReadAllText(path);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new SecretFileException($"cannot read secret file {path}: {ex.Message}", ex);
+            throw new SecretFileException($"cannot read {what} {path}: {ex.Message}", ex);
         }
-
-        return SharedSecret.TryParse(text, out var secret, out var error)
-            ? secret!
-            : throw new SecretFileException($"secret file {path} does not hold a usable secret: {error}");
     }
 
     /// <summary>Creates a new file (never overwriting one) with owner-only permissions from the start.</summary>

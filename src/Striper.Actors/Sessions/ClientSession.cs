@@ -30,14 +30,19 @@ internal sealed partial class ClientSession : SessionActor
     private bool _opened;
 
     public ClientSession(Socket edgeSocket, string peerHost, int peerPort, StriperSettings settings, ProxyMetrics metrics, BufferBudget buffers, IActorRef? mdpNode)
-        : base(settings, metrics, buffers, Guid.NewGuid())
+        : base(settings, metrics, buffers, Guid.NewGuid(), SocketFactory.Describe(edgeSocket), SocketFactory.Format(peerHost, peerPort))
     {
         _edgeSocket = edgeSocket;
         _mdpNode = mdpNode;
         _peerHost = peerHost;
         _peerPort = peerPort;
         Receive<DialResult>(OnDialResult);
-        Receive<Redial>(m => Dial(m.Index, HandshakeKind.Join));
+        Receive<Redial>(m =>
+        {
+            Stats.Substream(m.Index)?.Redialled();
+            Metrics.Redialled();
+            Dial(m.Index, HandshakeKind.Join);
+        });
         ReceiveSessionMessages();
     }
 
@@ -71,6 +76,7 @@ internal sealed partial class ClientSession : SessionActor
             return;
         }
 
+        Stats.Substream(index)?.SetState(SubstreamState.Connecting);
         var handshake = new Handshake(kind, SessionId, index, Settings.Stripes);
         var dial = UsesMsp(index)
             ? DialMspAsync(handshake)

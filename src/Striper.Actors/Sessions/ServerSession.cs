@@ -28,7 +28,7 @@ internal sealed partial class ServerSession : SessionActor
     private bool _accepted;
 
     public ServerSession(SubstreamConnection openSocket, Handshake open, SubstreamCipher? openCipher, string targetHost, int targetPort, StriperSettings settings, ProxyMetrics metrics, BufferBudget buffers)
-        : base(settings, metrics, buffers, open.SessionId)
+        : base(settings, metrics, buffers, open.SessionId, openSocket.Remote, SocketFactory.Format(targetHost, targetPort))
     {
         _open = openSocket;
         _openCipher = openCipher;

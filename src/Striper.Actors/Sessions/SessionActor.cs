@@ -41,6 +41,8 @@ internal abstract partial class SessionActor : ReceiveActor, IWithTimers
 
     private const string GraceTimer = "grace";
     private readonly Dictionary<int, SubstreamLeg> _substreams = [];
+    private readonly string _peer;
+    private readonly string _target;
     private int _nextSlot;
     private bool _inboundFinished;
     private bool _inboundComplete;
@@ -50,12 +52,16 @@ internal abstract partial class SessionActor : ReceiveActor, IWithTimers
     // TCP-only sessions take their Striper's unacknowledged chunks back.
     private OrphanedLeases? _orphans;
 
-    protected SessionActor(StriperSettings settings, ProxyMetrics metrics, BufferBudget buffers, Guid sessionId)
+    /// <param name="peer">Who is at the other end of this proxy's side of the connection, for the status view.</param>
+    /// <param name="target">Where the connection's bytes go from here, for the status view.</param>
+    protected SessionActor(StriperSettings settings, ProxyMetrics metrics, BufferBudget buffers, Guid sessionId, string peer, string target)
     {
         Settings = settings;
         Metrics = metrics;
         Buffers = buffers;
         SessionId = sessionId;
+        _peer = peer;
+        _target = target;
     }
 
     protected StriperSettings Settings { get; }
@@ -69,6 +75,9 @@ internal abstract partial class SessionActor : ReceiveActor, IWithTimers
     private BudgetedMemoryPool ReceivePool => _receivePool ??= new BudgetedMemoryPool(Buffers);
 
     protected Guid SessionId { get; }
+
+    /// <summary>What the status view shows of this connection; registered with <see cref="Metrics"/> while it lives.</summary>
+    protected ConnectionStats Stats { get; private set; } = null!;
 
     protected IActorRef StriperActor { get; private set; } = ActorRefs.Nobody;
 
@@ -101,16 +110,17 @@ internal abstract partial class SessionActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        Metrics.SessionOpened();
+        Stats = new ConnectionStats(SessionId, _peer, _target, SubstreamCount, Context.Clock().GetUtcNow());
+        Metrics.SessionOpened(Stats);
         Buffers.Charge(StateCost);
         _orphans = UsesMsp ? null : new OrphanedLeases();
-        StriperActor = Context.ActorOf(Striping.Striper.Props(Settings, Metrics, Buffers, _orphans), "striper");
-        ReassemblerActor = Context.ActorOf(Reassembler.Props(Settings, Buffers), "reassembler");
+        StriperActor = Context.ActorOf(Striping.Striper.Props(Settings, Metrics, Buffers, _orphans, Stats), "striper");
+        ReassemblerActor = Context.ActorOf(Reassembler.Props(Settings, Buffers, Metrics, Stats), "reassembler");
     }
 
     protected override void PostStop()
     {
-        Metrics.SessionClosed();
+        Metrics.SessionClosed(Stats);
         Buffers.Refund(StateCost);
 
         // Every child has stopped by now, and with them every leg's socket.
@@ -180,6 +190,12 @@ internal abstract partial class SessionActor : ReceiveActor, IWithTimers
         connection.LegStarted(leg);
         Context.Watch(leg);
         _substreams[slot] = new SubstreamLeg(index, leg);
+        if (Stats.Substream(index) is { } stats)
+        {
+            stats.SetTransport(connection is MspSubstreamConnection);
+            stats.SetState(SubstreamState.Up);
+        }
+
         Timers.Cancel(GraceTimer);
     }
 
@@ -240,8 +256,15 @@ internal abstract partial class SessionActor : ReceiveActor, IWithTimers
         }
 
         // A clean close after our outbound finished is the far side finishing too, not a loss.
-        if ((message.Reason is not null || !OutboundFinished) && SubstreamsNeeded)
+        var lost = (message.Reason is not null || !OutboundFinished) && SubstreamsNeeded;
+        if (!HasNewerLeg(message.Index, message.Slot))
         {
+            Stats.Substream(message.Index)?.SetState(lost ? SubstreamState.Lost : SubstreamState.Closed);
+        }
+
+        if (lost)
+        {
+            Metrics.SubstreamLost();
             OnSubstreamLost(message.Index, message.Reason);
         }
 
@@ -249,6 +272,20 @@ internal abstract partial class SessionActor : ReceiveActor, IWithTimers
         {
             Timers.StartSingleTimer(GraceTimer, SessionProtocol.GraceExpired.Instance, Settings.SubstreamGrace);
         }
+    }
+
+    /// <summary>A replacement for this index attached before the old leg's end was reported.</summary>
+    private bool HasNewerLeg(int index, int slot)
+    {
+        foreach (var (other, substream) in _substreams)
+        {
+            if (other > slot && substream.Index == index)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void OnProgress()

@@ -46,6 +46,19 @@ internal static class SocketFactory
         }
     }
 
+    /// <summary>The socket's remote address for logs and the status view, or "?" once it is gone.</summary>
+    public static string Describe(Socket socket)
+    {
+        try
+        {
+            return socket.RemoteEndPoint?.ToString() ?? "?";
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            return "?";
+        }
+    }
+
     public static string Format(string host, int port) => host.Contains(':', StringComparison.Ordinal) ? $"[{host}]:{port}" : $"{host}:{port}";
 
     /// <summary>Reads exactly <paramref name="buffer"/>.Length bytes or fails with a reason.</summary>

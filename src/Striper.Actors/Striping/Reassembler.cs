@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Striper.Actors.Buffers;
 using Striper.Actors.Legs;
+using Striper.Actors.Metrics;
 using Striper.Actors.Settings;
 using Striper.Actors.Wire;
 using static Striper.Actors.Striping.StriperProtocol;
@@ -21,6 +22,8 @@ internal sealed class Reassembler : ReceiveActor
 {
     private const int InitialReachChunks = 4;
     private readonly long _window;
+    private readonly ProxyMetrics? _metrics;
+    private readonly ConnectionStats? _stats;
     private readonly BufferShare _buffers;
     private readonly Dictionary<int, ReceiveSlot> _slots = [];
     private readonly PriorityQueue<BufferLease, long> _reorder = new();
@@ -38,8 +41,11 @@ internal sealed class Reassembler : ReceiveActor
     private bool _finApplied;
     private bool _flushQueued;
 
-    public Reassembler(StriperSettings settings, BufferBudget budget)
+    /// <param name="metrics">Where bytes written to the edge are counted for the proxy, and <paramref name="stats"/> for the session.</param>
+    public Reassembler(StriperSettings settings, BufferBudget budget, ProxyMetrics? metrics, ConnectionStats? stats)
     {
+        _metrics = metrics;
+        _stats = stats;
         _window = settings.CreditWindow;
         _reach = Math.Min(_window, InitialReachChunks * (long)settings.ChunkSize);
         var self = Self;
@@ -54,7 +60,8 @@ internal sealed class Reassembler : ReceiveActor
         Receive<BuffersFreed>(_ => OnBuffersFreed());
     }
 
-    public static Props Props(StriperSettings settings, BufferBudget budget) => Akka.Actor.Props.Create(() => new Reassembler(settings, budget));
+    public static Props Props(StriperSettings settings, BufferBudget budget, ProxyMetrics? metrics = null, ConnectionStats? stats = null) =>
+        Akka.Actor.Props.Create(() => new Reassembler(settings, budget, metrics, stats));
 
     /// <summary>Bytes waiting out of order; never more than the credit window.</summary>
     internal long BufferedBytes { get; private set; }
@@ -174,6 +181,8 @@ internal sealed class Reassembler : ReceiveActor
     private void OnWritten(TcpLegProtocol.Written message)
     {
         _written += message.Bytes;
+        _metrics?.AddIn(message.Bytes);
+        _stats?.AddIn(message.Bytes);
         _buffers.Return(message.Bytes);
         ExtendCredit();
         AnnounceCredit();

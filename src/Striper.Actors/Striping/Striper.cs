@@ -30,6 +30,7 @@ internal sealed partial class Striper : ReceiveActor, IWithTimers
     private static readonly TimeSpan StallCheckInterval = TimeSpan.FromMilliseconds(250);
 
     private readonly ProxyMetrics _metrics;
+    private readonly ConnectionStats? _stats;
     private readonly SubstreamScheduler _scheduler;
     private readonly StallDetector _stallDetector;
     private readonly List<SubstreamSlot> _slots = [];
@@ -54,9 +55,11 @@ internal sealed partial class Striper : ReceiveActor, IWithTimers
 
     /// <param name="orphans">Where to leave the chunks still unacknowledged when this Striper stops, for its session to
     /// return once every leg has closed its socket; null where a leg may keep reading them after that (MSP).</param>
-    public Striper(StriperSettings settings, ProxyMetrics metrics, BufferBudget budget, OrphanedLeases? orphans)
+    /// <param name="stats">The session's status view: edge bytes, resends and each substream's path as this side sees it.</param>
+    public Striper(StriperSettings settings, ProxyMetrics metrics, BufferBudget budget, OrphanedLeases? orphans, ConnectionStats? stats)
     {
         _metrics = metrics;
+        _stats = stats;
         _orphans = orphans;
         var self = Self;
         _buffers = budget.Join(settings.ChunkSize, () => self.Tell(BuffersFreed.Instance));
@@ -77,8 +80,8 @@ internal sealed partial class Striper : ReceiveActor, IWithTimers
         Receive<BuffersFreed>(_ => GrantEdgeCredit());
     }
 
-    public static Props Props(StriperSettings settings, ProxyMetrics metrics, BufferBudget budget, OrphanedLeases? orphans = null) =>
-        Akka.Actor.Props.Create(() => new Striper(settings, metrics, budget, orphans));
+    public static Props Props(StriperSettings settings, ProxyMetrics metrics, BufferBudget budget, OrphanedLeases? orphans = null, ConnectionStats? stats = null) =>
+        Akka.Actor.Props.Create(() => new Striper(settings, metrics, budget, orphans, stats));
 
     private TimeProvider Clock { get; } = Context.Clock();
 
@@ -122,6 +125,8 @@ internal sealed partial class Striper : ReceiveActor, IWithTimers
     private void OnEdgeData(EdgeData message)
     {
         _edgeRead += message.Lease.Length;
+        _metrics.AddOut(message.Lease.Length);
+        _stats?.AddOut(message.Lease.Length);
         _pending.Enqueue(message.Lease);
         GrantEdgeCredit();
         TrySend();
@@ -188,6 +193,8 @@ internal sealed partial class Striper : ReceiveActor, IWithTimers
             slot.LastProgress = now;
             slot.Estimator.OnAcked(slot.Acked, now, Clock);
         }
+
+        _stats?.Substream(slot.Index)?.SetPath(slot.InFlight, slot.Estimator.SmoothedRtt, slot.Estimator.DeliveryRate);
     }
 
     private void CheckForStalls()
@@ -281,7 +288,15 @@ internal sealed partial class Striper : ReceiveActor, IWithTimers
                 break;
             }
 
+            // NextChunk offers resends first, so a non-empty resend queue means this piece is one.
+            var resent = _resend.Count > 0;
             var chunk = Take(next, length);
+            if (resent)
+            {
+                _metrics.AddResent(chunk.Lease.Length);
+                _stats?.AddResent(chunk.Lease.Length);
+            }
+
             if (slot.InFlight == 0)
             {
                 // Silence while idle is not a stall: the clock starts when there is something to acknowledge.
@@ -290,6 +305,7 @@ internal sealed partial class Striper : ReceiveActor, IWithTimers
 
             slot.Sent += chunk.Lease.Length;
             _metrics.AddSubstreamBytes(slot.Index, chunk.Lease.Length);
+            _stats?.Substream(slot.Index)?.AddSent(chunk.Lease.Length);
             slot.Unacked.Enqueue(chunk with { SubstreamEnd = slot.Sent });
             slot.Leg.Tell(new TcpLegProtocol.WriteData(chunk.Offset, now, chunk.Lease));
         }

@@ -13,7 +13,7 @@ internal sealed class TcpSubstreamConnection(Socket socket) : SubstreamConnectio
 {
     public Socket Socket { get; } = socket;
 
-    public override string Remote => TryRemote() ?? "?";
+    public override string Remote => SocketFactory.Describe(Socket);
 
     public override ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
         Socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
@@ -40,17 +40,5 @@ internal sealed class TcpSubstreamConnection(Socket socket) : SubstreamConnectio
         }
 
         Socket.Dispose();
-    }
-
-    private string? TryRemote()
-    {
-        try
-        {
-            return Socket.RemoteEndPoint?.ToString();
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-            return null;
-        }
     }
 }

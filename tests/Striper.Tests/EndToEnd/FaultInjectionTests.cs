@@ -50,6 +50,11 @@ public sealed class FaultInjectionTests
         Assert.True(
             pair.ClientLog.Contains("substream 2 lost (stalled") || pair.ServerLog.Contains("substream 2 lost (stalled"),
             "neither proxy noticed that substream 2 stalled");
+
+        // The status view counts it: substreams lost, bytes sent again, and the client's replacements.
+        Assert.True(pair.ClientMetrics.SubstreamsLost + pair.ServerMetrics.SubstreamsLost > 0, "no lost substream was counted");
+        Assert.True(pair.ClientMetrics.ResentBytes + pair.ServerMetrics.ResentBytes > 0, "no resent byte was counted");
+        Assert.True(pair.ClientMetrics.Redials > 0, "the client's redials were not counted");
     }
 
     [Fact]
