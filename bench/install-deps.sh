@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# install-deps.sh: installs from Debian what the benchmarks and the lab tests use, and only what is missing.
+# install-deps.sh: installs from Debian what the benchmarks and the tests use, and only what is missing.
 # CI runs it before the tests (a fresh machine has none of these), so it must be quiet, idempotent and never
 # fail the build for a tool: a lab test whose tool is missing skips and names the tool.
 # Not root: prints what is missing and exits 0 without installing anything.
@@ -15,6 +15,14 @@ declare -A PACKAGE_OF=(
   [pgrep]=procps
   [jq]=jq
   [sha256sum]=coreutils
+  [curl]=curl
+  # The control endpoint's tests: the dashboard in a real browser, /metrics through Prometheus' own parser.
+  [chromium]=chromium
+)
+
+# Python modules the tests import (through Debian's /usr/bin/python3) -> Debian package
+declare -A MODULE_PACKAGE_OF=(
+  [prometheus_client]=python3-prometheus-client
 )
 
 # Root's tools live in sbin, which a non-root PATH may leave out.
@@ -22,6 +30,9 @@ PATH=$PATH:/usr/sbin:/sbin
 missing=()
 for tool in "${!PACKAGE_OF[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("${PACKAGE_OF[$tool]}")
+done
+for module in "${!MODULE_PACKAGE_OF[@]}"; do
+  /usr/bin/python3 -c "import $module" >/dev/null 2>&1 || missing+=("${MODULE_PACKAGE_OF[$module]}")
 done
 [ ${#missing[@]} -gt 0 ] || exit 0
 mapfile -t packages < <(printf '%s\n' "${missing[@]}" | sort -u)

@@ -4,7 +4,7 @@ using Striper.Actors.Proxy;
 namespace Striper.Host.Cli;
 
 /// <summary>What the command line says about the proxy to run, already checked and typed.</summary>
-internal sealed record ProxyOptions(bool IsClient, HostPort Listen, HostPort Remote, CommonOptions Common, bool Insecure = false)
+internal sealed record ProxyOptions(bool IsClient, HostPort Listen, HostPort Remote, CommonOptions Common, bool Insecure = false, string? Control = null)
 {
     public static ProxyOptions From(ParseResult result)
     {
@@ -15,11 +15,12 @@ internal sealed record ProxyOptions(bool IsClient, HostPort Listen, HostPort Rem
             var peer = client.Length == 3
                 ? new HostPort(client[1], ParsePort(client[2], "PEERPORT"))
                 : ParseEndpoint(client[1], "PEERHOST:PEERPORT");
-            return new ProxyOptions(true, listen, peer, common, result.GetValue(StriperCommand.Insecure));
+            return new ProxyOptions(true, listen, peer, common, result.GetValue(StriperCommand.Insecure), result.GetValue(StriperCommand.Control));
         }
 
         var server = result.GetValue(StriperCommand.Server)!;
-        return new ProxyOptions(false, ParseEndpoint(server[0], "LISTEN"), ParseEndpoint(server[1], "TARGET"), common, result.GetValue(StriperCommand.Insecure));
+        return new ProxyOptions(
+            false, ParseEndpoint(server[0], "LISTEN"), ParseEndpoint(server[1], "TARGET"), common, result.GetValue(StriperCommand.Insecure), result.GetValue(StriperCommand.Control));
     }
 
     private static HostPort ParseEndpoint(string text, string what) =>

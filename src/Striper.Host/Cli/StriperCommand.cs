@@ -84,6 +84,35 @@ internal static class StriperCommand
         Description = "Let a server without a secret listen on a non-loopback address: anyone who reaches it can use its target.",
     };
 
+    public static readonly Option<string?> Control = new("--control")
+    {
+        Description = "Where the proxy serves its control endpoint (dashboard, /api/status, /metrics): HOST:PORT, auto or off "
+            + "(default from config.hocon: auto, 127.0.0.1:9110 for a client proxy, 127.0.0.1:9111 for a server proxy).",
+        HelpName = "HOST:PORT|auto|off",
+    };
+
+    public static readonly Option<string?> StatusControl = new("--control")
+    {
+        Description = "The proxy's control endpoint, HOST:PORT (default: ask 127.0.0.1:9110 and 127.0.0.1:9111, where client and server proxies serve theirs).",
+        HelpName = "HOST:PORT",
+    };
+
+    public static readonly Option<bool> StatusWatch = new("--watch", "-w")
+    {
+        Description = "Redraw every second, like top, until Ctrl+C.",
+    };
+
+    public static readonly Option<bool> StatusJson = new("--json")
+    {
+        Description = "Print the status as JSON (what /api/status serves): one object with --control, else an array of the proxies that answered.",
+    };
+
+    public static readonly Option<string?> StatusTokenFile = new("--token-file")
+    {
+        Description = "A file holding the control endpoint's token (striper.control.token-file on the proxy).",
+        HelpName = "FILE",
+    };
+
     public static readonly Option<string?> SecretOut = new("--out")
     {
         Description = "Write the secret to FILE (created new, readable by its owner only) instead of printing it.",
@@ -168,12 +197,13 @@ internal static class StriperCommand
             Exit codes: 0 success, 1 runtime failure (e.g. address in use), 2 bad command line or configuration.
             """)
         {
-            Client, Server, Stripes, Transport, ConfigFile, Verbose, Quiet, SecretFile, Encrypt, Insecure,
+            Client, Server, Stripes, Transport, ConfigFile, Verbose, Quiet, SecretFile, Encrypt, Insecure, Control,
         };
         root.Subcommands.Add(BuildDemo());
         root.Subcommands.Add(BuildSecret());
         root.Subcommands.Add(BuildId());
         root.Subcommands.Add(BuildMsp());
+        root.Subcommands.Add(BuildStatus());
         root.Validators.Add(Validate);
         root.SetAction((result, cancellationToken) => ProxyRunner.RunAsync(ProxyOptions.From(result), cancellationToken));
         return root;
@@ -187,7 +217,7 @@ internal static class StriperCommand
             + "through them, show progress and per-substream throughput, and verify SHA-256 on both sides. Exits 0 only if every byte matched. "
             + "Logs only warnings unless -v is given.")
         {
-            DemoSize,
+            DemoSize, Control,
         };
         demo.Validators.Add(ValidateLogLevel);
         demo.SetAction((result, cancellationToken) => DemoRunner.RunAsync(DemoOptions.From(result), cancellationToken));
@@ -205,6 +235,19 @@ internal static class StriperCommand
         };
         secret.SetAction(result => SecretCommand.Run(result.GetValue(SecretOut)));
         return secret;
+    }
+
+    private static Command BuildStatus()
+    {
+        var status = new Command(
+            "status",
+            "Show a running proxy's tunnelled connections (peer, target, age, bytes and rate each way, resends) and each one's substreams "
+            + "(transport, state, smoothed RTT, delivery rate, in flight, share, redials), read from its control endpoint. Exits 1 if none answers.")
+        {
+            StatusControl, StatusWatch, StatusJson, StatusTokenFile,
+        };
+        status.SetAction((result, cancellationToken) => StatusRunner.RunAsync(StatusOptions.From(result), cancellationToken));
+        return status;
     }
 
     private static Command BuildId()

@@ -7,6 +7,7 @@ using Striper.Actors.Metrics;
 using Striper.Actors.Proxy;
 using Striper.Actors.Settings;
 using Striper.Host.Cli;
+using Striper.Host.Control;
 using Striper.Host.Hosting;
 
 namespace Striper.Host.Demo;
@@ -24,7 +25,9 @@ internal static class DemoRunner
     public static async Task<int> RunAsync(DemoOptions options, CancellationToken cancellationToken)
     {
         // The live view is the demo's output; session logs would interleave with it, so they appear only with -v.
-        await using var environment = await StriperEnvironment.CreateAsync(options.Common with { Quiet = !options.Common.Verbose }, throwawaySecret: true);
+        // The dashboard shows the client proxy: its sending side is the upstream direction.
+        await using var environment = await StriperEnvironment.CreateAsync(
+            options.Common with { Quiet = !options.Common.Verbose }, throwawaySecret: true, control: new ControlRequest(options.Control, IsClient: true));
         var size = ReadSize(options.Size, environment.Configuration);
         var settings = environment.Settings;
         var loopback = new IPEndPoint(IPAddress.Loopback, 0);
@@ -39,6 +42,11 @@ internal static class DemoRunner
         var security = settings.Secret is null ? "unauthenticated" : settings.Encrypt ? "authenticated, encrypted" : "authenticated";
         output.WriteLine($"striper demo: {Format(size)} each way through {settings.Stripes} substreams ({security})");
         output.WriteLine($"  application → client proxy {client.LocalEndPoint} ⇉ server proxy {server.LocalEndPoint} → target {target.EndPoint}");
+        if (environment.StatusFeed is { } feed && environment.Control is { } control)
+        {
+            feed.Attach(new ProxyDescription("client", client.LocalEndPoint.ToString(), server.LocalEndPoint.ToString()), clientMetrics, client.Buffers);
+            output.WriteLine($"  dashboard {ControlSettings.Url(control.Listen)} (the client proxy; also striper status --control {control.Listen})");
+        }
 
         var targetRun = target.ServeOneAsync(new DataPattern(TargetSeed), size, cancellationToken);
         using var app = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };

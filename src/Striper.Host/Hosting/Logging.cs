@@ -38,6 +38,12 @@ internal static class Logging
 
             // Akka says at information that the actor system is shutting down, on every exit: the user asked for it.
             .MinimumLevel.Override("Akka.Actor.CoordinatedShutdown", LogEventLevel.Warning)
+
+            // Kestrel and the host under the control endpoint: Striper says itself where it listens ("control endpoint
+            // on ..."); their start and request chatter would read like the proxy's own.
+            .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Hosting", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Extensions.Hosting", LogEventLevel.Warning)
             .WriteTo.Console(
                 outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}",
                 standardErrorFromLevel: LogEventLevel.Verbose)

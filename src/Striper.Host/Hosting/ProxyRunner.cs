@@ -2,9 +2,11 @@ using System.Net;
 using Akka;
 using Akka.Actor;
 using Microsoft.Extensions.Logging;
+using Striper.Actors.Metrics;
 using Striper.Actors.Proxy;
 using Striper.Actors.Settings;
 using Striper.Host.Cli;
+using Striper.Host.Control;
 
 namespace Striper.Host.Hosting;
 
@@ -15,7 +17,7 @@ internal static partial class ProxyRunner
     {
         using var shutdown = new ShutdownSignal(cancellationToken);
 
-        await using var environment = await StriperEnvironment.CreateAsync(options.Common);
+        await using var environment = await StriperEnvironment.CreateAsync(options.Common, control: new ControlRequest(options.Control, options.IsClient));
         var logger = environment.LoggerFactory.CreateLogger("striper");
         var listen = ResolveListen(options.Listen);
         if (!options.IsClient && environment.Settings.Secret is null && !options.Insecure && !IPAddress.IsLoopback(listen.Address))
@@ -40,6 +42,12 @@ internal static partial class ProxyRunner
         Log.Security(logger, environment.Settings.Secret is null ? "no shared secret: substreams are not authenticated" : environment.Settings.Encrypt
             ? "shared secret from " + environment.Settings.SecretFile + ": substreams authenticated and encrypted"
             : "shared secret from " + environment.Settings.SecretFile + ": substreams authenticated");
+
+        if (environment.StatusFeed is { } feed && environment.Control is { } control)
+        {
+            feed.Attach(new ProxyDescription(options.IsClient ? "client" : "server", proxy.LocalEndPoint.ToString(), options.Remote.ToString()), proxy.Metrics, proxy.Buffers);
+            Log.ControlListening(logger, ControlSettings.Url(control.Listen));
+        }
 
         environment.Registry.Register<RunningProxy>(proxy.Actor);
         DrainOnShutdown(environment.System, proxy, logger);
@@ -106,6 +114,9 @@ internal static partial class ProxyRunner
 
         [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "server proxy listening on {Listen} (substreams on {Transports}), forwarding to {Target}")]
         public static partial void ServerListening(ILogger logger, string listen, string target, string transports);
+
+        [LoggerMessage(EventId = 9, Level = LogLevel.Information, Message = "control endpoint on {Url}: dashboard at /, /api/status (striper status), /metrics (Prometheus)")]
+        public static partial void ControlListening(ILogger logger, string url);
 
         [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "{Security}")]
         public static partial void Security(ILogger logger, string security);

@@ -1,11 +1,15 @@
 using Akka.Configuration;
 using Akka.Hosting;
 using Akka.Logger.Serilog;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serilog.Events;
+using Striper.Actors.Proxy;
 using Striper.Actors.Services;
+using Striper.Host.Control;
 
 namespace Striper.Host.Hosting;
 
@@ -25,12 +29,50 @@ internal static class StriperActorHost
     private static readonly Config HostOwnsShutdown = ConfigurationFactory.ParseString("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off");
 
     /// <param name="config">What the actor system runs on (<see cref="StriperEnvironment.AkkaConfig"/>): Striper's required settings first.</param>
-    public static async Task<IHost> StartAsync(Config config, ILoggerFactory loggerFactory, LogEventLevel level)
+    /// <param name="control">With it, the same host also runs Kestrel with the control endpoint, serving <paramref name="feed"/>.</param>
+    public static async Task<IHost> StartAsync(Config config, ILoggerFactory loggerFactory, LogEventLevel level, ControlOptions? control = null, StatusFeed? feed = null)
     {
-        var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Services.AddSingleton(loggerFactory);
-        builder.Services.AddSingleton<IHostLifetime, RunnerLifetime>();
-        builder.Services.AddAkka(SystemName, akka =>
+        IHost host;
+        if (control is null || feed is null)
+        {
+            var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+            AddServices(builder.Services, config, loggerFactory, level);
+            host = builder.Build();
+        }
+        else
+        {
+            var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+            builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+            {
+                kestrel.Listen(control.Listen);
+                kestrel.AddServerHeader = false;
+            });
+            builder.Services.AddRoutingCore();
+            AddServices(builder.Services, config, loggerFactory, level);
+            var app = builder.Build();
+            ControlEndpoints.Map(app, feed, control.Token);
+            host = app;
+        }
+
+        try
+        {
+            await host.StartAsync().ConfigureAwait(false);
+        }
+        catch (IOException ex) when (control is not null)
+        {
+            await host.StopAsync().ConfigureAwait(false);
+            host.Dispose();
+            throw new ProxyStartException($"cannot serve the control endpoint on {control.Listen}: {ex.Message}", ex);
+        }
+
+        return host;
+    }
+
+    private static void AddServices(IServiceCollection services, Config config, ILoggerFactory loggerFactory, LogEventLevel level)
+    {
+        services.AddSingleton(loggerFactory);
+        services.AddSingleton<IHostLifetime, RunnerLifetime>();
+        services.AddAkka(SystemName, akka =>
         {
             akka.AddHocon(HostOwnsShutdown.WithFallback(config), HoconAddMode.Prepend);
             akka.AddSetup(new StriperSetup(loggerFactory));
@@ -41,8 +83,5 @@ internal static class StriperActorHost
                 loggers.LogLevel = AkkaLogging.LevelFor(level);
             });
         });
-        var host = builder.Build();
-        await host.StartAsync().ConfigureAwait(false);
-        return host;
     }
 }

@@ -5,10 +5,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serilog.Events;
+using Striper.Actors.Proxy;
 using Striper.Actors.Security;
 using Striper.Actors.Services;
 using Striper.Actors.Settings;
 using Striper.Host.Cli;
+using Striper.Host.Control;
 
 namespace Striper.Host.Hosting;
 
@@ -21,8 +23,10 @@ internal sealed class StriperEnvironment : IAsyncDisposable
     private readonly IHost _host;
     private Task? _stopping;
 
-    private StriperEnvironment(LoadedConfig config, StriperSettings settings, ILoggerFactory loggerFactory, IHost host)
+    private StriperEnvironment(LoadedConfig config, StriperSettings settings, ILoggerFactory loggerFactory, IHost host, ControlOptions? control, StatusFeed? feed)
     {
+        Control = control;
+        StatusFeed = feed;
         Configuration = config;
         Settings = settings;
         LoggerFactory = loggerFactory;
@@ -43,11 +47,18 @@ internal sealed class StriperEnvironment : IAsyncDisposable
 
     public ActorSystem System { get; }
 
+    /// <summary>Where the control endpoint listens, when this environment serves one.</summary>
+    public ControlOptions? Control { get; }
+
+    /// <summary>What the control endpoint shows; the runner attaches its proxy once it runs.</summary>
+    public StatusFeed? StatusFeed { get; }
+
     /// <summary>Akka.Hosting's registry: each runner registers the top-level actors it starts (proxies, nodes, listeners).</summary>
     public ActorRegistry Registry { get; }
 
     /// <param name="throwawaySecret">The demo: with encryption asked for and no secret file, make a secret that lives in memory only.</param>
-    public static async Task<StriperEnvironment> CreateAsync(CommonOptions options, bool throwawaySecret = false)
+    /// <param name="control">A proxy: serve the control endpoint as striper.control and --control say, for a client or a server.</param>
+    public static async Task<StriperEnvironment> CreateAsync(CommonOptions options, bool throwawaySecret = false, ControlRequest? control = null)
     {
         var config = ConfigLoader.Load(options.ConfigFile);
         var settings = config.Read(StriperSettingsReader.Read);
@@ -66,9 +77,32 @@ internal sealed class StriperEnvironment : IAsyncDisposable
 
         var configured = config.Read(ReadLogLevel);
         var level = Logging.Effective(configured, options.Verbose ? 1 : 0, options.Quiet);
+        var controlOptions = control is { } request ? config.Read(c => ControlSettings.Read(c, request.Flag, request.IsClient)) : null;
         var loggerFactory = Logging.Create(level);
-        var host = await StriperActorHost.StartAsync(AkkaConfig(config.Merged, level), loggerFactory, level).ConfigureAwait(false);
-        return new StriperEnvironment(config, settings, loggerFactory, host);
+        if (controlOptions is not null && !ControlSettings.IsFree(controlOptions.Listen))
+        {
+            if (!controlOptions.IsDefault)
+            {
+                loggerFactory.Dispose();
+                throw new ProxyStartException($"cannot serve the control endpoint on {controlOptions.Listen}: address already in use");
+            }
+
+            LogControlTaken(loggerFactory, controlOptions.Listen.ToString());
+            controlOptions = null;
+        }
+
+        var feed = controlOptions is null ? null : new StatusFeed();
+        try
+        {
+            var host = await StriperActorHost.StartAsync(AkkaConfig(config.Merged, level), loggerFactory, level, controlOptions, feed).ConfigureAwait(false);
+            return new StriperEnvironment(config, settings, loggerFactory, host, controlOptions, feed);
+        }
+        catch
+        {
+            feed?.Dispose();
+            loggerFactory.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -78,6 +112,10 @@ internal sealed class StriperEnvironment : IAsyncDisposable
     /// </summary>
     internal static Config AkkaConfig(Config userConfig, LogEventLevel level) =>
         StriperAkkaConfig.Required.WithFallback(AkkaLogging.For(level)).WithFallback(userConfig);
+
+    private static void LogControlTaken(ILoggerFactory loggerFactory, string listen) =>
+        loggerFactory.CreateLogger("striper").LogWarning(
+            "control endpoint off: {Listen} is taken (another proxy on this machine?); set striper.control.listen or --control to serve one", listen);
 
     private static LogEventLevel ReadLogLevel(Config config)
     {
@@ -116,6 +154,7 @@ internal sealed class StriperEnvironment : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
+        StatusFeed?.Dispose();
         _host.Dispose();
         LoggerFactory.Dispose();
     }

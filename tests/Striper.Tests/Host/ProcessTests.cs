@@ -60,8 +60,8 @@ public sealed class ProcessTests
             received.SetResult((await TestData.ReceiveAsync(socket)).Hash);
             await send;
         });
-        var serverPort = FreePort();
-        var clientPort = FreePort();
+        var serverPort = Ports.Free();
+        var clientPort = Ports.Free();
         await using var server = ChildProcess.StartStriper(serverArgs(serverPort, target.EndPoint.ToString()));
         await server.WaitForLogAsync(serverReady, Timeout);
         await using var client = ChildProcess.StartStriper(clientArgs(clientPort, serverPort));
@@ -80,12 +80,5 @@ public sealed class ProcessTests
         server.Signal(15);
         Assert.Equal(0, await client.WaitForExitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal(0, await server.WaitForExitAsync(TimeSpan.FromSeconds(10)));
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
 }

@@ -77,8 +77,8 @@ public sealed class ShutdownDrainTests
             await socket.SendAsync(hash);
             socket.Shutdown(SocketShutdown.Send);
         });
-        var serverPort = FreePort();
-        var clientPort = FreePort();
+        var serverPort = Ports.Free();
+        var clientPort = Ports.Free();
         var server = ChildProcess.StartStriper("-s", $"127.0.0.1:{serverPort}", target.EndPoint.ToString());
         await server.WaitForLogAsync("listening", Timeout);
         var client = ChildProcess.StartStriper("-c", $"127.0.0.1:{clientPort}", "127.0.0.1", serverPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--stripes", "3");
@@ -134,13 +134,6 @@ public sealed class ShutdownDrainTests
         {
             return 0;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
 
     private sealed record Setup(TestTarget Target, ChildProcess Server, ChildProcess Client, int ClientPort, Task<byte[]> ReceivedHash) : IAsyncDisposable
