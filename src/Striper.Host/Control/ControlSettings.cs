@@ -78,6 +78,13 @@ internal static class ControlSettings
         return $"http://{new IPEndPoint(host, listen.Port)}/";
     }
 
+    /// <summary>A port free on <paramref name="address"/> now (the kernel's choice), for the demo's endpoint when the default is taken.</summary>
+    public static int FreePort(IPAddress address)
+    {
+        using var probe = ListenSocket.Bind(new IPEndPoint(address, 0), backlog: 1);
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+    }
+
     private static Exception Bad(bool fromFlag, string key, string message) =>
         fromFlag ? new UsageException(message + ".") : new ConfigException(message, [key]);
 

@@ -27,7 +27,7 @@ internal static class DemoRunner
         // The live view is the demo's output; session logs would interleave with it, so they appear only with -v.
         // The dashboard shows the client proxy: its sending side is the upstream direction.
         await using var environment = await StriperEnvironment.CreateAsync(
-            options.Common with { Quiet = !options.Common.Verbose }, throwawaySecret: true, control: new ControlRequest(options.Control, IsClient: true));
+            options.Common with { Quiet = !options.Common.Verbose }, throwawaySecret: true, control: new ControlRequest(options.Control, IsClient: true, AnyPortIfTaken: true));
         var size = ReadSize(options.Size, environment.Configuration);
         var settings = environment.Settings;
         var loopback = new IPEndPoint(IPAddress.Loopback, 0);

@@ -87,8 +87,15 @@ internal sealed class StriperEnvironment : IAsyncDisposable
                 throw new ProxyStartException($"cannot serve the control endpoint on {controlOptions.Listen}: address already in use");
             }
 
-            LogControlTaken(loggerFactory, controlOptions.Listen.ToString());
-            controlOptions = null;
+            if (control!.AnyPortIfTaken)
+            {
+                controlOptions = controlOptions with { Listen = new System.Net.IPEndPoint(controlOptions.Listen.Address, ControlSettings.FreePort(controlOptions.Listen.Address)) };
+            }
+            else
+            {
+                LogControlTaken(loggerFactory, controlOptions.Listen.ToString());
+                controlOptions = null;
+            }
         }
 
         var feed = controlOptions is null ? null : new StatusFeed();

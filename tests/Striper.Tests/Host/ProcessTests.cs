@@ -18,6 +18,7 @@ public sealed class ProcessTests
         Assert.Contains("PASS", stdout, StringComparison.Ordinal);
         Assert.Equal(2, stdout.Split("match").Length - 1);
         Assert.Contains("MB/s", stdout, StringComparison.Ordinal);
+        Assert.Matches(@"dashboard http://127\.0\.0\.1:\d+/", stdout);
     }
 
     [Fact]
