@@ -10,6 +10,15 @@ internal static class ProxyProtocol
     /// <summary>Listener → parent: a new connection. The receiver owns the socket.</summary>
     public sealed record Accepted(Socket Socket);
 
+    /// <summary>Server: what striper.server.allow says of an OPEN's target: where to connect, or why not.</summary>
+    public sealed record TargetChecked(HandshakeRead Open, HostPort Requested, HostPort? Target, string? Refusal);
+
+    /// <summary>A SOCKS client asked for <paramref name="Target"/>: its session may start.</summary>
+    public sealed record SocksRequested(Socket Socket, HostPort Target);
+
+    /// <summary>A SOCKS client broke the protocol or failed authentication; the socket is to be closed.</summary>
+    public sealed record SocksFailed(Socket Socket, string Remote, string Reason);
+
     /// <param name="AcceptedAt">Stopwatch timestamp of the accept: the handshake deadline also bounds a refusal.</param>
     public sealed record HandshakeRead(SubstreamConnection Connection, AcceptedHandshake Handshake, long AcceptedAt);
 

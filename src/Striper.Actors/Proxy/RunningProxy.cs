@@ -39,8 +39,9 @@ public sealed class RunningProxy : IAsyncDisposable
     /// <summary>The MDP node under MSP substreams, when the transport includes MSP.</summary>
     internal RunningMdpNode? Mdp => _mdp;
 
-    /// <summary><c>striper -c LISTEN PEER</c>: accepts application connections and stripes each to the peer.</summary>
-    public static RunningProxy StartClient(ActorSystem system, IPEndPoint listen, HostPort peer, StriperSettings settings, ProxyMetrics? metrics = null, string name = "client")
+    /// <summary><c>striper -c LISTEN PEER</c>: accepts application connections and stripes each to the peer; with <paramref name="socks"/>, as a SOCKS5 proxy.</summary>
+    public static RunningProxy StartClient(
+        ActorSystem system, IPEndPoint listen, HostPort peer, StriperSettings settings, ProxyMetrics? metrics = null, string name = "client", Socks.SocksFront? socks = null)
     {
         var mdp = (settings.Transport & SubstreamTransports.Msp) != 0 ? StartClientNode(system, peer, settings, name) : null;
         Socket socket;
@@ -60,7 +61,7 @@ public sealed class RunningProxy : IAsyncDisposable
 
         var buffers = new BufferBudget(settings.BufferBudget);
         metrics ??= new ProxyMetrics();
-        var actor = system.ActorOf(ClientProxy.Props(socket, peer.Host, peer.Port, settings, metrics, buffers, mdp?.Node), name);
+        var actor = system.ActorOf(ClientProxy.Props(socket, peer.Host, peer.Port, settings, metrics, buffers, mdp?.Node, socks), name);
         return new RunningProxy(system, actor, (IPEndPoint)socket.LocalEndPoint!, mdp, buffers, metrics);
     }
 

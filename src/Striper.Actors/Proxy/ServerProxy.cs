@@ -34,6 +34,7 @@ internal sealed partial class ServerProxy : ReceiveActor, IWithTimers
     private readonly Dictionary<Guid, IActorRef> _sessions = [];
     private readonly Dictionary<IActorRef, Guid> _sessionIds = [];
     private readonly DrainWaiters _drain = new();
+    private readonly TargetPolicy _policy;
 
     /// <summary>Refusals logged: the first few each second one by one, the rest as a count (junk floods).</summary>
     private readonly LogRateLimiter _refusalLog;
@@ -48,6 +49,7 @@ internal sealed partial class ServerProxy : ReceiveActor, IWithTimers
         _targetHost = targetHost;
         _targetPort = targetPort;
         _refusalLog = new LogRateLimiter(burst: 10, TimeSpan.FromSeconds(1), Context.Clock());
+        _policy = new TargetPolicy(new HostPort(targetHost, targetPort), settings.Allow);
         Context.ActorOf(Listener.Props(listenSocket), "listener");
         if (mdpNode is not null)
         {
@@ -57,6 +59,7 @@ internal sealed partial class ServerProxy : ReceiveActor, IWithTimers
         Receive<Accepted>(m => OnAccepted(new TcpSubstreamConnection(m.Socket)));
         Receive<MspSubstreamAccepted>(m => OnAccepted(m.Connection));
         Receive<HandshakeRead>(OnHandshake);
+        Receive<TargetChecked>(OnTargetChecked);
         Receive<HandshakeInvalid>(m =>
         {
             Pending--;
@@ -149,6 +152,44 @@ internal sealed partial class ServerProxy : ReceiveActor, IWithTimers
             return;
         }
 
+        if (accepted.Target is not { } requested)
+        {
+            Open(message, new HostPort(_targetHost, _targetPort));
+            return;
+        }
+
+        // A SOCKS client's target: resolved and checked against striper.server.allow off the mailbox, the
+        // connection keeping its handshake slot meanwhile.
+        Pending++;
+        _policy.ResolveAsync(requested, CancellationToken.None)
+            .PipeTo(
+                Self,
+                success: verdict => new TargetChecked(message, requested, verdict.Target, verdict.Refusal),
+                failure: error => new TargetChecked(message, requested, null, error.Message));
+    }
+
+    private void OnTargetChecked(TargetChecked message)
+    {
+        Pending--;
+        if (message.Target is { } target)
+        {
+            Open(message.Open, target);
+            return;
+        }
+
+        var (socket, handshake) = (message.Open.Connection, message.Open.Handshake.Hello);
+        if (MayLogRefusal())
+        {
+            Log.TargetRefused(Context.Logger(), socket.Remote, handshake.SessionId, message.Requested.ToString(), message.Refusal ?? "refused");
+        }
+
+        RejectHoldingSlot(socket, HandshakeStatus.TargetNotAllowed, message.Open.AcceptedAt);
+    }
+
+    private void Open(HandshakeRead message, HostPort target)
+    {
+        var (socket, accepted) = (message.Connection, message.Handshake);
+        var handshake = accepted.Hello;
         if (_sessions.ContainsKey(handshake.SessionId))
         {
             Refuse(socket, handshake, HandshakeStatus.Conflict, message.AcceptedAt);
@@ -170,7 +211,7 @@ internal sealed partial class ServerProxy : ReceiveActor, IWithTimers
         }
 
         var child = Context.ActorOf(
-            ServerSession.Props(socket, handshake, accepted.Cipher, _targetHost, _targetPort, _settings, _metrics, _buffers), $"session-{handshake.SessionId:N}");
+            ServerSession.Props(socket, handshake, accepted.Cipher, target.Host, target.Port, _settings, _metrics, _buffers), $"session-{handshake.SessionId:N}");
         Context.Watch(child);
         _sessions[handshake.SessionId] = child;
         _sessionIds[child] = handshake.SessionId;
@@ -225,6 +266,9 @@ internal sealed partial class ServerProxy : ReceiveActor, IWithTimers
 
         [LoggerMessage(EventId = 413, Level = LogLevel.Warning, Message = "{Count} more substream connections refused in the last {Seconds}s and not logged one by one (at most {Burst} a second are)")]
         public static partial void RefusalsNotLogged(ILogger logger, long count, double seconds, int burst);
+
+        [LoggerMessage(EventId = 414, Level = LogLevel.Warning, Message = "session {Session} from {Remote} asked for {Target}: refused, {Reason}")]
+        public static partial void TargetRefused(ILogger logger, string remote, Guid session, string target, string reason);
 
         [LoggerMessage(EventId = 412, Level = LogLevel.Warning, Message = "{Limit} connections are already in their handshake (max-pending-handshakes): closing new ones at once ({Count} so far)")]
         public static partial void Shedding(ILogger logger, int limit, long count);

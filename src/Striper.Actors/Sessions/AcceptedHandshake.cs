@@ -1,7 +1,11 @@
+using Striper.Actors.Proxy;
 using Striper.Actors.Security;
 using Striper.Actors.Wire;
 
 namespace Striper.Actors.Sessions;
 
-/// <summary>Server side: a hello that passed every check (and the proofs, with a secret), and the frame cipher if sealed.</summary>
-internal sealed record AcceptedHandshake(Handshake Hello, SubstreamCipher? Cipher);
+/// <summary>
+/// Server side: a hello that passed every check (and the proofs, with a secret), the frame cipher if sealed, and the
+/// target the OPEN names (a SOCKS client's), if it names one.
+/// </summary>
+internal sealed record AcceptedHandshake(Handshake Hello, SubstreamCipher? Cipher, HostPort? Target = null);

@@ -4,8 +4,10 @@ using Microsoft.Extensions.Logging;
 using Striper.Actors.Buffers;
 using Striper.Actors.Legs;
 using Striper.Actors.Metrics;
+using Striper.Actors.Proxy;
 using Striper.Actors.Services;
 using Striper.Actors.Settings;
+using Striper.Actors.Socks;
 using Striper.Actors.Transport;
 using Striper.Actors.Wire;
 using static Striper.Actors.Sessions.SessionProtocol;
@@ -16,6 +18,8 @@ namespace Striper.Actors.Sessions;
 /// Client end of a tunnelled connection. Dials substream 0 with OPEN and waits for the server's answer (which
 /// comes only after the server reached its target), so a refused target closes the application's connection
 /// with the server's reason. Then it dials the other substreams with JOIN, in parallel.
+/// Behind a SOCKS front end the OPEN names the target the SOCKS client asked for, and the server's answer becomes
+/// the SOCKS reply: only after a success does the application's connection carry data.
 /// </summary>
 internal sealed partial class ClientSession : SessionActor
 {
@@ -25,14 +29,19 @@ internal sealed partial class ClientSession : SessionActor
     private readonly int _peerPort;
     private readonly CancellationTokenSource _dials = new();
     private readonly Dictionary<int, int> _failedDials = [];
+    private readonly HostPort? _socksTarget;
+    private bool _edgeAttached;
 
     // The OPEN was accepted: from now on every dial is a JOIN, substream 0's included.
     private bool _opened;
 
-    public ClientSession(Socket edgeSocket, string peerHost, int peerPort, StriperSettings settings, ProxyMetrics metrics, BufferBudget buffers, IActorRef? mdpNode)
-        : base(settings, metrics, buffers, Guid.NewGuid(), SocketFactory.Describe(edgeSocket), SocketFactory.Format(peerHost, peerPort))
+    /// <param name="socksTarget">The target a SOCKS client asked for; null when the server proxy's own target is meant.</param>
+    public ClientSession(
+        Socket edgeSocket, string peerHost, int peerPort, StriperSettings settings, ProxyMetrics metrics, BufferBudget buffers, IActorRef? mdpNode, HostPort? socksTarget)
+        : base(settings, metrics, buffers, Guid.NewGuid(), SocketFactory.Describe(edgeSocket), socksTarget?.ToString() ?? SocketFactory.Format(peerHost, peerPort))
     {
         _edgeSocket = edgeSocket;
+        _socksTarget = socksTarget;
         _mdpNode = mdpNode;
         _peerHost = peerHost;
         _peerPort = peerPort;
@@ -47,16 +56,22 @@ internal sealed partial class ClientSession : SessionActor
     }
 
     /// <param name="mdpNode">The proxy's MDP node, whose one neighbour is the server; needed when the transport includes MSP.</param>
-    public static Props Props(Socket edgeSocket, string peerHost, int peerPort, StriperSettings settings, ProxyMetrics metrics, BufferBudget buffers, IActorRef? mdpNode = null) =>
-        Akka.Actor.Props.Create(() => new ClientSession(edgeSocket, peerHost, peerPort, settings, metrics, buffers, mdpNode));
+    public static Props Props(
+        Socket edgeSocket, string peerHost, int peerPort, StriperSettings settings, ProxyMetrics metrics, BufferBudget buffers, IActorRef? mdpNode = null, HostPort? socksTarget = null) =>
+        Akka.Actor.Props.Create(() => new ClientSession(edgeSocket, peerHost, peerPort, settings, metrics, buffers, mdpNode, socksTarget));
 
     protected override void PreStart()
     {
         base.PreStart();
         _edgeSocket.NoDelay = true;
 
-        // The edge starts without read credit, so nothing is read before the far side grants some.
-        AttachEdge(_edgeSocket);
+        // The edge starts without read credit, so nothing is read before the far side grants some. A SOCKS client's
+        // connection is attached only once the SOCKS reply is written, so that reply is the first thing it reads.
+        if (_socksTarget is null)
+        {
+            AttachClientEdge();
+        }
+
         Dial(0, HandshakeKind.Open);
     }
 
@@ -65,6 +80,11 @@ internal sealed partial class ClientSession : SessionActor
         base.PostStop();
         _dials.Cancel();
         _dials.Dispose();
+        if (!_edgeAttached)
+        {
+            // Never handed to an edge leg (a SOCKS target the server refused): nobody else will close it.
+            _edgeSocket.Dispose();
+        }
     }
 
     protected override void OnSubstreamLost(int index, string? reason) => ScheduleRedial(index);
@@ -78,14 +98,15 @@ internal sealed partial class ClientSession : SessionActor
 
         Stats.Substream(index)?.SetState(SubstreamState.Connecting);
         var handshake = new Handshake(kind, SessionId, index, Settings.Stripes);
+        var target = kind == HandshakeKind.Open ? _socksTarget : null;
         var dial = UsesMsp(index)
-            ? DialMspAsync(handshake)
-            : SubstreamDialer.DialAsync(_peerHost, _peerPort, handshake, Settings, _dials.Token);
+            ? DialMspAsync(handshake, target)
+            : SubstreamDialer.DialAsync(_peerHost, _peerPort, handshake, Settings, _dials.Token, target);
         dial
             .PipeTo(
                 Self,
                 success: substream => new DialResult(index, substream, null, Fatal: false),
-                failure: error => new DialResult(index, null, error.Message, Fatal: error is SubstreamRefusedException));
+                failure: error => new DialResult(index, null, error.Message, Fatal: error is SubstreamRefusedException, (error as SubstreamRefusedException)?.Status));
     }
 
     /// <summary>With both transports, even indices go over TCP and odd ones over MSP (so substream 0, the OPEN, is TCP).</summary>
@@ -97,7 +118,7 @@ internal sealed partial class ClientSession : SessionActor
     };
 
     /// <summary>A port child opens the MSP stream on a flow of its own; the handshake then runs over it as over a socket.</summary>
-    private Task<DialedSubstream> DialMspAsync(Handshake handshake)
+    private Task<DialedSubstream> DialMspAsync(Handshake handshake, HostPort? target)
     {
         var node = _mdpNode ?? throw new InvalidOperationException("an MSP substream needs the proxy's MDP node");
         var opened = new TaskCompletionSource<MspSubstreamConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -109,7 +130,7 @@ internal sealed partial class ClientSession : SessionActor
         async Task<DialedSubstream> HandshakeAsync()
         {
             var connection = await opened.Task.WaitAsync(token);
-            return await SubstreamDialer.HandshakeAsync(connection, handshake, settings, token);
+            return await SubstreamDialer.HandshakeAsync(connection, handshake, settings, token, target);
         }
     }
 
@@ -140,6 +161,7 @@ internal sealed partial class ClientSession : SessionActor
         {
             if (result.Index == 0 && !_opened)
             {
+                ReplyToSocks(SocksReplyFor(result.Status));
                 Abort(SessionAbortReason.SubstreamsLost, $"cannot open a session with {SocketFactory.Format(_peerHost, _peerPort)}: {result.Error}", sendRst: false);
             }
             else if (result.Fatal)
@@ -157,15 +179,61 @@ internal sealed partial class ClientSession : SessionActor
         }
 
         _failedDials.Remove(result.Index);
+        if (!_opened && _socksTarget is not null)
+        {
+            if (!ReplyToSocks(Socks5ReplyCode.Succeeded))
+            {
+                substream.Connection.Abort();
+                Abort(SessionAbortReason.EdgeReset, "the SOCKS client went away before its connection was open", sendRst: false);
+                return;
+            }
+
+            AttachClientEdge();
+        }
+
         AttachSubstream(result.Index, substream.Connection, cipher: substream.Cipher);
         if (!_opened)
         {
             _opened = true;
-            Log.Opened(Context.Logger(), SessionId, SocketFactory.Format(_peerHost, _peerPort), Settings.Stripes);
+            var peer = SocketFactory.Format(_peerHost, _peerPort);
+            Log.Opened(Context.Logger(), SessionId, _socksTarget is { } target ? $"{peer} for {target}" : peer, Settings.Stripes);
             for (var index = 1; index < Settings.Stripes; index++)
             {
                 Dial(index, HandshakeKind.Join);
             }
+        }
+    }
+
+    private void AttachClientEdge()
+    {
+        AttachEdge(_edgeSocket);
+        _edgeAttached = true;
+    }
+
+    /// <summary>RFC 1928's closest word for the server's refusal; a server that could not be reached is a general failure.</summary>
+    private static Socks5ReplyCode SocksReplyFor(HandshakeStatus? status) => status switch
+    {
+        HandshakeStatus.TargetNotAllowed => Socks5ReplyCode.NotAllowed,
+        HandshakeStatus.TargetUnreachable => Socks5ReplyCode.HostUnreachable,
+        _ => Socks5ReplyCode.GeneralFailure,
+    };
+
+    /// <summary>Writes the SOCKS reply when this is a SOCKS client's connection (10 bytes into a fresh socket's buffer: no wait).</summary>
+    private bool ReplyToSocks(Socks5ReplyCode code)
+    {
+        if (_socksTarget is null)
+        {
+            return true;
+        }
+
+        try
+        {
+            _edgeSocket.Send(Socks5Negotiator.Reply(code));
+            return true;
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            return false;
         }
     }
 

@@ -8,7 +8,8 @@ namespace Striper.Actors.Sessions;
 internal static class SessionProtocol
 {
     /// <summary>A dial finished: a connected, accepted substream socket, or the reason it is not (and whether retrying is pointless).</summary>
-    public sealed record DialResult(int Index, DialedSubstream? Substream, string? Error, bool Fatal);
+    /// <param name="Status">The server's refusal, when it refused (rather than could not be reached).</param>
+    public sealed record DialResult(int Index, DialedSubstream? Substream, string? Error, bool Fatal, HandshakeStatus? Status = null);
 
     /// <summary>Client: time to dial a lost substream again.</summary>
     public sealed record Redial(int Index);

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using Striper.Actors.Proxy;
 using Striper.Actors.Security;
 using Striper.Actors.Settings;
 using Striper.Actors.Transport;
@@ -15,18 +16,20 @@ namespace Striper.Actors.Sessions;
 /// </summary>
 internal static class SubstreamDialer
 {
-    public static async Task<DialedSubstream> DialAsync(string host, int port, Handshake handshake, StriperSettings settings, CancellationToken cancellationToken)
+    /// <param name="target">OPEN only: where the server should connect (a SOCKS client's choice) instead of its own target.</param>
+    public static async Task<DialedSubstream> DialAsync(string host, int port, Handshake handshake, StriperSettings settings, CancellationToken cancellationToken, HostPort? target = null)
     {
         var socket = await SocketFactory.ConnectAsync(host, port, settings.ConnectTimeout, cancellationToken);
-        return await HandshakeAsync(new TcpSubstreamConnection(socket), handshake, settings, cancellationToken);
+        return await HandshakeAsync(new TcpSubstreamConnection(socket), handshake, settings, cancellationToken, target);
     }
 
     /// <summary>Runs the client's handshake on a connection of either transport; on failure the connection is aborted.</summary>
-    public static async Task<DialedSubstream> HandshakeAsync(SubstreamConnection connection, Handshake handshake, StriperSettings settings, CancellationToken cancellationToken)
+    public static async Task<DialedSubstream> HandshakeAsync(
+        SubstreamConnection connection, Handshake handshake, StriperSettings settings, CancellationToken cancellationToken, HostPort? target = null)
     {
         try
         {
-            return await RunAsync(connection, handshake, settings, cancellationToken);
+            return await RunAsync(connection, handshake, settings, target, cancellationToken);
         }
         catch
         {
@@ -35,7 +38,7 @@ internal static class SubstreamDialer
         }
     }
 
-    private static async Task<DialedSubstream> RunAsync(SubstreamConnection connection, Handshake handshake, StriperSettings settings, CancellationToken cancellationToken)
+    private static async Task<DialedSubstream> RunAsync(SubstreamConnection connection, Handshake handshake, StriperSettings settings, HostPort? target, CancellationToken cancellationToken)
     {
         var secret = settings.Secret;
         Span<byte> nonce = stackalloc byte[ProtocolConstants.NonceSize];
@@ -44,9 +47,12 @@ internal static class SubstreamDialer
         {
             Nonce = BinaryPrimitives.ReadUInt128BigEndian(nonce),
             Flags = (secret is null ? HandshakeFlags.None : HandshakeFlags.Authenticate)
-                | (settings.Encrypt && secret is not null ? HandshakeFlags.Encrypt : HandshakeFlags.None),
+                | (settings.Encrypt && secret is not null ? HandshakeFlags.Encrypt : HandshakeFlags.None)
+                | (target is null ? HandshakeFlags.None : HandshakeFlags.Target),
         };
-        var hello = handshake.ToArray();
+
+        // The proofs cover the target with the hello: what is signed is what is sent.
+        byte[] hello = target is { } t ? [.. handshake.ToArray(), .. HandshakeTarget.Encode(t)] : handshake.ToArray();
 
         // OPEN's verdict waits for the server to reach its target, so it gets the connect timeout on top.
         var limit = handshake.Kind == HandshakeKind.Open ? settings.HandshakeTimeout + settings.ConnectTimeout : settings.HandshakeTimeout;

@@ -8,7 +8,11 @@ public sealed class SubstreamRefusedException : Exception
     internal SubstreamRefusedException(HandshakeStatus status, string? detail = null)
         : base("the server refused the session: " + HandshakeReply.Describe(status) + (detail is null ? string.Empty : $" ({detail})"))
     {
+        Status = status;
     }
+
+    /// <summary>The server's reason code (a SOCKS front end turns it into its reply).</summary>
+    internal HandshakeStatus? Status { get; }
 
     public SubstreamRefusedException()
     {

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Striper.Actors.Proxy;
 using Striper.Actors.Security;
 using Striper.Actors.Settings;
 using Striper.Actors.Transport;
@@ -33,6 +34,29 @@ internal static class SubstreamResponder
             throw new HandshakeRejectedException(HandshakeStatus.BadHandshake, error!);
         }
 
+        HostPort? target = null;
+        if ((handshake.Flags & HandshakeFlags.Target) != 0)
+        {
+            var length = new byte[HandshakeTarget.LengthSize];
+            await deadline.ReadExactlyAsync(connection, length, "target length");
+            if (!HandshakeTarget.TryReadLength(length, out var size, out error))
+            {
+                throw new HandshakeRejectedException(HandshakeStatus.BadHandshake, error!);
+            }
+
+            var text = new byte[size];
+            await deadline.ReadExactlyAsync(connection, text, "target");
+            if (!HandshakeTarget.TryParse(text, out var parsed, out error))
+            {
+                throw new HandshakeRejectedException(HandshakeStatus.BadHandshake, error!);
+            }
+
+            target = parsed;
+
+            // The proofs cover what the client sent: the hello and its target.
+            hello = [.. hello, .. length, .. text];
+        }
+
         var wantsAuth = (handshake.Flags & HandshakeFlags.Authenticate) != 0;
         var wantsEncryption = (handshake.Flags & HandshakeFlags.Encrypt) != 0;
         if (settings.Secret is not { } secret)
@@ -41,7 +65,7 @@ internal static class SubstreamResponder
                 ? throw new HandshakeRejectedException(HandshakeStatus.NoSecret, "the client holds a shared secret, this server has none")
                 : wantsEncryption
                     ? throw new HandshakeRejectedException(HandshakeStatus.BadHandshake, "the client asks for encryption without authentication")
-                    : new AcceptedHandshake(handshake, null);
+                    : new AcceptedHandshake(handshake, null, target);
         }
 
         if (!wantsAuth)
@@ -67,6 +91,6 @@ internal static class SubstreamResponder
         var cipher = encrypt
             ? SubstreamCipher.Derive(secret, handshake.SessionId, handshake.Index, handshake.Nonce, challenge.AsSpan(HandshakeReply.Size, ProtocolConstants.NonceSize), isServer: true)
             : null;
-        return new AcceptedHandshake(handshake, cipher);
+        return new AcceptedHandshake(handshake, cipher, target);
     }
 }

@@ -90,6 +90,12 @@ public sealed record StriperSettings
     /// <summary>What substreams travel on. The server accepts MSP substreams (on UDP at its listen address) only when this includes MSP.</summary>
     public SubstreamTransports Transport { get; init; } = SubstreamTransports.Tcp;
 
+    /// <summary>Server: what a SOCKS client may ask for besides the server's own target (striper.server.allow).</summary>
+    public IReadOnlyList<Proxy.TargetPattern> Allow { get; init; } = [];
+
+    /// <summary>Client with --socks5: the RFC 1929 users file (striper.socks.users-file), or null for no authentication.</summary>
+    public string? SocksUsersFile { get; init; }
+
     /// <summary>The MDP node under MSP substreams (config.hocon's <c>mdp</c>; its bind and peers are not used by the proxies).</summary>
     internal Mdp.MdpSettings Mdp { get; init; } = Striper.Actors.Mdp.MdpSettings.Default;
 

@@ -35,6 +35,8 @@ public static class StriperSettingsReader
             SecretFile = ConfigValues.GetString(config, Path("secret-file")) is { Length: > 0 } secretFile ? secretFile : null,
             Encryption = ReadEncryption(config),
             Transport = ReadTransport(config),
+            Allow = ReadAllow(config),
+            SocksUsersFile = ConfigValues.GetString(config, Path("socks.users-file")) is { Length: > 0 } usersFile ? usersFile : null,
         };
 
         var mdp = MdpSettingsReader.ReadMdp(config);
@@ -54,6 +56,22 @@ public static class StriperSettingsReader
     }
 
     private static string Path(string key) => Root + "." + key;
+
+    private static List<Proxy.TargetPattern> ReadAllow(Config config)
+    {
+        var patterns = new List<Proxy.TargetPattern>();
+        foreach (var text in ConfigValues.GetStringList(config, Path("server.allow")))
+        {
+            if (!Proxy.TargetPattern.TryParse(text, out var pattern, out var error))
+            {
+                throw Error("server.allow", "striper.server.allow: " + error);
+            }
+
+            patterns.Add(pattern!);
+        }
+
+        return patterns;
+    }
 
     private static EncryptionMode ReadEncryption(Config config)
     {

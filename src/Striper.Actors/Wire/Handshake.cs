@@ -17,7 +17,7 @@ internal readonly record struct Handshake(HandshakeKind Kind, Guid SessionId, in
     /// <summary>More substreams than this in one session is nonsense, whatever the configuration says.</summary>
     public const int MaxSubstreams = 256;
 
-    private static readonly HandshakeFlags KnownFlags = HandshakeFlags.Authenticate | HandshakeFlags.Encrypt;
+    private static readonly HandshakeFlags KnownFlags = HandshakeFlags.Authenticate | HandshakeFlags.Encrypt | HandshakeFlags.Target;
 
     public HandshakeFlags Flags { get; init; }
 
@@ -94,6 +94,7 @@ internal readonly record struct Handshake(HandshakeKind Kind, Guid SessionId, in
             (_, _, < 1 or > MaxSubstreams, _) => $"substream count {count} outside 1..{MaxSubstreams}",
             _ when index >= count => $"substream index {index} not below count {count}",
             (HandshakeKind.Open, not 0, _, _) => $"OPEN on substream {index}, not 0",
+            (HandshakeKind.Join, _, _, _) when (flags & HandshakeFlags.Target) != 0 => "a JOIN names a target; only an OPEN may",
             _ => null,
         };
         if (error is not null)

@@ -11,4 +11,7 @@ internal enum HandshakeFlags : byte
 
     /// <summary>Hello: the client wants sealed frames. Challenge: frames on this substream will be sealed.</summary>
     Encrypt = 2,
+
+    /// <summary>Hello (OPEN only): a <see cref="HandshakeTarget"/> follows the hello, naming where the server should connect.</summary>
+    Target = 4,
 }

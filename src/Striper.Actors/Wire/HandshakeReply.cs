@@ -101,6 +101,7 @@ internal static class HandshakeReply
         HandshakeStatus.UnsupportedVersion => "unsupported version: the server speaks a different protocol version",
         HandshakeStatus.SecretRequired => "secret required: the server holds a shared secret and this client has none (give it --secret-file)",
         HandshakeStatus.NoSecret => "the server has no shared secret, but this client has one (give both the same --secret-file)",
+        HandshakeStatus.TargetNotAllowed => "target not allowed: the server's striper.server.allow does not include it",
         _ => $"unknown status {(byte)status}",
     };
 }

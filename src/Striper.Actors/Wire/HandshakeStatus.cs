@@ -30,4 +30,7 @@ internal enum HandshakeStatus : byte
 
     /// <summary>The client holds a secret but the server has none, so it cannot prove itself.</summary>
     NoSecret = 11,
+
+    /// <summary>The OPEN names a target the server's striper.server.allow does not include (SOCKS reply 0x02).</summary>
+    TargetNotAllowed = 12,
 }

@@ -4,7 +4,7 @@ using Striper.Actors.Proxy;
 namespace Striper.Host.Cli;
 
 /// <summary>What the command line says about the proxy to run, already checked and typed.</summary>
-internal sealed record ProxyOptions(bool IsClient, HostPort Listen, HostPort Remote, CommonOptions Common, bool Insecure = false, string? Control = null)
+internal sealed record ProxyOptions(bool IsClient, HostPort Listen, HostPort Remote, CommonOptions Common, bool Insecure = false, string? Control = null, bool Socks5 = false)
 {
     public static ProxyOptions From(ParseResult result)
     {
@@ -15,7 +15,8 @@ internal sealed record ProxyOptions(bool IsClient, HostPort Listen, HostPort Rem
             var peer = client.Length == 3
                 ? new HostPort(client[1], ParsePort(client[2], "PEERPORT"))
                 : ParseEndpoint(client[1], "PEERHOST:PEERPORT");
-            return new ProxyOptions(true, listen, peer, common, result.GetValue(StriperCommand.Insecure), result.GetValue(StriperCommand.Control));
+            return new ProxyOptions(
+                true, listen, peer, common, result.GetValue(StriperCommand.Insecure), result.GetValue(StriperCommand.Control), result.GetValue(StriperCommand.Socks5));
         }
 
         var server = result.GetValue(StriperCommand.Server)!;

@@ -84,6 +84,12 @@ internal static class StriperCommand
         Description = "Let a server without a secret listen on a non-loopback address: anyone who reaches it can use its target.",
     };
 
+    public static readonly Option<bool> Socks5 = new("--socks5")
+    {
+        Description = "Client proxy: speak SOCKS5 (RFC 1928, CONNECT to IPv4, IPv6 or a name) on LISTEN; each connection is striped to the server proxy, "
+            + "which connects to the target the SOCKS client names if its striper.server.allow lets it. Username/password (RFC 1929) with striper.socks.users-file.",
+    };
+
     public static readonly Option<string?> Control = new("--control")
     {
         Description = "Where the proxy serves its control endpoint (dashboard, /api/status, /metrics): HOST:PORT, auto or off "
@@ -197,7 +203,7 @@ internal static class StriperCommand
             Exit codes: 0 success, 1 runtime failure (e.g. address in use), 2 bad command line or configuration.
             """)
         {
-            Client, Server, Stripes, Transport, ConfigFile, Verbose, Quiet, SecretFile, Encrypt, Insecure, Control,
+            Client, Server, Stripes, Transport, ConfigFile, Verbose, Quiet, SecretFile, Encrypt, Insecure, Control, Socks5,
         };
         root.Subcommands.Add(BuildDemo());
         root.Subcommands.Add(BuildSecret());
@@ -324,6 +330,10 @@ internal static class StriperCommand
         if (client && server)
         {
             result.AddError("-c and -s cannot be used together: run one proxy per process.");
+        }
+        else if (server && result.GetValue(Socks5))
+        {
+            result.AddError("--socks5 is for the client proxy (-c); a server proxy takes the targets its striper.server.allow lists.");
         }
         else if (!client && !server)
         {

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Striper.Actors.Metrics;
 using Striper.Actors.Proxy;
 using Striper.Actors.Settings;
+using Striper.Actors.Socks;
 using Striper.Host.Cli;
 using Striper.Host.Control;
 
@@ -26,11 +27,17 @@ internal static partial class ProxyRunner
                 $"a server without a shared secret would let anyone who reaches {options.Listen} use {options.Remote}: give --secret-file FILE (make one with 'striper secret --out FILE'), listen on loopback, or add --insecure.");
         }
 
+        var socks = options.Socks5 ? SocksFrontFor(environment.Settings, listen, options) : null;
         await using var proxy = options.IsClient
-            ? RunningProxy.StartClient(environment.System, listen, options.Remote, environment.Settings)
+            ? RunningProxy.StartClient(environment.System, listen, options.Remote, environment.Settings, socks: socks)
             : RunningProxy.StartServer(environment.System, listen, options.Remote, environment.Settings);
 
-        if (options.IsClient)
+        if (socks is not null)
+        {
+            Log.SocksListening(
+                logger, proxy.LocalEndPoint.ToString(), options.Remote.ToString(), environment.Settings.Stripes, socks.Users is null ? "no authentication" : $"{socks.Users.Count} users from {environment.Settings.SocksUsersFile}");
+        }
+        else if (options.IsClient)
         {
             Log.ClientListening(logger, proxy.LocalEndPoint.ToString(), options.Remote.ToString(), environment.Settings.Stripes, SubstreamTransportsParser.Format(environment.Settings.Transport));
         }
@@ -94,6 +101,19 @@ internal static partial class ProxyRunner
         });
     }
 
+    /// <summary>An open SOCKS proxy lets anyone who reaches it use the server's allowed targets: loopback, a users file, or --insecure.</summary>
+    private static SocksFront SocksFrontFor(StriperSettings settings, IPEndPoint listen, ProxyOptions options)
+    {
+        var users = settings.SocksUsersFile is { } file ? Socks5Users.Load(file) : null;
+        if (users is null && !options.Insecure && !IPAddress.IsLoopback(listen.Address))
+        {
+            throw new UsageException(
+                $"a SOCKS proxy without users would let anyone who reaches {options.Listen} through to the server's allowed targets: set striper.socks.users-file, listen on loopback, or add --insecure.");
+        }
+
+        return new SocksFront(users);
+    }
+
     /// <summary>A listen name that does not resolve is a mistake on the command line: one sentence and exit code 2, not a stack.</summary>
     private static System.Net.IPEndPoint ResolveListen(HostPort listen)
     {
@@ -111,6 +131,9 @@ internal static partial class ProxyRunner
     {
         [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "client proxy listening on {Listen}, striping to {Peer} over {Stripes} substreams ({Transport})")]
         public static partial void ClientListening(ILogger logger, string listen, string peer, int stripes, string transport);
+
+        [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "client proxy listening on {Listen} as a SOCKS5 proxy ({Authentication}), striping each connection to {Peer} over {Stripes} substreams")]
+        public static partial void SocksListening(ILogger logger, string listen, string peer, int stripes, string authentication);
 
         [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "server proxy listening on {Listen} (substreams on {Transports}), forwarding to {Target}")]
         public static partial void ServerListening(ILogger logger, string listen, string target, string transports);
