@@ -75,6 +75,19 @@ public sealed class ReassemblerTests : StriperTestKit
     }
 
     [Fact]
+    public void Reassembler_should_echo_a_stamp_once_and_not_on_later_window_updates()
+    {
+        _reassembler.Tell(new DataReceived(1, 0, 4242, BufferLease.CopyOf(new byte[300])));
+        Assert.Equal(4242, _sub1.ExpectMsg<TcpLegProtocol.WriteAck>().StampEcho);
+        _edge.ExpectMsg<TcpLegProtocol.WriteRaw>().Lease.Dispose();
+
+        _reassembler.Tell(new TcpLegProtocol.Written(Settings.CreditWindow / 2));
+
+        var update = _sub1.FishForMessage<TcpLegProtocol.WriteAck>(a => a.Ack.CreditLimit > Settings.CreditWindow);
+        Assert.Equal(0, update.StampEcho);
+    }
+
+    [Fact]
     public void Reassembler_should_raise_credit_only_as_the_edge_writes()
     {
         _reassembler.Tell(new DataReceived(0, 0, 1, BufferLease.CopyOf(new byte[1000])));
