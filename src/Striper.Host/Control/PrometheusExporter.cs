@@ -65,21 +65,6 @@ internal sealed class PrometheusExporter
             return;
         }
 
-        _sessionsOpened.IncTo(metrics.SessionsOpened);
-        _sessionsActive.Set(metrics.SessionsActive);
-        _sentBytes.IncTo(metrics.BytesOut);
-        _receivedBytes.IncTo(metrics.BytesIn);
-        _resentBytes.IncTo(metrics.ResentBytes);
-        _substreamsLost.IncTo(metrics.SubstreamsLost);
-        _redials.IncTo(metrics.Redials);
-        _pendingHandshakes.Set(metrics.PendingHandshakes);
-        _connectionsShed.IncTo(metrics.ConnectionsShed);
-        if (_feed.Buffers is { } buffers)
-        {
-            _bufferLimit.Set(buffers.Limit);
-            _bufferInUse.Set(buffers.InUse);
-        }
-
         var connections = metrics.Connections;
         var indices = connections.Count == 0 ? 0 : connections.Max(c => c.Substreams.Count);
         for (var index = 0; index < Actors.Wire.Handshake.MaxSubstreams; index++)
@@ -143,6 +128,23 @@ internal sealed class PrometheusExporter
             _substreamInFlight.WithLabels(label).Set(0);
             _substreamDeliveryRate.WithLabels(label).Set(0);
             _substreamRtt.WithLabels(label).Set(0);
+        }
+
+        // Totals last: a chunk is counted as read from the edge before it is counted on a substream, so reading the
+        // per-substream counters first keeps every scrape consistent (their sum never exceeds sent + resent).
+        _sessionsOpened.IncTo(metrics.SessionsOpened);
+        _sessionsActive.Set(metrics.SessionsActive);
+        _sentBytes.IncTo(metrics.BytesOut);
+        _receivedBytes.IncTo(metrics.BytesIn);
+        _resentBytes.IncTo(metrics.ResentBytes);
+        _substreamsLost.IncTo(metrics.SubstreamsLost);
+        _redials.IncTo(metrics.Redials);
+        _pendingHandshakes.Set(metrics.PendingHandshakes);
+        _connectionsShed.IncTo(metrics.ConnectionsShed);
+        if (_feed.Buffers is { } buffers)
+        {
+            _bufferLimit.Set(buffers.Limit);
+            _bufferInUse.Set(buffers.InUse);
         }
     }
 
