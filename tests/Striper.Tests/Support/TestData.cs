@@ -68,10 +68,11 @@ public static class TestData
     }
 
     /// <summary>
-    /// A seeded pseudo-random stream in blocks of an odd size, so block edges never line up with the proxy's chunks.
+    /// A seeded pseudo-random stream in blocks of an odd size, so block edges never line up with the proxy's chunks;
+    /// what <see cref="SendAsync"/> sends, for a test that must act between two blocks.
     /// The block buffer is reused: consume each block before asking for the next.
     /// </summary>
-    private static IEnumerable<ReadOnlyMemory<byte>> Stream(long size, int seed)
+    public static IEnumerable<ReadOnlyMemory<byte>> Stream(long size, int seed)
     {
         var random = new Random(seed);
         var block = new byte[64 * 1024 + 17];

@@ -156,22 +156,49 @@ public sealed class MspSubstreamTests
         UdpFlowRelay? relay = null;
         await using var pair = ProxyPair.Start(target.EndPoint, settings, interpose: server => (relay = new UdpFlowRelay(server)).EndPoint);
         await using var _ = relay!;
-
         using var app = await pair.ConnectAsync();
-        var exchange = target.AssertSingleExchangeAsync(app, Size, seed: 18, Timeout);
+        var fromTarget = TestData.ReceiveAsync(app);
 
-        // Once data flows, one substream's UDP flow goes silent both ways: the session must move its data and re-dial it.
-        while (pair.ClientMetrics.SubstreamBytesSent(0) + pair.ClientMetrics.SubstreamBytesSent(1) < 1024 * 1024)
+        // Once data flows, the busiest substream's UDP flow goes silent both ways: the session must move its data and
+        // dial a replacement. The application holds back its last block (and so its end) until the replacement is
+        // there: a session whose data has all arrived needs no replacement, and the test would race its own end.
+        var flowsBefore = -1;
+        var sent = 0L;
+        byte[] last = [];
+        foreach (var block in TestData.Stream(Size, seed: 18))
         {
-            await Task.Delay(10);
+            sent += block.Length;
+            if (sent == Size)
+            {
+                last = block.ToArray();
+                break;
+            }
+
+            await app.SendAsync(block);
+            if (flowsBefore < 0 && Enumerable.Range(0, Base.Stripes).Sum(pair.ClientMetrics.SubstreamBytesSent) >= 1024 * 1024)
+            {
+                flowsBefore = relay!.FlowCount;
+                relay.BlackholeBusiestFlow();
+            }
         }
 
-        var flowsBefore = relay!.FlowCount;
-        relay.BlackholeBusiestFlow();
-        await exchange;
+        var deadline = DateTime.UtcNow + Timeout;
+        while (relay!.FlowCount <= flowsBefore && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
 
-        await pair.ClientLog.WaitForAsync("lost (");
+        await app.SendAsync(last);
+        app.Shutdown(SocketShutdown.Send);
+
+        Assert.True(flowsBefore >= 0, "the transfer never reached the point where a flow is cut");
         Assert.True(relay.FlowCount > flowsBefore, $"a new UDP flow replaced the dead one ({relay.FlowCount} flows, {flowsBefore} before)");
+        await pair.ClientLog.WaitForAsync("lost (");
+        Assert.True(pair.ClientMetrics.Redials > 0, "the replacement was not counted as a redial");
+        var (hash, bytes) = await fromTarget.WaitAsync(Timeout);
+        Assert.Equal((Size, Convert.ToHexString(TestData.Sha256(Size, seed: 17))), (bytes, Convert.ToHexString(hash)));
+        await target.WhenHandlersDoneAsync().WaitAsync(Timeout);
+        Assert.Equal([Convert.ToHexString(TestData.Sha256(Size, seed: 18))], target.Received);
     }
 
     /// <summary>Bytes until the proxy closes the connection (a reset counts as closed).</summary>
