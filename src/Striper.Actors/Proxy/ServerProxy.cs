@@ -161,7 +161,7 @@ internal sealed partial class ServerProxy : ReceiveActor, IWithTimers
         // A SOCKS client's target: resolved and checked against striper.server.allow off the mailbox, the
         // connection keeping its handshake slot meanwhile.
         Pending++;
-        _policy.ResolveAsync(requested, CancellationToken.None)
+        _policy.ResolveAsync(requested, _settings.ConnectTimeout)
             .PipeTo(
                 Self,
                 success: verdict => new TargetChecked(message, requested, verdict.Target, verdict.Refusal),

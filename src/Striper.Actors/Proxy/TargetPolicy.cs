@@ -11,8 +11,8 @@ namespace Striper.Actors.Proxy;
 /// </summary>
 internal sealed class TargetPolicy(HostPort fixedTarget, IReadOnlyList<TargetPattern> allow)
 {
-    /// <summary>Where to connect, or null and the reason it is refused.</summary>
-    public async Task<(HostPort? Target, string? Refusal)> ResolveAsync(HostPort requested, CancellationToken cancellationToken)
+    /// <summary>Where to connect, or null and the reason it is refused; a name that takes longer than <paramref name="timeout"/> to resolve is refused.</summary>
+    public async Task<(HostPort? Target, string? Refusal)> ResolveAsync(HostPort requested, TimeSpan timeout)
     {
         if (string.Equals(requested.Host, fixedTarget.Host, StringComparison.OrdinalIgnoreCase) && requested.Port == fixedTarget.Port)
         {
@@ -38,13 +38,18 @@ internal sealed class TargetPolicy(HostPort fixedTarget, IReadOnlyList<TargetPat
         }
 
         IPAddress[] addresses;
+        using var deadline = new CancellationTokenSource(timeout);
         try
         {
-            addresses = await Dns.GetHostAddressesAsync(requested.Host, cancellationToken).ConfigureAwait(false);
+            addresses = await Dns.GetHostAddressesAsync(requested.Host, deadline.Token).ConfigureAwait(false);
         }
         catch (SocketException ex)
         {
             return (null, $"{requested} is not in striper.server.allow by name, and its name does not resolve ({ex.Message})");
+        }
+        catch (OperationCanceledException)
+        {
+            return (null, $"{requested} is not in striper.server.allow by name, and its name did not resolve within {timeout.TotalSeconds:0.#}s");
         }
 
         var allowed = addresses.FirstOrDefault(a => candidates.Any(p => p.MatchesAddress(a)));

@@ -43,7 +43,7 @@ public sealed class TargetPolicyTests
     {
         var policy = Policy("files.example.org:443", "mirror.example.org:*", "10.0.0.0/8:*", "[2001:db8::/32]:443");
 
-        var (target, refusal) = await policy.ResolveAsync(new HostPort(host, port), CancellationToken.None);
+        var (target, refusal) = await policy.ResolveAsync(new HostPort(host, port), TimeSpan.FromSeconds(10));
 
         Assert.Equal(allowed, target is not null);
         Assert.Equal(allowed, refusal is null);
@@ -54,8 +54,8 @@ public sealed class TargetPolicyTests
     {
         var policy = Policy("127.0.0.0/8:*");
 
-        var (target, refusal) = await policy.ResolveAsync(new HostPort("localhost", 8080), CancellationToken.None);
-        var (outside, why) = await Policy("10.0.0.0/8:*").ResolveAsync(new HostPort("localhost", 8080), CancellationToken.None);
+        var (target, refusal) = await policy.ResolveAsync(new HostPort("localhost", 8080), TimeSpan.FromSeconds(10));
+        var (outside, why) = await Policy("10.0.0.0/8:*").ResolveAsync(new HostPort("localhost", 8080), TimeSpan.FromSeconds(10));
 
         Assert.Null(refusal);
         Assert.Equal(new HostPort("127.0.0.1", 8080), target);
