@@ -36,6 +36,9 @@ internal sealed partial class ServerProxy : ReceiveActor, IWithTimers
     private readonly DrainWaiters _drain = new();
     private readonly TargetPolicy _policy;
 
+    /// <summary>OPENs whose target is being checked: theirs to close if this proxy stops first.</summary>
+    private readonly HashSet<SubstreamConnection> _checking = [];
+
     /// <summary>Refusals logged: the first few each second one by one, the rest as a count (junk floods).</summary>
     private readonly LogRateLimiter _refusalLog;
     private int _pendingCount;
@@ -108,6 +111,15 @@ internal sealed partial class ServerProxy : ReceiveActor, IWithTimers
 
     protected override SupervisorStrategy SupervisorStrategy() => Akka.Actor.SupervisorStrategy.StoppingStrategy;
 
+    protected override void PostStop()
+    {
+        // Their verdict would come to nobody: close them now rather than leave them to the collector.
+        foreach (var connection in _checking)
+        {
+            connection.Abort();
+        }
+    }
+
     private void OnAccepted(SubstreamConnection socket)
     {
         if (Pending >= _settings.MaxPendingHandshakes)
@@ -161,6 +173,7 @@ internal sealed partial class ServerProxy : ReceiveActor, IWithTimers
         // A SOCKS client's target: resolved and checked against striper.server.allow off the mailbox, the
         // connection keeping its handshake slot meanwhile.
         Pending++;
+        _checking.Add(socket);
         _policy.ResolveAsync(requested, _settings.ConnectTimeout)
             .PipeTo(
                 Self,
@@ -171,6 +184,7 @@ internal sealed partial class ServerProxy : ReceiveActor, IWithTimers
     private void OnTargetChecked(TargetChecked message)
     {
         Pending--;
+        _checking.Remove(message.Open.Connection);
         if (message.Target is { } target)
         {
             Open(message.Open, target);
