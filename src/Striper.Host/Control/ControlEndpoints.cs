@@ -18,6 +18,8 @@ internal static class ControlEndpoints
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> DashboardFiles = new();
+
     public static void Map(WebApplication app, StatusFeed feed, string? token)
     {
         var exporter = new PrometheusExporter(feed);
@@ -81,11 +83,15 @@ internal static class ControlEndpoints
         }
     }
 
-    private static IResult Dashboard(string name, string contentType)
+    private static IResult Dashboard(string name, string contentType) =>
+        Results.Text(DashboardFiles.GetOrAdd(name, ReadDashboardFile), contentType);
+
+    /// <summary>Read once from the program's resources: the files never change while it runs.</summary>
+    private static string ReadDashboardFile(string name)
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("dashboard/" + name)
             ?? throw new InvalidOperationException($"the dashboard's {name} is missing from the program");
         using var reader = new StreamReader(stream);
-        return Results.Text(reader.ReadToEnd(), contentType);
+        return reader.ReadToEnd();
     }
 }
