@@ -77,30 +77,12 @@ internal sealed class StriperEnvironment : IAsyncDisposable
 
         var configured = config.Read(ReadLogLevel);
         var level = Logging.Effective(configured, options.Verbose ? 1 : 0, options.Quiet);
-        var controlOptions = control is { } request ? config.Read(c => ControlSettings.Read(c, request.Flag, request.IsClient)) : null;
         var loggerFactory = Logging.Create(level);
-        if (controlOptions is not null && !ControlSettings.IsFree(controlOptions.Listen))
-        {
-            if (!controlOptions.IsDefault)
-            {
-                loggerFactory.Dispose();
-                throw new ProxyStartException($"cannot serve the control endpoint on {controlOptions.Listen}: address already in use");
-            }
-
-            if (control!.AnyPortIfTaken)
-            {
-                controlOptions = controlOptions with { Listen = new System.Net.IPEndPoint(controlOptions.Listen.Address, ControlSettings.FreePort(controlOptions.Listen.Address)) };
-            }
-            else
-            {
-                LogControlTaken(loggerFactory, controlOptions.Listen.ToString());
-                controlOptions = null;
-            }
-        }
-
-        var feed = controlOptions is null ? null : new StatusFeed();
+        StatusFeed? feed = null;
         try
         {
+            var controlOptions = control is null ? null : ChooseControl(config, control, loggerFactory);
+            feed = controlOptions is null ? null : new StatusFeed();
             var host = await StriperActorHost.StartAsync(AkkaConfig(config.Merged, level), loggerFactory, level, controlOptions, feed).ConfigureAwait(false);
             return new StriperEnvironment(config, settings, loggerFactory, host, controlOptions, feed);
         }
@@ -119,6 +101,32 @@ internal sealed class StriperEnvironment : IAsyncDisposable
     /// </summary>
     internal static Config AkkaConfig(Config userConfig, LogEventLevel level) =>
         StriperAkkaConfig.Required.WithFallback(AkkaLogging.For(level)).WithFallback(userConfig);
+
+    /// <summary>
+    /// Where the control endpoint listens, or null for none. An address given explicitly must be free; the role's
+    /// default may be taken (another proxy on this machine): the proxy then runs without one, or the demo on any port.
+    /// </summary>
+    private static ControlOptions? ChooseControl(LoadedConfig config, ControlRequest request, ILoggerFactory loggerFactory)
+    {
+        var options = config.Read(c => ControlSettings.Read(c, request.Flag, request.IsClient));
+        if (options is null || ControlSettings.IsFree(options.Listen))
+        {
+            return options;
+        }
+
+        if (!options.IsDefault)
+        {
+            throw new ProxyStartException($"cannot serve the control endpoint on {options.Listen}: address already in use");
+        }
+
+        if (request.AnyPortIfTaken)
+        {
+            return options with { Listen = new System.Net.IPEndPoint(options.Listen.Address, ControlSettings.FreePort(options.Listen.Address)) };
+        }
+
+        LogControlTaken(loggerFactory, options.Listen.ToString());
+        return null;
+    }
 
     private static void LogControlTaken(ILoggerFactory loggerFactory, string listen) =>
         loggerFactory.CreateLogger("striper").LogWarning(
