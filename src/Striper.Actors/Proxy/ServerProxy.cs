@@ -29,8 +29,7 @@ internal sealed partial class ServerProxy : ReceiveActor, IWithTimers
     private readonly StriperSettings _settings;
     private readonly ProxyMetrics _metrics;
     private readonly BufferBudget _buffers;
-    private readonly string _targetHost;
-    private readonly int _targetPort;
+    private readonly HostPort _target;
     private readonly Dictionary<Guid, IActorRef> _sessions = [];
     private readonly Dictionary<IActorRef, Guid> _sessionIds = [];
     private readonly DrainWaiters _drain = new();
@@ -49,10 +48,9 @@ internal sealed partial class ServerProxy : ReceiveActor, IWithTimers
         _settings = settings;
         _metrics = metrics;
         _buffers = buffers;
-        _targetHost = targetHost;
-        _targetPort = targetPort;
+        _target = new HostPort(targetHost, targetPort);
         _refusalLog = new LogRateLimiter(burst: 10, TimeSpan.FromSeconds(1), Context.Clock());
-        _policy = new TargetPolicy(new HostPort(targetHost, targetPort), settings.Allow);
+        _policy = new TargetPolicy(_target, settings.Allow);
         Context.ActorOf(Listener.Props(listenSocket), "listener");
         if (mdpNode is not null)
         {
@@ -166,7 +164,7 @@ internal sealed partial class ServerProxy : ReceiveActor, IWithTimers
 
         if (accepted.Target is not { } requested)
         {
-            Open(message, new HostPort(_targetHost, _targetPort));
+            Open(message, _target);
             return;
         }
 
