@@ -18,6 +18,10 @@ declare -A PACKAGE_OF=(
   [curl]=curl
   # The control endpoint's tests: the dashboard in a real browser, /metrics through Prometheus' own parser.
   [chromium]=chromium
+  # The resume test types into a real ssh session across an outage.
+  [sshd]=openssh-server
+  [ssh]=openssh-client
+  [ssh-keygen]=openssh-client
 )
 
 # Python modules the tests import (through Debian's /usr/bin/python3) -> Debian package
@@ -46,11 +50,20 @@ echo "install-deps: installing ${packages[*]}" >&2
 log=$(mktemp "${TMPDIR:-/tmp}/install-deps.XXXXXX")
 # iperf3's package asks whether to start a daemon; noninteractive keeps its default (no).
 export DEBIAN_FRONTEND=noninteractive
+# Packages with a daemon (openssh-server) must not start one on this machine: the tests start their own, in a
+# lab namespace. policy-rc.d answering 101 is Debian's way of saying "start no service"; ours is removed after.
+policy=/usr/sbin/policy-rc.d
+made_policy=
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && made_policy=1
+fi
 # A stale or empty package list is the usual reason an install fails on a fresh machine, so refresh first.
 if apt-get update -qq >"$log" 2>&1 &&
   apt-get install -y -qq --no-install-recommends "${packages[@]}" >>"$log" 2>&1; then
   rm -f "$log"
+  [ -z "$made_policy" ] || rm -f "$policy"
 else
+  [ -z "$made_policy" ] || rm -f "$policy"
   echo "install-deps: apt-get failed (log: $log); the lab tests will skip, the benchmarks will not run" >&2
 fi
 exit 0

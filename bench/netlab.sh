@@ -5,6 +5,10 @@
 #                              (default 20mbit) in each direction, or not shaped at all with `none`
 #   netlab.sh up-hetero RATE   the same, but a quarter of the flows (by bucket, below) get RATE/10
 #   netlab.sh down             remove the namespaces and the state file
+#   netlab.sh link down|up     take the client's end of the link down (every packet between the hosts is lost,
+#                              as when Wi-Fi changes or a link flaps) or bring it back; the caps stay as they were
+#   netlab.sh readdress ADDR   give the client a new address in place of its old one (a laptop on another network,
+#                              a NAT with a new mapping): connections from the old address are dead for good
 #   netlab.sh bucket PORT      the bucket (0..255) a flow whose client port is PORT falls into
 #   netlab.sh cap PORT         that bucket's cap in bit/s in the lab that is up ("none" if unshaped)
 #   netlab.sh env              the lab's names and addresses as NAME=value lines (for `eval`)
@@ -42,7 +46,7 @@ SERVER_DEV=vs
 CLASS_BASE=16
 
 usage() {
-  sed -n '3,10p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '3,14p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -185,6 +189,17 @@ case $1 in
     ;;
   down)
     lab_down
+    ;;
+  link)
+    [ $# -eq 2 ] && [[ $2 == up || $2 == down ]] || usage
+    ip -n "$CLIENT_NS" link set "$CLIENT_DEV" "$2"
+    ;;
+  readdress)
+    [ $# -eq 2 ] || usage
+    old=$(state LAB_CLIENT_ADDR)
+    ip -n "$CLIENT_NS" addr del "$old/24" dev "$CLIENT_DEV"
+    ip -n "$CLIENT_NS" addr add "$2/24" dev "$CLIENT_DEV"
+    sed -i "s/^LAB_CLIENT_ADDR=.*/LAB_CLIENT_ADDR=$2/" "$STATE_FILE"
     ;;
   bucket)
     [ $# -eq 2 ] || usage

@@ -17,6 +17,8 @@ namespace Striper.Actors.Proxy;
 /// </summary>
 internal sealed partial class ClientProxy : ReceiveActor
 {
+    // What this proxy has learned about its server (whether it knows session keys), for every session to come.
+    private readonly ServerFeatures _serverFeatures = new();
     private readonly HashSet<IActorRef> _open = [];
     private readonly DrainWaiters _drain = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -141,7 +143,7 @@ internal sealed partial class ClientProxy : ReceiveActor
 
     private void StartSession(System.Net.Sockets.Socket socket, HostPort? socksTarget)
     {
-        var session = Context.ActorOf(ClientSession.Props(socket, _peerHost, _peerPort, _settings, _metrics, _buffers, _mdpNode, socksTarget), $"session-{++_sessions}");
+        var session = Context.ActorOf(ClientSession.Props(socket, _peerHost, _peerPort, _settings, _metrics, _buffers, _mdpNode, socksTarget, _serverFeatures), $"session-{++_sessions}");
         Context.Watch(session);
         _open.Add(session);
     }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Sockets;
 using Akka.Actor;
@@ -32,6 +33,9 @@ internal sealed partial class ServerProxy : ReceiveActor, IWithTimers
     private readonly HostPort _target;
     private readonly Dictionary<Guid, IActorRef> _sessions = [];
     private readonly Dictionary<IActorRef, Guid> _sessionIds = [];
+
+    // Read by handshakes running off the mailbox, written here: the key each session opened with one wants its JOINs to prove.
+    private readonly ConcurrentDictionary<Guid, byte[]> _sessionKeys = new();
     private readonly DrainWaiters _drain = new();
     private readonly TargetPolicy _policy;
 
@@ -57,7 +61,11 @@ internal sealed partial class ServerProxy : ReceiveActor, IWithTimers
             Context.ActorOf(MspSubstreamListener.Props(mdpNode, Self, settings), "msp-listener");
         }
 
-        Receive<Accepted>(m => OnAccepted(new TcpSubstreamConnection(m.Socket)));
+        Receive<Accepted>(m =>
+        {
+            SocketFactory.WatchForDeadPath(m.Socket, settings.SubstreamTimeout);
+            OnAccepted(new TcpSubstreamConnection(m.Socket));
+        });
         Receive<MspSubstreamAccepted>(m => OnAccepted(m.Connection));
         Receive<HandshakeRead>(OnHandshake);
         Receive<TargetChecked>(OnTargetChecked);
@@ -87,6 +95,7 @@ internal sealed partial class ServerProxy : ReceiveActor, IWithTimers
             if (_sessionIds.Remove(m.ActorRef, out var id))
             {
                 _sessions.Remove(id);
+                _sessionKeys.TryRemove(id, out _);
                 _drain.SessionsLeft(_sessions.Count);
             }
         });
@@ -136,7 +145,7 @@ internal sealed partial class ServerProxy : ReceiveActor, IWithTimers
         Pending++;
         var remote = socket.Remote;
         var acceptedAt = Stopwatch.GetTimestamp();
-        SubstreamResponder.RespondAsync(socket, _settings)
+        SubstreamResponder.RespondAsync(socket, _settings, _sessionKeys.GetValueOrDefault)
             .PipeTo(
                 Self,
                 success: handshake => new HandshakeRead(socket, handshake, acceptedAt),
@@ -227,6 +236,10 @@ internal sealed partial class ServerProxy : ReceiveActor, IWithTimers
         Context.Watch(child);
         _sessions[handshake.SessionId] = child;
         _sessionIds[child] = handshake.SessionId;
+        if (accepted.SessionKey is { } key)
+        {
+            _sessionKeys[handshake.SessionId] = key;
+        }
     }
 
     private void Refuse(SubstreamConnection socket, Handshake handshake, HandshakeStatus status, long acceptedAt)

@@ -30,18 +30,24 @@ internal sealed partial class ClientSession : SessionActor
     private readonly CancellationTokenSource _dials = new();
     private readonly Dictionary<int, int> _failedDials = [];
     private readonly HostPort? _socksTarget;
+    private readonly ServerFeatures _serverFeatures;
     private bool _edgeAttached;
+
+    // The OPEN now being dialled asked for a session key; once accepted, the key every JOIN proves.
+    private bool _openOfferedKey;
+    private byte[]? _sessionKey;
 
     // The OPEN was accepted: from now on every dial is a JOIN, substream 0's included.
     private bool _opened;
 
     /// <param name="socksTarget">The target a SOCKS client asked for; null when the server proxy's own target is meant.</param>
     public ClientSession(
-        Socket edgeSocket, string peerHost, int peerPort, StriperSettings settings, ProxyMetrics metrics, BufferBudget buffers, IActorRef? mdpNode, HostPort? socksTarget)
+        Socket edgeSocket, string peerHost, int peerPort, StriperSettings settings, ProxyMetrics metrics, BufferBudget buffers, IActorRef? mdpNode, HostPort? socksTarget, ServerFeatures? serverFeatures)
         : base(settings, metrics, buffers, Guid.NewGuid(), SocketFactory.Describe(edgeSocket), socksTarget?.ToString() ?? SocketFactory.Format(peerHost, peerPort))
     {
         _edgeSocket = edgeSocket;
         _socksTarget = socksTarget;
+        _serverFeatures = serverFeatures ?? new ServerFeatures();
         _mdpNode = mdpNode;
         _peerHost = peerHost;
         _peerPort = peerPort;
@@ -56,9 +62,18 @@ internal sealed partial class ClientSession : SessionActor
     }
 
     /// <param name="mdpNode">The proxy's MDP node, whose one neighbour is the server; needed when the transport includes MSP.</param>
+    /// <param name="serverFeatures">What the client proxy has learned about the server, shared by its sessions.</param>
     public static Props Props(
-        Socket edgeSocket, string peerHost, int peerPort, StriperSettings settings, ProxyMetrics metrics, BufferBudget buffers, IActorRef? mdpNode = null, HostPort? socksTarget = null) =>
-        Akka.Actor.Props.Create(() => new ClientSession(edgeSocket, peerHost, peerPort, settings, metrics, buffers, mdpNode, socksTarget));
+        Socket edgeSocket,
+        string peerHost,
+        int peerPort,
+        StriperSettings settings,
+        ProxyMetrics metrics,
+        BufferBudget buffers,
+        IActorRef? mdpNode = null,
+        HostPort? socksTarget = null,
+        ServerFeatures? serverFeatures = null) =>
+        Akka.Actor.Props.Create(() => new ClientSession(edgeSocket, peerHost, peerPort, settings, metrics, buffers, mdpNode, socksTarget, serverFeatures));
 
     protected override void PreStart()
     {
@@ -99,9 +114,17 @@ internal sealed partial class ClientSession : SessionActor
         Stats.Substream(index)?.SetState(SubstreamState.Connecting);
         var handshake = new Handshake(kind, SessionId, index, Settings.Stripes);
         var target = kind == HandshakeKind.Open ? _socksTarget : null;
+        var binding = kind == HandshakeKind.Open
+            ? (Settings.Secret is not null && !_serverFeatures.RefusesSessionKeys ? SessionBinding.Offered : default)
+            : SessionBinding.Proving(_sessionKey);
+        if (kind == HandshakeKind.Open)
+        {
+            _openOfferedKey = binding.Offer;
+        }
+
         var dial = UsesMsp(index)
-            ? DialMspAsync(handshake, target)
-            : SubstreamDialer.DialAsync(_peerHost, _peerPort, handshake, Settings, _dials.Token, target);
+            ? DialMspAsync(handshake, target, binding)
+            : SubstreamDialer.DialAsync(_peerHost, _peerPort, handshake, Settings, _dials.Token, target, binding);
         dial
             .PipeTo(
                 Self,
@@ -118,7 +141,7 @@ internal sealed partial class ClientSession : SessionActor
     };
 
     /// <summary>A port child opens the MSP stream on a flow of its own; the handshake then runs over it as over a socket.</summary>
-    private Task<DialedSubstream> DialMspAsync(Handshake handshake, HostPort? target)
+    private Task<DialedSubstream> DialMspAsync(Handshake handshake, HostPort? target, SessionBinding binding)
     {
         var node = _mdpNode ?? throw new InvalidOperationException("an MSP substream needs the proxy's MDP node");
         var opened = new TaskCompletionSource<MspSubstreamConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -130,7 +153,7 @@ internal sealed partial class ClientSession : SessionActor
         async Task<DialedSubstream> HandshakeAsync()
         {
             var connection = await opened.Task.WaitAsync(token);
-            return await SubstreamDialer.HandshakeAsync(connection, handshake, settings, token, target);
+            return await SubstreamDialer.HandshakeAsync(connection, handshake, settings, token, target, binding);
         }
     }
 
@@ -159,7 +182,17 @@ internal sealed partial class ClientSession : SessionActor
 
         if (result.Substream is not { } substream)
         {
-            if (result.Index == 0 && !_opened)
+            if (result.Index == 0 && !_opened && _openOfferedKey && result.Status == HandshakeStatus.BadHandshake)
+            {
+                // A server from before session keys: its sessions are opened as before, JOINs proven by the secret.
+                if (_serverFeatures.MarkRefusesSessionKeys())
+                {
+                    Log.NoSessionKeys(Context.Logger(), SocketFactory.Format(_peerHost, _peerPort));
+                }
+
+                Dial(0, HandshakeKind.Open);
+            }
+            else if (result.Index == 0 && !_opened)
             {
                 ReplyToSocks(SocksReplyFor(result.Status));
                 Abort(SessionAbortReason.SubstreamsLost, $"cannot open a session with {SocketFactory.Format(_peerHost, _peerPort)}: {result.Error}", sendRst: false);
@@ -170,7 +203,17 @@ internal sealed partial class ClientSession : SessionActor
             }
             else
             {
-                Log.JoinFailed(Context.Logger(), SessionId, result.Index, result.Error ?? "unknown");
+                // While every substream is down each index keeps failing until the network is back: the session
+                // said so once (and says when it resumes), so the attempts themselves are details.
+                if (IsResuming)
+                {
+                    Log.RejoinFailed(Context.Logger(), SessionId, result.Index, result.Error ?? "unknown");
+                }
+                else
+                {
+                    Log.JoinFailed(Context.Logger(), SessionId, result.Index, result.Error ?? "unknown");
+                }
+
                 _failedDials[result.Index] = _failedDials.GetValueOrDefault(result.Index) + 1;
                 ScheduleRedial(result.Index);
             }
@@ -179,6 +222,7 @@ internal sealed partial class ClientSession : SessionActor
         }
 
         _failedDials.Remove(result.Index);
+        _sessionKey ??= substream.SessionKey;
         if (!_opened && _socksTarget is not null)
         {
             if (!ReplyToSocks(Socks5ReplyCode.Succeeded))
@@ -244,5 +288,11 @@ internal sealed partial class ClientSession : SessionActor
 
         [LoggerMessage(EventId = 311, Level = LogLevel.Warning, Message = "session {Session}: substream {Index} could not join ({Reason}); retrying")]
         public static partial void JoinFailed(ILogger logger, Guid session, int index, string reason);
+
+        [LoggerMessage(EventId = 313, Level = LogLevel.Warning, Message = "the server proxy at {Peer} does not know session keys (it refused the flag as a bad handshake): it predates them, so JOINs to its sessions are proven with the shared secret alone")]
+        public static partial void NoSessionKeys(ILogger logger, string peer);
+
+        [LoggerMessage(EventId = 312, Level = LogLevel.Debug, Message = "session {Session}: substream {Index} could not join while resuming ({Reason}); retrying")]
+        public static partial void RejoinFailed(ILogger logger, Guid session, int index, string reason);
     }
 }

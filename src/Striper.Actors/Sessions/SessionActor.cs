@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using Akka.Actor;
 using Microsoft.Extensions.Logging;
@@ -21,8 +22,9 @@ namespace Striper.Actors.Sessions;
 /// Life: Streaming → Closing. The session finishes when its outbound FIN has been delivered by the far side
 /// and its inbound FIN has been written to the edge; it then half-closes every substream and waits (bounded by
 /// the close timeout) for the far side to do the same, so no late frame meets a reset. Losing substreams is not
-/// fatal: their chunks go out on the others, and only when none is left for the grace period does the session
-/// abort. An abort (edge reset, peer RST, grace expired) resets the edge, sends RST on the substreams and closes
+/// fatal: their chunks go out on the others. Losing all of them is not fatal either: the session keeps its data and
+/// both edges for the resume window while the client re-dials, and carries on when substreams join again; only
+/// a window without any substream aborts it. An abort (edge reset, peer RST, grace expired) resets the edge, sends RST on the substreams and closes
 /// them the same way. A session is never restarted: any failure of its children escalates, and its parent stops it.
 /// </summary>
 internal abstract partial class SessionActor : ReceiveActor, IWithTimers
@@ -39,7 +41,7 @@ internal abstract partial class SessionActor : ReceiveActor, IWithTimers
 
     internal const long MspLegCost = 128 * 1024;
 
-    private const string GraceTimer = "grace";
+    private const string ResumeTimer = "resume";
     private readonly Dictionary<int, SubstreamLeg> _substreams = [];
     private readonly string _peer;
     private readonly string _target;
@@ -47,6 +49,9 @@ internal abstract partial class SessionActor : ReceiveActor, IWithTimers
     private bool _inboundFinished;
     private bool _inboundComplete;
     private BudgetedMemoryPool? _receivePool;
+
+    // When the last substream went (a Stopwatch timestamp), while the session waits to resume; 0 otherwise.
+    private long _allDownSince;
 
     // An MSP stream keeps reading a leg's buffers after the leg has stopped (it may resend them), so only
     // TCP-only sessions take their Striper's unacknowledged chunks back.
@@ -86,6 +91,9 @@ internal abstract partial class SessionActor : ReceiveActor, IWithTimers
     protected IActorRef? Edge { get; private set; }
 
     protected bool IsClosing { get; private set; }
+
+    /// <summary>Every substream is gone and the session waits, within its resume window, for new ones.</summary>
+    protected bool IsResuming => _allDownSince != 0;
 
     /// <summary>The far side has every outbound byte and the FIN.</summary>
     protected bool OutboundFinished { get; private set; }
@@ -149,8 +157,8 @@ internal abstract partial class SessionActor : ReceiveActor, IWithTimers
         Receive<SessionFailed>(m => Abort(m.Reason, m.Detail, sendRst: true));
         Receive<RstReceived>(m => Abort(m.Reason, $"the peer reset the session ({m.Reason})", sendRst: false));
         Receive<Terminated>(OnTerminated);
-        Receive<SessionProtocol.GraceExpired>(_ => Abort(
-            SessionAbortReason.SubstreamsLost, $"no substream left for {Settings.SubstreamGrace.TotalSeconds:0.#}s", sendRst: false));
+        Receive<SessionProtocol.ResumeWindowExpired>(_ => Abort(
+            SessionAbortReason.SubstreamsLost, $"no substream came back within the resume window ({Settings.ResumeWindow.TotalSeconds:0.#}s)", sendRst: false));
         Receive<SessionProtocol.CloseTimeout>(_ => OnCloseTimeout());
     }
 
@@ -196,7 +204,13 @@ internal abstract partial class SessionActor : ReceiveActor, IWithTimers
             stats.SetState(SubstreamState.Up);
         }
 
-        Timers.Cancel(GraceTimer);
+        if (IsResuming)
+        {
+            Log.Resumed(Context.Logger(), SessionId, Stopwatch.GetElapsedTime(_allDownSince).TotalSeconds);
+            _allDownSince = 0;
+        }
+
+        Timers.Cancel(ResumeTimer);
     }
 
     /// <summary>Resets everything and closes; the reason is logged once, here.</summary>
@@ -268,9 +282,11 @@ internal abstract partial class SessionActor : ReceiveActor, IWithTimers
             OnSubstreamLost(message.Index, message.Reason);
         }
 
-        if (message.Remaining == 0 && SubstreamsNeeded && !Timers.IsTimerActive(GraceTimer))
+        if (message.Remaining == 0 && SubstreamsNeeded && !IsResuming)
         {
-            Timers.StartSingleTimer(GraceTimer, SessionProtocol.GraceExpired.Instance, Settings.SubstreamGrace);
+            _allDownSince = Stopwatch.GetTimestamp();
+            Log.AllDown(Context.Logger(), SessionId, Settings.ResumeWindow.TotalSeconds);
+            Timers.StartSingleTimer(ResumeTimer, SessionProtocol.ResumeWindowExpired.Instance, Settings.ResumeWindow);
         }
     }
 
@@ -292,7 +308,8 @@ internal abstract partial class SessionActor : ReceiveActor, IWithTimers
     {
         if (!SubstreamsNeeded)
         {
-            Timers.Cancel(GraceTimer);
+            Timers.Cancel(ResumeTimer);
+            _allDownSince = 0;
         }
 
         CompleteIfDone();
@@ -317,7 +334,7 @@ internal abstract partial class SessionActor : ReceiveActor, IWithTimers
 
     private void StartClosing()
     {
-        Timers.Cancel(GraceTimer);
+        Timers.Cancel(ResumeTimer);
         Timers.StartSingleTimer("close", SessionProtocol.CloseTimeout.Instance, Settings.CloseTimeout);
         StopIfClosed();
     }
@@ -365,5 +382,11 @@ internal abstract partial class SessionActor : ReceiveActor, IWithTimers
 
         [LoggerMessage(EventId = 302, Level = LogLevel.Debug, Message = "session {Session}: {Count} sockets did not close in time; resetting them")]
         public static partial void CloseTimedOut(ILogger logger, Guid session, int count);
+
+        [LoggerMessage(EventId = 303, Level = LogLevel.Warning, Message = "session {Session}: every substream is down; keeping the connection for up to {Seconds:0.#}s while substreams are re-dialled")]
+        public static partial void AllDown(ILogger logger, Guid session, double seconds);
+
+        [LoggerMessage(EventId = 304, Level = LogLevel.Information, Message = "session {Session} resumed after {Seconds:0.0}s without substreams")]
+        public static partial void Resumed(ILogger logger, Guid session, double seconds);
     }
 }

@@ -21,11 +21,12 @@ internal static class SessionProtocol
 
     public sealed record TargetFailed(string Reason);
 
-    internal sealed class GraceExpired
+    /// <summary>The session went a whole resume window without any substream.</summary>
+    internal sealed class ResumeWindowExpired
     {
-        public static GraceExpired Instance { get; } = new();
+        public static ResumeWindowExpired Instance { get; } = new();
 
-        private GraceExpired()
+        private ResumeWindowExpired()
         {
         }
     }

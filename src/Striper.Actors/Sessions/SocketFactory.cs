@@ -6,6 +6,10 @@ namespace Striper.Actors.Sessions;
 /// <summary>Outbound TCP connections with the options every leg wants, and a timeout that names its cause.</summary>
 internal static class SocketFactory
 {
+    // <netinet/tcp.h>: TCP_USER_TIMEOUT (RFC 5482), which .NET has no name for.
+    private const int IpProtocolTcp = 6;
+    private const int TcpUserTimeout = 18;
+
     public static async Task<Socket> ConnectAsync(string host, int port, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -43,6 +47,39 @@ internal static class SocketFactory
         {
             socket.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Makes a substream's TCP connection notice a dead path by itself: keepalives while it is idle, and a bound
+    /// (TCP_USER_TIMEOUT, Linux) on how long sent data may stay unacknowledged. Without them a path that died
+    /// silently (a NAT that forgot its mapping, a link that went away) holds a connection for many minutes of
+    /// exponential retransmission, and a side that has nothing to send never learns of it at all; with them the
+    /// connection fails within <paramref name="timeout"/> and the session re-dials (client) or waits (server).
+    /// </summary>
+    public static void WatchForDeadPath(Socket socket, TimeSpan timeout)
+    {
+        var seconds = Math.Max(1, (int)timeout.TotalSeconds);
+        try
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, Math.Max(1, seconds / 3));
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, Math.Max(1, seconds / 6));
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 3);
+            if (OperatingSystem.IsLinux())
+            {
+                Span<byte> milliseconds = stackalloc byte[sizeof(int)];
+                BitConverter.TryWriteBytes(milliseconds, (int)Math.Min(timeout.TotalMilliseconds, int.MaxValue));
+                socket.SetRawSocketOption(IpProtocolTcp, TcpUserTimeout, milliseconds);
+            }
+        }
+        catch (SocketException)
+        {
+            // A connection that is already gone fails its first read instead; a platform without an option keeps the
+            // others, and the stall detector and resume window still apply.
+        }
+        catch (ObjectDisposedException)
+        {
         }
     }
 

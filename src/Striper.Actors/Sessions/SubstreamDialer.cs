@@ -17,19 +17,22 @@ namespace Striper.Actors.Sessions;
 internal static class SubstreamDialer
 {
     /// <param name="target">OPEN only: where the server should connect (a SOCKS client's choice) instead of its own target.</param>
-    public static async Task<DialedSubstream> DialAsync(string host, int port, Handshake handshake, StriperSettings settings, CancellationToken cancellationToken, HostPort? target = null)
+    /// <param name="key">What binds this dial to its session: see <see cref="SessionBinding"/>.</param>
+    public static async Task<DialedSubstream> DialAsync(
+        string host, int port, Handshake handshake, StriperSettings settings, CancellationToken cancellationToken, HostPort? target = null, SessionBinding key = default)
     {
         var socket = await SocketFactory.ConnectAsync(host, port, settings.ConnectTimeout, cancellationToken);
-        return await HandshakeAsync(new TcpSubstreamConnection(socket), handshake, settings, cancellationToken, target);
+        SocketFactory.WatchForDeadPath(socket, settings.SubstreamTimeout);
+        return await HandshakeAsync(new TcpSubstreamConnection(socket), handshake, settings, cancellationToken, target, key);
     }
 
     /// <summary>Runs the client's handshake on a connection of either transport; on failure the connection is aborted.</summary>
     public static async Task<DialedSubstream> HandshakeAsync(
-        SubstreamConnection connection, Handshake handshake, StriperSettings settings, CancellationToken cancellationToken, HostPort? target = null)
+        SubstreamConnection connection, Handshake handshake, StriperSettings settings, CancellationToken cancellationToken, HostPort? target = null, SessionBinding key = default)
     {
         try
         {
-            return await RunAsync(connection, handshake, settings, target, cancellationToken);
+            return await RunAsync(connection, handshake, settings, target, key, cancellationToken);
         }
         catch
         {
@@ -38,7 +41,8 @@ internal static class SubstreamDialer
         }
     }
 
-    private static async Task<DialedSubstream> RunAsync(SubstreamConnection connection, Handshake handshake, StriperSettings settings, HostPort? target, CancellationToken cancellationToken)
+    private static async Task<DialedSubstream> RunAsync(
+        SubstreamConnection connection, Handshake handshake, StriperSettings settings, HostPort? target, SessionBinding key, CancellationToken cancellationToken)
     {
         var secret = settings.Secret;
         Span<byte> nonce = stackalloc byte[ProtocolConstants.NonceSize];
@@ -48,7 +52,8 @@ internal static class SubstreamDialer
             Nonce = BinaryPrimitives.ReadUInt128BigEndian(nonce),
             Flags = (secret is null ? HandshakeFlags.None : HandshakeFlags.Authenticate)
                 | (settings.Encrypt && secret is not null ? HandshakeFlags.Encrypt : HandshakeFlags.None)
-                | (target is null ? HandshakeFlags.None : HandshakeFlags.Target),
+                | (target is null ? HandshakeFlags.None : HandshakeFlags.Target)
+                | (secret is not null && key.Binds(handshake.Kind) ? HandshakeFlags.SessionKey : HandshakeFlags.None),
         };
 
         // The proofs cover the target with the hello: what is signed is what is sent.
@@ -82,10 +87,16 @@ internal static class SubstreamDialer
 
         await deadline.ReadExactlyAsync(connection, reply.AsMemory(HandshakeReply.Size), "challenge");
         var head = reply.AsMemory(0, HandshakeReply.ChallengeHeadSize);
-        var serverProven = HandshakeProof.VerifyServer(secret, hello, head.Span, reply.AsSpan(HandshakeReply.ChallengeHeadSize));
+        var proofKey = HandshakeProof.KeyFor(secret, handshake.Kind == HandshakeKind.Join ? key.Key : null);
+        var serverProven = HandshakeProof.VerifyServer(proofKey, hello, head.Span, reply.AsSpan(HandshakeReply.ChallengeHeadSize));
         var proof = new byte[ProtocolConstants.ProofSize];
-        HandshakeProof.ComputeClient(secret, hello, head.Span, proof);
+        HandshakeProof.ComputeClient(proofKey, hello, head.Span, proof);
         await deadline.SendAsync(connection, proof, "proof");
+
+        // Before the verdict is read over the challenge's first bytes.
+        var sessionKey = (handshake.Flags & HandshakeFlags.SessionKey) != 0 && handshake.Kind == HandshakeKind.Open
+            ? HandshakeProof.DeriveSessionKey(secret, hello, head.Span)
+            : null;
 
         var verdict = reply.AsMemory(0, HandshakeReply.Size);
         await deadline.ReadExactlyAsync(connection, verdict, "verdict");
@@ -107,6 +118,6 @@ internal static class SubstreamDialer
         var cipher = (flags & HandshakeFlags.Encrypt) != 0
             ? SubstreamCipher.Derive(secret, handshake.SessionId, handshake.Index, handshake.Nonce, head.Span[HandshakeReply.Size..], isServer: false)
             : null;
-        return new DialedSubstream(connection, cipher);
+        return new DialedSubstream(connection, cipher, sessionKey);
     }
 }

@@ -16,7 +16,8 @@ namespace Striper.Actors.Sessions;
 /// </summary>
 internal static class SubstreamResponder
 {
-    public static async Task<AcceptedHandshake> RespondAsync(SubstreamConnection connection, StriperSettings settings)
+    /// <param name="sessionKeys">The key a JOIN to the session with this id must prove, if it was opened with one.</param>
+    public static async Task<AcceptedHandshake> RespondAsync(SubstreamConnection connection, StriperSettings settings, Func<Guid, byte[]?> sessionKeys)
     {
         using var deadline = new HandshakeDeadline(settings.HandshakeTimeout);
         var hello = new byte[Handshake.Size];
@@ -73,24 +74,54 @@ internal static class SubstreamResponder
             throw new HandshakeRejectedException(HandshakeStatus.SecretRequired, "the client offered no proof of the shared secret (it has none)");
         }
 
+        var key = HandshakeProof.KeyFor(secret, JoinKey(handshake, sessionKeys));
         var encrypt = wantsEncryption || settings.Encrypt;
         var challenge = new byte[HandshakeReply.ChallengeSize];
         HandshakeReply.WritePrefix(challenge, HandshakeReplyType.Challenge, HandshakeStatus.Accepted, encrypt ? HandshakeFlags.Encrypt : HandshakeFlags.None);
         RandomNumberGenerator.Fill(challenge.AsSpan(HandshakeReply.Size, ProtocolConstants.NonceSize));
         var head = challenge.AsSpan(0, HandshakeReply.ChallengeHeadSize);
-        HandshakeProof.ComputeServer(secret, hello, head, challenge.AsSpan(HandshakeReply.ChallengeHeadSize));
+        HandshakeProof.ComputeServer(key, hello, head, challenge.AsSpan(HandshakeReply.ChallengeHeadSize));
         await deadline.SendAsync(connection, challenge, "challenge");
 
         var proof = new byte[ProtocolConstants.ProofSize];
         await deadline.ReadExactlyAsync(connection, proof, "client proof");
-        if (!HandshakeProof.VerifyClient(secret, hello, challenge.AsSpan(0, HandshakeReply.ChallengeHeadSize), proof))
+        if (!HandshakeProof.VerifyClient(key, hello, challenge.AsSpan(0, HandshakeReply.ChallengeHeadSize), proof))
         {
-            throw new HandshakeRejectedException(HandshakeStatus.BadSecret, "bad secret: the client's proof does not match this server's secret (a different secret, or a replayed handshake)");
+            throw new HandshakeRejectedException(
+                HandshakeStatus.BadSecret,
+                key == secret.ProofKey
+                    ? "bad secret: the client's proof does not match this server's secret (a different secret, or a replayed handshake)"
+                    : $"bad secret: the client's proof does not match session {handshake.SessionId}'s key (not the proxy that opened it, or a replayed handshake)");
         }
+
+        var sessionKey = handshake.Kind == HandshakeKind.Open && (handshake.Flags & HandshakeFlags.SessionKey) != 0
+            ? HandshakeProof.DeriveSessionKey(secret, hello, challenge.AsSpan(0, HandshakeReply.ChallengeHeadSize))
+            : null;
 
         var cipher = encrypt
             ? SubstreamCipher.Derive(secret, handshake.SessionId, handshake.Index, handshake.Nonce, challenge.AsSpan(HandshakeReply.Size, ProtocolConstants.NonceSize), isServer: true)
             : null;
-        return new AcceptedHandshake(handshake, cipher, target);
+        return new AcceptedHandshake(handshake, cipher, target, sessionKey);
+    }
+
+    /// <summary>
+    /// The session key a JOIN must prove, or null for one proven with the secret. A session opened with a key takes
+    /// no JOIN without it, or a holder of the secret who read a session id in a log could join someone's session.
+    /// </summary>
+    private static byte[]? JoinKey(Handshake handshake, Func<Guid, byte[]?> sessionKeys)
+    {
+        if (handshake.Kind != HandshakeKind.Join)
+        {
+            return null;
+        }
+
+        var key = sessionKeys(handshake.SessionId);
+        var proves = (handshake.Flags & HandshakeFlags.SessionKey) != 0;
+        return (proves, key) switch
+        {
+            (true, null) => throw new HandshakeRejectedException(HandshakeStatus.UnknownSession, $"a JOIN for session {handshake.SessionId}, which this server does not have"),
+            (false, not null) => throw new HandshakeRejectedException(HandshakeStatus.Conflict, $"a JOIN to session {handshake.SessionId} without its session key (the session was opened with one)"),
+            _ => key,
+        };
     }
 }

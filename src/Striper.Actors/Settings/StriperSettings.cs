@@ -45,8 +45,17 @@ public sealed record StriperSettings
     /// <summary>A substream with data in flight and no acknowledgement for this long (or 4 smoothed RTTs, if longer) is stalled.</summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How long a session survives with no substream at all while replacements are dialled.</summary>
-    public TimeSpan SubstreamGrace { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// A TCP substream whose peer has acknowledged nothing sent, or answered no keepalive, for this long is given up
+    /// by the kernel (TCP_USER_TIMEOUT and keepalives), so a path that died silently is noticed and re-dialled.
+    /// </summary>
+    public TimeSpan SubstreamTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a session is kept with no substream at all (its unacknowledged data, its reassembly state and both
+    /// applications' connections) while the client re-dials: the network may come back, from another address.
+    /// </summary>
+    public TimeSpan ResumeWindow { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>First wait before re-dialling a lost substream; it doubles per failed attempt up to <see cref="RedialBackoffMax"/>.</summary>
     public TimeSpan RedialBackoff { get; init; } = TimeSpan.FromMilliseconds(100);

@@ -22,7 +22,8 @@ public static class StriperSettingsReader
             ReceiveBufferSize = (int)Checked("receive-buffer-size", ConfigValues.GetSize(config, Path("receive-buffer-size")), 1024, 16L << 20),
             TargetDelay = Positive(config, "target-delay"),
             StallTimeout = Positive(config, "stall-timeout"),
-            SubstreamGrace = Positive(config, "substream-grace"),
+            SubstreamTimeout = Checked("substream-timeout", Positive(config, "substream-timeout"), TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)),
+            ResumeWindow = Positive(config, "session.resume-window"),
             RedialBackoff = Positive(config, "redial-backoff"),
             RedialBackoffMax = Positive(config, "redial-backoff-max"),
             ConnectTimeout = Positive(config, "connect-timeout"),
@@ -98,6 +99,9 @@ public static class StriperSettingsReader
 
     private static long Checked(string key, long value, long min, long max) =>
         value >= min && value <= max ? value : throw Error(key, $"{Path(key)} must be between {min} and {max} bytes, got {value}");
+
+    private static TimeSpan Checked(string key, TimeSpan value, TimeSpan min, TimeSpan max) =>
+        value >= min && value <= max ? value : throw Error(key, $"{Path(key)} must be between {min.TotalSeconds:0.###}s and {max.TotalSeconds:0.###}s, got {value.TotalSeconds:0.###}s");
 
     /// <summary>The runtime's reserve comes off the limit first, so a limit that leaves no buffers is refused by name.</summary>
     private static long ReadMemoryLimit(Config config)

@@ -17,7 +17,7 @@ internal readonly record struct Handshake(HandshakeKind Kind, Guid SessionId, in
     /// <summary>More substreams than this in one session is nonsense, whatever the configuration says.</summary>
     public const int MaxSubstreams = 256;
 
-    private static readonly HandshakeFlags KnownFlags = HandshakeFlags.Authenticate | HandshakeFlags.Encrypt | HandshakeFlags.Target;
+    private static readonly HandshakeFlags KnownFlags = HandshakeFlags.Authenticate | HandshakeFlags.Encrypt | HandshakeFlags.Target | HandshakeFlags.SessionKey;
 
     public HandshakeFlags Flags { get; init; }
 
@@ -95,6 +95,7 @@ internal readonly record struct Handshake(HandshakeKind Kind, Guid SessionId, in
             _ when index >= count => $"substream index {index} not below count {count}",
             (HandshakeKind.Open, not 0, _, _) => $"OPEN on substream {index}, not 0",
             (HandshakeKind.Join, _, _, _) when (flags & HandshakeFlags.Target) != 0 => "a JOIN names a target; only an OPEN may",
+            _ when (flags & (HandshakeFlags.SessionKey | HandshakeFlags.Authenticate)) == HandshakeFlags.SessionKey => "a session key asked for without a secret",
             _ => null,
         };
         if (error is not null)

@@ -14,4 +14,10 @@ internal enum HandshakeFlags : byte
 
     /// <summary>Hello (OPEN only): a <see cref="HandshakeTarget"/> follows the hello, naming where the server should connect.</summary>
     Target = 4,
+
+    /// <summary>
+    /// Hello, with <see cref="Authenticate"/>. OPEN: both sides derive a session key from this handshake, and JOINs to
+    /// the session must prove that key. JOIN: the proofs of this handshake are made with the session key.
+    /// </summary>
+    SessionKey = 8,
 }

@@ -17,6 +17,12 @@ internal static class ConfigLoader
     /// <summary>The top-level key left to Akka: its settings are Akka's to know.</summary>
     public const string AkkaRoot = "akka";
 
+    /// <summary>Settings that were renamed: a file written for an older version hears what the setting is called now.</summary>
+    private static readonly Dictionary<string, string> Renamed = new(StringComparer.Ordinal)
+    {
+        ["striper.substream-grace"] = "striper.session.resume-window",
+    };
+
     public static Config Defaults(Func<string, string?>? environment = null)
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("config.hocon")
@@ -42,6 +48,11 @@ internal static class ConfigLoader
     {
         if (UnknownKey(user, defaults) is { } unknown)
         {
+            if (Renamed.TryGetValue(unknown, out var now))
+            {
+                throw new ConfigException($"{userSource}: the setting '{unknown}' is now called '{now}' (see config.hocon)", [unknown]);
+            }
+
             throw new ConfigException($"{userSource}: unknown setting '{unknown}' (see config.hocon for the settings there are)", [unknown]);
         }
 

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Striper.Actors.Security;
 using Striper.Actors.Settings;
 using Striper.Tests.Logging;
 using Striper.Tests.Support;
@@ -58,9 +59,40 @@ public sealed class FaultInjectionTests
     }
 
     [Fact]
-    public async Task Session_should_fail_with_its_reason_when_no_substream_comes_back_within_the_grace_period()
+    public async Task Transfer_should_resume_when_every_substream_is_cut_and_the_path_comes_back()
     {
-        var settings = StriperSettings.Default with { Stripes = 2, SubstreamGrace = TimeSpan.FromSeconds(1) };
+        const long size = 64L * 1024 * 1024;
+        // With a secret, so the JOINs after the outage prove the session's key.
+        var settings = StriperSettings.Default with { Stripes = 4, RedialBackoffMax = TimeSpan.FromMilliseconds(500), Secret = SharedSecret.CreateRandom() };
+        await using var target = new HashingTarget(size, seed: 72);
+        var (pair, relay) = StartBehindRelay(target, settings, rateOf: _ => 8_000_000);
+        await using var _ = pair;
+        await using var __ = relay;
+        using var app = await pair.ConnectAsync();
+
+        var exchange = WithProxyLogsAsync(pair, target.AssertSingleExchangeAsync(app, size, seed: 71, TimeSpan.FromSeconds(90)));
+        await WaitForAsync(() => relay.LiveIndices.Count == 4, "all 4 substreams to be relayed");
+        await Task.Delay(500);
+        Assert.False(exchange.IsCompleted, "the transfer ended before the path was cut: the test did not test much");
+
+        // Every substream is reset at once and every re-dial meets a reset for 3 s: longer than the stall and
+        // redial timers, far shorter than the resume window.
+        relay.Cut();
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        relay.Restore();
+        await exchange;
+
+        Assert.True(relay.Refused > 0, "no re-dial was refused while the path was cut");
+        Assert.True(pair.ClientLog.Contains("every substream is down"), "the client never said it had lost every substream");
+        await pair.ClientLog.WaitForAsync("without substreams");
+        Assert.True(pair.ClientLog.Contains("resumed after"), "the client never said it resumed");
+        await pair.ServerLog.WaitForAsync("resumed after");
+    }
+
+    [Fact]
+    public async Task Session_should_fail_with_its_reason_when_no_substream_comes_back_within_the_resume_window()
+    {
+        var settings = StriperSettings.Default with { Stripes = 2, ResumeWindow = TimeSpan.FromSeconds(1) };
         await using var target = new HashingTarget(0, seed: 0);
         var (pair, relay) = StartBehindRelay(target, settings);
         await using var _ = pair;
@@ -75,7 +107,7 @@ public sealed class FaultInjectionTests
         Assert.True(
             error is SocketException,
             $"the application's connection should have been reset once the grace period ran out, but got {error?.GetType().Name ?? "no error"}: {error?.Message}");
-        await pair.ClientLog.WaitForAsync("no substream left for 1s");
+        await pair.ClientLog.WaitForAsync("no substream came back within the resume window (1s)");
     }
 
     [Fact]

@@ -13,11 +13,22 @@ public sealed class LabFactAttribute : FactAttribute
 
     private static readonly Lazy<string?> Reason = new(FindSkipReason);
 
-    public LabFactAttribute()
+    /// <param name="tools">Tools this test runs besides those every lab test does (bench/install-deps.sh installs them).</param>
+    public LabFactAttribute(params string[] tools)
     {
         if (Reason.Value is { } reason)
         {
             Skip = reason;
+            return;
+        }
+
+        foreach (var tool in tools)
+        {
+            if (LabShell.FindTool(tool) is null)
+            {
+                Skip = $"this lab test needs `{tool}`; skipped: `{tool}` not found (bench/install-deps.sh installs it)";
+                return;
+            }
         }
     }
 

@@ -93,6 +93,12 @@ public sealed class NetLab : IAsyncDisposable
         }
     }
 
+    /// <summary>Takes the client's end of the link down (the network between the hosts is gone) or brings it back.</summary>
+    public Task SetLinkAsync(bool up) => ScriptAsync("link", up ? "up" : "down");
+
+    /// <summary>Gives the client a new address in place of its old one: what was connected from the old one is dead for good.</summary>
+    public Task ReaddressClientAsync(string address) => ScriptAsync("readdress", address);
+
     public async ValueTask DisposeAsync()
     {
         await ScriptAsync("down");

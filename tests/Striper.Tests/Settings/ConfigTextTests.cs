@@ -89,6 +89,7 @@ public sealed class ConfigTextTests
     [InlineData("striper { stripez = 4 }", "user.conf: unknown setting 'striper.stripez'")]
     [InlineData("striper.mdp { mtu = 1400, mtux = 1 }", "user.conf: unknown setting 'striper.mdp.mtux'")]
     [InlineData("strper.stripes = 4", "user.conf: unknown setting 'strper'")]
+    [InlineData("striper.substream-grace = 30s", "user.conf: the setting 'striper.substream-grace' is now called 'striper.session.resume-window'")]
     public void An_unknown_key_should_be_refused_naming_it(string text, string expected)
     {
         var error = Assert.Throws<ConfigException>(() => TestConfig.Load(text));
@@ -110,6 +111,8 @@ public sealed class ConfigTextTests
     [InlineData("striper.chunk-size = -1KiB", "user.conf: striper.chunk-size must be between 1024 and 1048576 bytes, got -1024")]
     [InlineData("striper.stall-timeout = soon", "user.conf: striper.stall-timeout must be a duration like 250ms or 5s, got 'soon'")]
     [InlineData("striper.stall-timeout = 0s", "user.conf: striper.stall-timeout must be a positive duration")]
+    [InlineData("striper.session.resume-window = 0s", "user.conf: striper.session.resume-window must be a positive duration")]
+    [InlineData("striper.substream-timeout = 500ms", "user.conf: striper.substream-timeout must be between 1s and 3600s, got 0.5s")]
     [InlineData("striper.encrypt = maybe", "user.conf: striper.encrypt must be auto, on or off, got 'maybe'")]
     [InlineData("striper.credit-window = 256KiB", "user.conf: credit-window (262144 bytes) must hold at least two chunks")]
     public void A_bad_value_should_be_refused_in_one_sentence_naming_the_file_and_key(string text, string expected)

@@ -20,6 +20,7 @@ public sealed class ChaosRelay : IAsyncDisposable
     private readonly ConcurrentDictionary<RelayedConnection, byte> _connections = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _acceptLoop;
+    private volatile bool _down;
 
     /// <param name="upstream">The server proxy.</param>
     /// <param name="rateOf">Bytes per second for the substream with this index in each direction, or null for no cap.</param>
@@ -62,6 +63,35 @@ public sealed class ChaosRelay : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The path goes away: every live connection is reset and new ones are reset as soon as they arrive, until
+    /// <see cref="Restore"/>. Both proxies keep running; only what is between them is gone.
+    /// </summary>
+    public void Cut()
+    {
+        _down = true;
+        foreach (var connection in _connections.Keys.Where(c => !c.Closed))
+        {
+            connection.Reset();
+            Resets++;
+        }
+    }
+
+    /// <summary>The path is back: connections are relayed again.</summary>
+    public void Restore() => _down = false;
+
+    /// <summary>
+    /// Answers a hello that asks for a session key (flag 8) with BadHandshake and closes, as a server built before
+    /// session keys does; other hellos are relayed.
+    /// </summary>
+    public bool ActAsServerWithoutSessionKeys { get; init; }
+
+    /// <summary>Hellos answered as a server without session keys would.</summary>
+    public int SessionKeysRefused { get; private set; }
+
+    /// <summary>Connections reset on arrival while the path was cut.</summary>
+    public int Refused { get; private set; }
+
     private async Task AcceptLoopAsync()
     {
         while (!_stop.IsCancellationRequested)
@@ -74,6 +104,14 @@ public sealed class ChaosRelay : IAsyncDisposable
             catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
             {
                 return;
+            }
+
+            if (_down)
+            {
+                Refused++;
+                client.LingerState = new LingerOption(true, 0);
+                client.Dispose();
+                continue;
             }
 
             _ = RelayAsync(client);
@@ -92,6 +130,14 @@ public sealed class ChaosRelay : IAsyncDisposable
             var handshake = new byte[Handshake.Size];
             await client.ReceiveAsync(handshake, SocketFlags.None, _stop.Token);
             connection.Index = Handshake.TryRead(handshake, out var parsed, out _) ? parsed.Index : -1;
+            if (ActAsServerWithoutSessionKeys && (parsed.Flags & HandshakeFlags.SessionKey) != 0)
+            {
+                SessionKeysRefused++;
+                await client.SendAsync(HandshakeReply.Encode(HandshakeStatus.BadHandshake), SocketFlags.None, _stop.Token);
+                client.Shutdown(SocketShutdown.Both);
+                return;
+            }
+
             await server.SendAsync(handshake, SocketFlags.None, _stop.Token);
             var rate = _rateOf(connection.Index);
             var stallAfter = _stallAfter(connection.Index);

@@ -71,6 +71,37 @@ public sealed class ChildProcess : IAsyncDisposable
     public static ChildProcess StartInNamespace(string ns, string file, params string[] args) =>
         Start($"{file} {string.Join(' ', args)} (in {ns})", LabShell.FindTool("ip") ?? "ip", ["netns", "exec", ns, file, .. args]);
 
+    /// <summary>As <see cref="StartInNamespace"/>, with standard input left open for <see cref="WriteLineAsync"/> (someone typing).</summary>
+    public static ChildProcess StartInteractiveInNamespace(string ns, string file, params string[] args) =>
+        Start($"{file} {string.Join(' ', args)} (in {ns})", LabShell.FindTool("ip") ?? "ip", ["netns", "exec", ns, file, .. args], interactive: true);
+
+    /// <summary>Writes a line to the standard input of a process started interactive.</summary>
+    public async Task WriteLineAsync(string line)
+    {
+        await _process.StandardInput.WriteLineAsync(line);
+        await _process.StandardInput.FlushAsync();
+    }
+
+    /// <summary>Ends the standard input of a process started interactive.</summary>
+    public void CloseInput() => _process.StandardInput.Close();
+
+    /// <summary>Waits until standard output has a line equal to <paramref name="line"/>; false if the time runs out first.</summary>
+    public async Task<bool> WaitForLineAsync(string line, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!StandardOutput.Split('\n').Any(l => l.TrimEnd('\r') == line))
+        {
+            if (DateTime.UtcNow > deadline || _process.HasExited)
+            {
+                return false;
+            }
+
+            await Task.Delay(25);
+        }
+
+        return true;
+    }
+
     /// <summary>Starts the striper program built next to the tests, with dotnet, inside the namespace.</summary>
     public static ChildProcess StartStriperInNamespace(string ns, params string[] args) =>
         StartInNamespace(ns, LabShell.FindTool("dotnet") ?? "dotnet", [StriperDll, .. args]);
@@ -127,10 +158,11 @@ public sealed class ChildProcess : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private static ChildProcess Start(string description, string fileName, IEnumerable<string> args)
+    private static ChildProcess Start(string description, string fileName, IEnumerable<string> args, bool interactive = false)
     {
         var info = new ProcessStartInfo(fileName)
         {
+            RedirectStandardInput = interactive,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
