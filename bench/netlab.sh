@@ -17,6 +17,8 @@
 #   LAB_PREFIX       namespace names are ${LAB_PREFIX}c (client) and ${LAB_PREFIX}s (server); default st
 #   LAB_CLIENT_ADDR  default 10.77.0.1      LAB_SERVER_ADDR  default 10.77.0.2
 #   LAB_QUEUE_MS     how much each flow's queue may hold, in milliseconds at its cap; default 100
+#   LAB_PATH_RATE    all flows together get at most this (a path's capacity behind the per-flow throttle), in
+#                    each direction, e.g. 200mbit; default none (only the per-flow caps and the machine limit)
 #   LAB_STATE_DIR    where the lab's mode and rate are recorded for `cap`; default /run/striper-netlab
 #
 # RATE is a number with a unit: bit, kbit, mbit, gbit (powers of ten), kibit, mibit, gibit (powers of two),
@@ -37,6 +39,7 @@ SERVER_NS=${PREFIX}s
 CLIENT_ADDR=${LAB_CLIENT_ADDR:-10.77.0.1}
 SERVER_ADDR=${LAB_SERVER_ADDR:-10.77.0.2}
 QUEUE_MS=${LAB_QUEUE_MS:-100}
+PATH_RATE=${LAB_PATH_RATE:-}
 STATE_DIR=${LAB_STATE_DIR:-/run/striper-netlab}
 STATE_FILE=$STATE_DIR/$PREFIX.state
 # Device names live inside the namespaces only, so two labs never collide on them.
@@ -105,11 +108,22 @@ shape_batch() {
   echo "qdisc add dev $dev root handle 1: htb default 1"
   # Unclassified traffic (ARP, ICMP) goes to 1:1, unshaped.
   echo "class add dev $dev parent 1: classid 1:1 htb rate 10gbit quantum 1514"
+  # With a path rate the buckets hang under one class holding it. Each bucket is then assured only a 256th of
+  # it and may borrow up to its cap: HTB lets a class send at its assured rate whatever its parent has left, so
+  # buckets assured their whole cap would together exceed the path.
+  local parent=1: path_bps=
+  if [ -n "$PATH_RATE" ]; then
+    path_bps=$(to_bps "$PATH_RATE")
+    parent=1:2
+    echo "class add dev $dev parent 1: classid 1:2 htb rate ${path_bps}bit ceil ${path_bps}bit quantum 1514"
+  fi
   for b in $(seq 0 255); do
     class=$(printf %x $((b + CLASS_BASE)))
     rate=$bps
     if [ "$mode" = hetero ] && is_slow_bucket "$b"; then rate=$((bps / 10)); fi
-    echo "class add dev $dev parent 1: classid 1:$class htb rate ${rate}bit ceil ${rate}bit quantum 1514"
+    local assured=$rate
+    if [ -n "$path_bps" ]; then assured=$((path_bps / 256 < rate ? path_bps / 256 : rate)); fi
+    echo "class add dev $dev parent $parent classid 1:$class htb rate ${assured}bit ceil ${rate}bit quantum 1514"
     # A bounded queue per flow: the default (the device's 1000 packets, each possibly a 64 KiB GSO packet)
     # would add seconds of delay no real throttle has, and would hide how a proxy copes with a slow flow.
     # The floor keeps room for two full-size GSO packets, which a byte fifo would otherwise drop forever.
@@ -169,6 +183,7 @@ lab_up() {
     shape_batch "$SERVER_DEV" "$mode" "$bps" dst | ip netns exec "$SERVER_NS" tc -batch -
   fi
   write_state "$mode" "$bps"
+  [ -z "$PATH_RATE" ] || [ "$mode" = none ] || echo "lab: all flows together capped at $(to_bps "$PATH_RATE") bit/s each way"
   case $mode in
     none) echo "lab up: $CLIENT_NS=$CLIENT_ADDR $SERVER_NS=$SERVER_ADDR, no cap" ;;
     uniform) echo "lab up: $CLIENT_NS=$CLIENT_ADDR $SERVER_NS=$SERVER_ADDR, per-flow cap $bps bit/s" ;;

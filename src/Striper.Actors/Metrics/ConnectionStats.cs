@@ -9,6 +9,7 @@ public sealed class ConnectionStats
     private readonly SubstreamStats[] _substreams;
     private long _bytesOut;
     private long _bytesIn;
+    private long _outDelivered;
     private long _resentBytes;
 
     /// <param name="peer">The application (client proxy) or the client proxy (server proxy) at the other end.</param>
@@ -47,6 +48,11 @@ public sealed class ConnectionStats
 
     /// <summary>The stats of substream <paramref name="index"/>, or null for an index beyond the session's count.</summary>
     public SubstreamStats? Substream(int index) => (uint)index < (uint)_substreams.Length ? _substreams[index] : null;
+
+    /// <summary>Outbound bytes the far side has written to its edge (what its acknowledgements report delivered).</summary>
+    public long OutDelivered => Volatile.Read(ref _outDelivered);
+
+    internal void SetOutDelivered(long bytes) => Volatile.Write(ref _outDelivered, bytes);
 
     internal void AddOut(long bytes) => Volatile.Write(ref _bytesOut, _bytesOut + bytes);
 

@@ -38,7 +38,7 @@ public sealed class StatusSampler
         {
             var described = Describe(connection, now, _previous.GetValueOrDefault(connection.Id));
             connections.Add(described);
-            seen[connection.Id] = new Previous(now, described.BytesOut, described.BytesIn, [.. described.Substreams.Select(s => s.BytesSent)]);
+            seen[connection.Id] = new Previous(now, described.BytesOut, described.BytesIn, SentByIndex(connection, described));
         }
 
         var bytesOut = _metrics.BytesOut;
@@ -75,13 +75,18 @@ public sealed class StatusSampler
         var seconds = (now - since).TotalSeconds;
         var substreams = connection.Substreams;
         var sentTotal = substreams.Sum(s => s.BytesSent);
-        var described = new SubstreamStatus[substreams.Count];
-        for (var i = 0; i < described.Length; i++)
+        var described = new List<SubstreamStatus>(substreams.Count);
+        for (var i = 0; i < substreams.Count; i++)
         {
             var s = substreams[i];
+            if (s.State == SubstreamState.Unused)
+            {
+                continue;
+            }
+
             var sent = s.BytesSent;
             var before = previous is { } p && i < p.SubstreamBytes.Length ? p.SubstreamBytes[i] : 0;
-            described[i] = new SubstreamStatus(
+            described.Add(new SubstreamStatus(
                 s.Index,
                 s.Transport,
                 s.State.ToString().ToLowerInvariant(),
@@ -91,7 +96,7 @@ public sealed class StatusSampler
                 sent,
                 sentTotal > 0 ? (double)sent / sentTotal : 0,
                 Rate(sent - before, seconds),
-                s.Redials);
+                s.Redials));
         }
 
         var bytesOut = connection.BytesOut;
@@ -107,6 +112,18 @@ public sealed class StatusSampler
             Rate(bytesIn - (previous?.BytesIn ?? 0), seconds),
             connection.ResentBytes,
             described);
+    }
+
+    /// <summary>What each index had sent at this sample (indices not shown, never used, count 0).</summary>
+    private static long[] SentByIndex(ConnectionStats connection, ConnectionStatus described)
+    {
+        var sent = new long[connection.Substreams.Count];
+        foreach (var substream in described.Substreams)
+        {
+            sent[substream.Index] = substream.BytesSent;
+        }
+
+        return sent;
     }
 
     private static double Rate(long bytes, double seconds) => seconds > 0 ? Math.Max(0, bytes) / seconds : 0;

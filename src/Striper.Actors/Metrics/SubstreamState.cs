@@ -12,6 +12,9 @@ public enum SubstreamState
     /// <summary>Reset, cut or stalled: its data went out on the others; the client dials a replacement.</summary>
     Lost,
 
-    /// <summary>Closed cleanly at the end of the connection.</summary>
+    /// <summary>Closed cleanly: at the end of the connection, or because an auto-sized connection needs it no more.</summary>
     Closed,
+
+    /// <summary>Not dialled (yet): an auto-sized connection uses as many of its indices as it measures a need for.</summary>
+    Unused,
 }

@@ -10,8 +10,9 @@ public sealed class SubstreamStats
     private long _bytesSent;
     private long _inFlight;
     private long _smoothedRttTicks = -1;
+    private long _minRttTicks = -1;
     private long _deliveryRateBits;
-    private int _state;
+    private int _state = (int)SubstreamState.Unused;
     private int _redials;
     private int _transport;
 
@@ -36,6 +37,9 @@ public sealed class SubstreamStats
     /// <summary>Null until the first acknowledgement echoed a send time.</summary>
     public TimeSpan? SmoothedRtt => Volatile.Read(ref _smoothedRttTicks) is var ticks and >= 0 ? TimeSpan.FromTicks(ticks) : null;
 
+    /// <summary>The smallest RTT seen: the path's own delay, without the queues in front of it.</summary>
+    public TimeSpan? MinRtt => Volatile.Read(ref _minRttTicks) is var ticks and >= 0 ? TimeSpan.FromTicks(ticks) : null;
+
     /// <summary>Bytes per second the far side confirmed lately (the scheduler's estimate); 0 until measured.</summary>
     public double DeliveryRate => BitConverter.Int64BitsToDouble(Volatile.Read(ref _deliveryRateBits));
 
@@ -48,10 +52,11 @@ public sealed class SubstreamStats
 
     internal void AddSent(long bytes) => Volatile.Write(ref _bytesSent, _bytesSent + bytes);
 
-    internal void SetPath(long inFlight, TimeSpan? smoothedRtt, double deliveryRate)
+    internal void SetPath(long inFlight, TimeSpan? smoothedRtt, TimeSpan? minRtt, double deliveryRate)
     {
         Volatile.Write(ref _inFlight, inFlight);
         Volatile.Write(ref _smoothedRttTicks, smoothedRtt?.Ticks ?? -1);
+        Volatile.Write(ref _minRttTicks, minRtt?.Ticks ?? -1);
         Volatile.Write(ref _deliveryRateBits, BitConverter.DoubleToInt64Bits(deliveryRate));
     }
 

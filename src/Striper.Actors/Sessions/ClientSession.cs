@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using Akka.Actor;
 using Microsoft.Extensions.Logging;
@@ -8,6 +9,7 @@ using Striper.Actors.Proxy;
 using Striper.Actors.Services;
 using Striper.Actors.Settings;
 using Striper.Actors.Socks;
+using Striper.Actors.Striping;
 using Striper.Actors.Transport;
 using Striper.Actors.Wire;
 using static Striper.Actors.Sessions.SessionProtocol;
@@ -23,6 +25,10 @@ namespace Striper.Actors.Sessions;
 /// </summary>
 internal sealed partial class ClientSession : SessionActor
 {
+    // Finer than the controller's shortest settle (250 ms) and window (500 ms); coarse enough that a thousand idle
+    // connections cost next to nothing.
+    private static readonly TimeSpan StripeTickInterval = TimeSpan.FromMilliseconds(200);
+
     private readonly Socket _edgeSocket;
     private readonly IActorRef? _mdpNode;
     private readonly string _peerHost;
@@ -32,6 +38,12 @@ internal sealed partial class ClientSession : SessionActor
     private readonly HostPort? _socksTarget;
     private readonly ServerFeatures _serverFeatures;
     private bool _edgeAttached;
+
+    // The indices this connection runs (all of them with a fixed count; what the controller chose with auto).
+    private readonly SortedSet<int> _active = [];
+    private StripeController? _stripes;
+    private string? _loggedDecision;
+    private readonly long _openedAt = Stopwatch.GetTimestamp();
 
     // The OPEN now being dialled asked for a session key; once accepted, the key every JOIN proves.
     private bool _openOfferedKey;
@@ -54,10 +66,16 @@ internal sealed partial class ClientSession : SessionActor
         Receive<DialResult>(OnDialResult);
         Receive<Redial>(m =>
         {
+            if (!_active.Contains(m.Index))
+            {
+                return;
+            }
+
             Stats.Substream(m.Index)?.Redialled();
             Metrics.Redialled();
             Dial(m.Index, HandshakeKind.Join);
         });
+        Receive<StripeTick>(_ => OnStripeTick());
         ReceiveSessionMessages();
     }
 
@@ -87,6 +105,7 @@ internal sealed partial class ClientSession : SessionActor
             AttachClientEdge();
         }
 
+        _active.Add(0);
         Dial(0, HandshakeKind.Open);
     }
 
@@ -102,7 +121,14 @@ internal sealed partial class ClientSession : SessionActor
         }
     }
 
-    protected override void OnSubstreamLost(int index, string? reason) => ScheduleRedial(index);
+    protected override void OnSubstreamLost(int index, string? reason)
+    {
+        // A retired index that failed while it drained is not wanted back.
+        if (_active.Contains(index))
+        {
+            ScheduleRedial(index);
+        }
+    }
 
     private void Dial(int index, HandshakeKind kind)
     {
@@ -112,7 +138,7 @@ internal sealed partial class ClientSession : SessionActor
         }
 
         Stats.Substream(index)?.SetState(SubstreamState.Connecting);
-        var handshake = new Handshake(kind, SessionId, index, Settings.Stripes);
+        var handshake = new Handshake(kind, SessionId, index, Settings.SessionSubstreams);
         var target = kind == HandshakeKind.Open ? _socksTarget : null;
         var binding = kind == HandshakeKind.Open
             ? (Settings.Secret is not null && !_serverFeatures.RefusesSessionKeys ? SessionBinding.Offered : default)
@@ -174,8 +200,9 @@ internal sealed partial class ClientSession : SessionActor
     {
         // With nothing left to carry the server may already have finished and forgotten the session: a refused
         // re-dial then means nothing, and must not reset an edge that is still draining the last bytes.
-        if (IsClosing || (_opened && !SubstreamsNeeded))
+        if (IsClosing || (_opened && !SubstreamsNeeded) || !_active.Contains(result.Index))
         {
+            // A dial that ends after the connection finished, or for an index retired while it was dialled.
             result.Substream?.Connection.Abort();
             return;
         }
@@ -240,10 +267,74 @@ internal sealed partial class ClientSession : SessionActor
         {
             _opened = true;
             var peer = SocketFactory.Format(_peerHost, _peerPort);
-            Log.Opened(Context.Logger(), SessionId, _socksTarget is { } target ? $"{peer} for {target}" : peer, Settings.Stripes);
-            for (var index = 1; index < Settings.Stripes; index++)
+            Log.Opened(Context.Logger(), SessionId, _socksTarget is { } target ? $"{peer} for {target}" : peer, Settings.DescribeStripes());
+            if (Settings.Stripes is null)
             {
+                _stripes = new StripeController(Settings.MaxStripes, Stopwatch.GetElapsedTime(_openedAt));
+                Timers.StartPeriodicTimer("stripes", StripeTick.Instance, StripeTickInterval);
+            }
+
+            SetStripes(Settings.InitialStripes);
+        }
+    }
+
+    /// <summary>Feeds the stripe controller what the connection delivered; applies what it decides.</summary>
+    private void OnStripeTick()
+    {
+        if (_stripes is null || IsClosing || IsResuming || !SubstreamsNeeded)
+        {
+            return;
+        }
+
+        // How long a new substream takes to ramp up goes with the path's own round trip, not with the queues in front
+        // of it (a throttle's buffer can hold seconds of data), so the largest minimum RTT.
+        var rtt = TimeSpan.Zero;
+        foreach (var index in _active)
+        {
+            if (Stats.Substream(index)?.MinRtt is { } minRtt && minRtt > rtt)
+            {
+                rtt = minRtt;
+            }
+        }
+
+        // Delivered bytes, not bytes read: reads run ahead into the credit window, and more substreams let them run
+        // further for a moment, which would look like a faster path.
+        if (_stripes.OnTick(Stats.OutDelivered + Stats.BytesIn, Stopwatch.GetElapsedTime(_openedAt), rtt))
+        {
+            Log.StripesChanged(Context.Logger(), SessionId, _stripes.LastDecision ?? "", _stripes.Count);
+            SetStripes(_stripes.Count);
+        }
+        else if (_stripes.LastDecision is { } decision && decision != _loggedDecision)
+        {
+            Log.StripesHeld(Context.Logger(), SessionId, decision);
+        }
+
+        _loggedDecision = _stripes.LastDecision;
+    }
+
+    /// <summary>Dials the lowest unused indices, or retires the highest ones, until <paramref name="count"/> run.</summary>
+    private void SetStripes(int count)
+    {
+        for (var index = 0; _active.Count < count && index < Settings.SessionSubstreams; index++)
+        {
+            if (_active.Add(index))
+            {
+                _failedDials.Remove(index);
                 Dial(index, HandshakeKind.Join);
+            }
+        }
+
+        while (_active.Count > count && _active.Count > 1)
+        {
+            var index = _active.Max;
+            _active.Remove(index);
+            Timers.Cancel($"redial-{index}");
+            StriperActor.Tell(new StriperProtocol.RetireSubstream(index));
+
+            // One still being dialled (or waiting to be) never gets a leg to close: it is done with now.
+            if (Stats.Substream(index) is { State: SubstreamState.Connecting or SubstreamState.Lost } stats)
+            {
+                stats.SetState(SubstreamState.Closed);
             }
         }
     }
@@ -284,10 +375,16 @@ internal sealed partial class ClientSession : SessionActor
     private static partial class Log
     {
         [LoggerMessage(EventId = 310, Level = LogLevel.Information, Message = "session {Session} opened to {Peer} with {Stripes} substreams")]
-        public static partial void Opened(ILogger logger, Guid session, string peer, int stripes);
+        public static partial void Opened(ILogger logger, Guid session, string peer, string stripes);
 
         [LoggerMessage(EventId = 311, Level = LogLevel.Warning, Message = "session {Session}: substream {Index} could not join ({Reason}); retrying")]
         public static partial void JoinFailed(ILogger logger, Guid session, int index, string reason);
+
+        [LoggerMessage(EventId = 314, Level = LogLevel.Information, Message = "session {Session}: {Decision}; now {Count} substreams")]
+        public static partial void StripesChanged(ILogger logger, Guid session, string decision, int count);
+
+        [LoggerMessage(EventId = 315, Level = LogLevel.Information, Message = "session {Session}: {Decision}")]
+        public static partial void StripesHeld(ILogger logger, Guid session, string decision);
 
         [LoggerMessage(EventId = 313, Level = LogLevel.Warning, Message = "the server proxy at {Peer} does not know session keys (it refused the flag as a bad handshake): it predates them, so JOINs to its sessions are proven with the shared secret alone")]
         public static partial void NoSessionKeys(ILogger logger, string peer);

@@ -46,6 +46,9 @@ internal sealed partial class ServerSession : SessionActor
 
     protected override int SubstreamCount => _stripes;
 
+    /// <summary>An auto-sized client closes the substreams it no longer needs; it does not dial those again.</summary>
+    protected override bool CleanCloseIsLoss => false;
+
     protected override void PreStart()
     {
         base.PreStart();

@@ -109,18 +109,22 @@ internal abstract partial class SessionActor : ReceiveActor, IWithTimers
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(_ => Directive.Escalate);
 
-    /// <summary>Substreams this connection runs: the client's stripes, or what the client asked the server for.</summary>
-    protected virtual int SubstreamCount => Settings.Stripes;
+    /// <summary>Substreams this connection may run: the client's stripes (or its auto maximum), or what the client asked the server for.</summary>
+    protected virtual int SubstreamCount => Settings.SessionSubstreams;
 
     private bool UsesMsp => (Settings.Transport & SubstreamTransports.Msp) != 0;
 
-    private long StateCost => (SubstreamCount + 1) * (UsesMsp ? MspLegCost : TcpLegCost);
+    /// <summary>
+    /// A clean close of a substream before the connection has finished: the client takes it for a loss (a server does
+    /// not close substreams early) and dials again; the server takes it for what a client does on purpose.
+    /// </summary>
+    protected virtual bool CleanCloseIsLoss => true;
 
     protected override void PreStart()
     {
         Stats = new ConnectionStats(SessionId, _peer, _target, SubstreamCount, Context.Clock().GetUtcNow());
         Metrics.SessionOpened(Stats);
-        Buffers.Charge(StateCost);
+        Buffers.Charge(TcpLegCost);
         _orphans = UsesMsp ? null : new OrphanedLeases();
         StriperActor = Context.ActorOf(Striping.Striper.Props(Settings, Metrics, Buffers, _orphans, Stats), "striper");
         ReassemblerActor = Context.ActorOf(Reassembler.Props(Settings, Buffers, Metrics, Stats), "reassembler");
@@ -129,7 +133,7 @@ internal abstract partial class SessionActor : ReceiveActor, IWithTimers
     protected override void PostStop()
     {
         Metrics.SessionClosed(Stats);
-        Buffers.Refund(StateCost);
+        Buffers.Refund(TcpLegCost + _substreams.Values.Sum(s => s.Cost));
 
         // Every child has stopped by now, and with them every leg's socket.
         _orphans?.ReturnAll();
@@ -153,6 +157,7 @@ internal abstract partial class SessionActor : ReceiveActor, IWithTimers
         // The leg has logged the violation and is resetting; its input end arrives as SubstreamEnded.
         Receive<TcpLegProtocol.Violation>(_ => { });
         Receive<SubstreamDown>(OnSubstreamDown);
+        Receive<SubstreamRetired>(OnSubstreamRetired);
         Receive<SubstreamMisbehaved>(m => _substreams.GetValueOrDefault(m.Slot)?.Leg.Tell(new TcpLegProtocol.Abort(m.Reason)));
         Receive<SessionFailed>(m => Abort(m.Reason, m.Detail, sendRst: true));
         Receive<RstReceived>(m => Abort(m.Reason, $"the peer reset the session ({m.Reason})", sendRst: false));
@@ -197,7 +202,9 @@ internal abstract partial class SessionActor : ReceiveActor, IWithTimers
         var leg = Context.ActorOf(connection.LegProps(inbound, Settings.ReceiveBufferSize, preamble, cipher?.Sealer, ReceivePool), $"sub-{index}-{slot}");
         connection.LegStarted(leg);
         Context.Watch(leg);
-        _substreams[slot] = new SubstreamLeg(index, leg);
+        var cost = connection is MspSubstreamConnection ? MspLegCost : TcpLegCost;
+        Buffers.Charge(cost);
+        _substreams[slot] = new SubstreamLeg(index, leg, cost);
         if (Stats.Substream(index) is { } stats)
         {
             stats.SetTransport(connection is MspSubstreamConnection);
@@ -270,7 +277,7 @@ internal abstract partial class SessionActor : ReceiveActor, IWithTimers
         }
 
         // A clean close after our outbound finished is the far side finishing too, not a loss.
-        var lost = (message.Reason is not null || !OutboundFinished) && SubstreamsNeeded;
+        var lost = (message.Reason is not null || (!OutboundFinished && CleanCloseIsLoss)) && SubstreamsNeeded;
         if (!HasNewerLeg(message.Index, message.Slot))
         {
             Stats.Substream(message.Index)?.SetState(lost ? SubstreamState.Lost : SubstreamState.Closed);
@@ -279,7 +286,12 @@ internal abstract partial class SessionActor : ReceiveActor, IWithTimers
         if (lost)
         {
             Metrics.SubstreamLost();
-            OnSubstreamLost(message.Index, message.Reason);
+
+            // A leg that was already replaced (an index retired and dialled again) needs no replacement of its own.
+            if (!HasNewerLeg(message.Index, message.Slot))
+            {
+                OnSubstreamLost(message.Index, message.Reason);
+            }
         }
 
         if (message.Remaining == 0 && SubstreamsNeeded && !IsResuming)
@@ -287,6 +299,20 @@ internal abstract partial class SessionActor : ReceiveActor, IWithTimers
             _allDownSince = Stopwatch.GetTimestamp();
             Log.AllDown(Context.Logger(), SessionId, Settings.ResumeWindow.TotalSeconds);
             Timers.StartSingleTimer(ResumeTimer, SessionProtocol.ResumeWindowExpired.Instance, Settings.ResumeWindow);
+        }
+    }
+
+    /// <summary>The Striper has everything a retired substream carried acknowledged: half-close it, as at the end.</summary>
+    private void OnSubstreamRetired(SubstreamRetired message)
+    {
+        if (_substreams.TryGetValue(message.Slot, out var substream))
+        {
+            substream.Leg.Tell(TcpLegProtocol.Shutdown.Instance);
+        }
+
+        if (!HasNewerLeg(message.Index, message.Slot))
+        {
+            Stats.Substream(message.Index)?.SetState(SubstreamState.Closed);
         }
     }
 
@@ -346,6 +372,7 @@ internal abstract partial class SessionActor : ReceiveActor, IWithTimers
             if (substream.Leg.Equals(message.ActorRef))
             {
                 _substreams.Remove(slot);
+                Buffers.Refund(substream.Cost);
                 break;
             }
         }

@@ -21,6 +21,16 @@ internal static class SessionProtocol
 
     public sealed record TargetFailed(string Reason);
 
+    /// <summary>Client: time to feed the stripe controller (auto-sized connections only).</summary>
+    internal sealed class StripeTick
+    {
+        public static StripeTick Instance { get; } = new();
+
+        private StripeTick()
+        {
+        }
+    }
+
     /// <summary>The session went a whole resume window without any substream.</summary>
     internal sealed class ResumeWindowExpired
     {

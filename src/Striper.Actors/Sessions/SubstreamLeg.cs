@@ -2,5 +2,5 @@ using Akka.Actor;
 
 namespace Striper.Actors.Sessions;
 
-/// <summary>A session's substream leg and the handshake index it serves.</summary>
-internal sealed record SubstreamLeg(int Index, IActorRef Leg);
+/// <summary>A session's substream leg, the handshake index it serves, and what it is charged to the buffer budget.</summary>
+internal sealed record SubstreamLeg(int Index, IActorRef Leg, long Cost);

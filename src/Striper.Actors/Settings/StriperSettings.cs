@@ -1,4 +1,5 @@
 using Striper.Actors.Security;
+using Striper.Actors.Striping;
 
 namespace Striper.Actors.Settings;
 
@@ -8,8 +9,22 @@ namespace Striper.Actors.Settings;
 /// </summary>
 public sealed record StriperSettings
 {
-    /// <summary>Substreams per tunnelled connection.</summary>
-    public int Stripes { get; init; } = 8;
+    /// <summary>Substreams per tunnelled connection, or null to size each connection by what it measures (auto).</summary>
+    public int? Stripes { get; init; }
+
+    /// <summary>The most substreams an auto-sized connection opens (its handshakes announce this many).</summary>
+    public int MaxStripes { get; init; } = 32;
+
+    /// <summary>What a connection's handshakes announce: its fixed count, or the most it may grow to.</summary>
+    public int SessionSubstreams => Stripes ?? MaxStripes;
+
+    /// <summary>For logs: "8", or "auto (4 to 32)".</summary>
+    public string DescribeStripes() => Stripes is { } count
+        ? count.ToString(System.Globalization.CultureInfo.InvariantCulture)
+        : $"auto ({InitialStripes} to {MaxStripes})";
+
+    /// <summary>Substreams a connection dials first: its fixed count, or where auto-sizing starts.</summary>
+    public int InitialStripes => Stripes ?? Math.Min(StripeController.InitialCount, MaxStripes);
 
     /// <summary>Largest payload the sender puts in one DATA frame (and the edge read size).</summary>
     public int ChunkSize { get; init; } = 256 * 1024;

@@ -14,7 +14,8 @@ public static class StriperSettingsReader
     {
         var settings = new StriperSettings
         {
-            Stripes = Checked("stripes", ConfigValues.GetInt(config, Path("stripes")), 1, Wire.Handshake.MaxSubstreams),
+            Stripes = ReadStripes(config, out var maxStripes),
+            MaxStripes = maxStripes,
             ChunkSize = (int)Checked("chunk-size", ConfigValues.GetSize(config, Path("chunk-size")), 1024, Wire.ProtocolConstants.AbsoluteMaxPayload),
             MaxFramePayload = (int)Checked("max-frame-payload", ConfigValues.GetSize(config, Path("max-frame-payload")), 1024, Wire.ProtocolConstants.AbsoluteMaxPayload),
             CreditWindow = Checked("credit-window", ConfigValues.GetSize(config, Path("credit-window")), 64 * 1024, 1L << 32),
@@ -57,6 +58,31 @@ public static class StriperSettingsReader
     }
 
     private static string Path(string key) => Root + "." + key;
+
+    /// <summary>
+    /// <c>stripes { count = auto | N, max = M }</c>; a file from before auto-sizing says <c>stripes = N</c>, which
+    /// still means a fixed count (and the built-in max).
+    /// </summary>
+    private static int? ReadStripes(Config config, out int max)
+    {
+        var value = config.GetValue(Path("stripes"));
+        if (value is null || !value.IsObject())
+        {
+            max = new StriperSettings().MaxStripes;
+            return Checked("stripes", ConfigValues.GetInt(config, Path("stripes")), 1, Wire.Handshake.MaxSubstreams);
+        }
+
+        max = Checked("stripes.max", ConfigValues.GetInt(config, Path("stripes.max")), 1, Wire.Handshake.MaxSubstreams);
+        var count = ConfigValues.GetString(config, Path("stripes.count"));
+        if (string.Equals(count, "auto", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        return int.TryParse(count, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var fixedCount)
+            ? Checked("stripes.count", fixedCount, 1, Wire.Handshake.MaxSubstreams)
+            : throw Error("stripes.count", $"{Path("stripes.count")} must be auto or a whole number from 1 to {Wire.Handshake.MaxSubstreams}, got '{count}'");
+    }
 
     private static List<Proxy.TargetPattern> ReadAllow(Config config)
     {

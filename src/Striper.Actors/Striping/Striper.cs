@@ -78,6 +78,7 @@ internal sealed partial class Striper : ReceiveActor, IWithTimers
         Receive<SubstreamEnded>(m => Lose(Find(m.Slot), m.Reason));
         Receive<StallCheck>(_ => CheckForStalls());
         Receive<BuffersFreed>(_ => GrantEdgeCredit());
+        Receive<RetireSubstream>(OnRetire);
     }
 
     public static Props Props(StriperSettings settings, ProxyMetrics metrics, BufferBudget budget, OrphanedLeases? orphans = null, ConnectionStats? stats = null) =>
@@ -160,6 +161,7 @@ internal sealed partial class Striper : ReceiveActor, IWithTimers
         {
             _buffers.Return(message.Ack.Delivered - _farDelivered);
             _farDelivered = message.Ack.Delivered;
+            _stats?.SetOutDelivered(_farDelivered);
         }
 
         _creditLimit = Math.Max(_creditLimit, message.Ack.CreditLimit);
@@ -194,7 +196,35 @@ internal sealed partial class Striper : ReceiveActor, IWithTimers
             slot.Estimator.OnAcked(slot.Acked, now, Clock);
         }
 
-        _stats?.Substream(slot.Index)?.SetPath(slot.InFlight, slot.Estimator.SmoothedRtt, slot.Estimator.DeliveryRate);
+        _stats?.Substream(slot.Index)?.SetPath(slot.InFlight, slot.Estimator.SmoothedRtt, slot.Estimator.MinRtt, slot.Estimator.DeliveryRate);
+        RetireIfDrained(slot);
+    }
+
+    private void OnRetire(RetireSubstream message)
+    {
+        foreach (var slot in _slots)
+        {
+            if (slot.Alive && slot.Index == message.Index)
+            {
+                slot.Retiring = true;
+                RetireIfDrained(slot);
+            }
+        }
+
+        // What it would have carried goes to the others.
+        TrySend();
+    }
+
+    /// <summary>A retiring substream whose data (and FIN, if it carries ours) is all acknowledged is closed cleanly.</summary>
+    private void RetireIfDrained(SubstreamSlot slot)
+    {
+        if (!slot.Retiring || !slot.Alive || slot.InFlight > 0 || (_finSlot == slot.Id && !_finDelivered))
+        {
+            return;
+        }
+
+        slot.Alive = false;
+        Context.Parent.Tell(new SubstreamRetired(slot.Id, slot.Index));
     }
 
     private void CheckForStalls()
@@ -228,9 +258,14 @@ internal sealed partial class Striper : ReceiveActor, IWithTimers
         }
 
         var remaining = _slots.Count(s => s.Alive);
-        if (!_finDelivered)
+        if (!_finDelivered && reason is null)
         {
-            Log.SubstreamLost(Context.Logger(), Self.Path.ToString(), slot.Index, reason ?? "closed by peer", resend, remaining);
+            // A peer closes a substream cleanly mid-connection on purpose (an auto-sized client shrinking).
+            Log.SubstreamClosed(Context.Logger(), Self.Path.ToString(), slot.Index, resend, remaining);
+        }
+        else if (!_finDelivered)
+        {
+            Log.SubstreamLost(Context.Logger(), Self.Path.ToString(), slot.Index, reason!, resend, remaining);
         }
         else if (reason is not null)
         {
@@ -382,6 +417,9 @@ internal sealed partial class Striper : ReceiveActor, IWithTimers
     {
         [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "{Striper}: substream {Index} lost ({Reason}); {Resend} chunks to resend, {Remaining} substreams left")]
         public static partial void SubstreamLost(ILogger logger, string striper, int index, string reason, int resend, int remaining);
+
+        [LoggerMessage(EventId = 202, Level = LogLevel.Information, Message = "{Striper}: substream {Index} closed by the peer; {Resend} chunks to resend, {Remaining} substreams left")]
+        public static partial void SubstreamClosed(ILogger logger, string striper, int index, int resend, int remaining);
 
         [LoggerMessage(EventId = 201, Level = LogLevel.Debug, Message = "{Striper}: substream {Index} ended ({Reason}) after everything sent was delivered")]
         public static partial void SubstreamLostAfterFinish(ILogger logger, string striper, int index, string reason);

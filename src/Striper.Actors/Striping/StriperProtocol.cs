@@ -105,4 +105,10 @@ internal static class StriperProtocol
 
     /// <summary>Reassembler → session: the peer broke the protocol on one substream; close just that one.</summary>
     public sealed record SubstreamMisbehaved(int Slot, string Reason);
+
+    /// <summary>Session → Striper: an auto-sized connection needs this index no more; send nothing new on it.</summary>
+    public sealed record RetireSubstream(int Index);
+
+    /// <summary>Striper → session: the retired substream has everything it carried acknowledged; close it cleanly.</summary>
+    public sealed record SubstreamRetired(int Slot, int Index);
 }

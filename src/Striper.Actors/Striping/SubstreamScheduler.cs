@@ -40,7 +40,7 @@ internal sealed class SubstreamScheduler
         take = 0;
         foreach (var slot in slots)
         {
-            if (!slot.Alive)
+            if (!slot.Alive || slot.Retiring)
             {
                 continue;
             }

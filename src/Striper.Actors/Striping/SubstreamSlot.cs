@@ -24,6 +24,9 @@ internal sealed class SubstreamSlot
 
     public bool Alive { get; set; } = true;
 
+    /// <summary>Being closed on purpose (an auto-sized connection shrinking): gets no new data, ends once drained.</summary>
+    public bool Retiring { get; set; }
+
     /// <summary>DATA payload bytes sent on this substream.</summary>
     public long Sent { get; set; }
 

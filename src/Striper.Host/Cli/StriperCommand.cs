@@ -30,9 +30,12 @@ internal static class StriperCommand
         HelpName = "LISTEN TARGET",
     };
 
+    /// <summary>What <see cref="Stripes"/> holds for <c>--stripes auto</c>.</summary>
+    public const int AutoStripes = 0;
+
     public static readonly Option<int?> Stripes = new("--stripes")
     {
-        Description = "Substreams per tunnelled connection, 1 to 256 (default from config.hocon: 8).",
+        Description = "Substreams per tunnelled connection, 1 to 256, or auto: each connection finds its own count, up to striper.stripes.max (default from config.hocon: auto).",
         Recursive = true,
         HelpName = "N",
         CustomParser = ParseStripes,
@@ -366,13 +369,18 @@ internal static class StriperCommand
     private static int? ParseStripes(System.CommandLine.Parsing.ArgumentResult result)
     {
         var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Empty;
+        if (string.Equals(text, "auto", StringComparison.OrdinalIgnoreCase))
+        {
+            return AutoStripes;
+        }
+
         if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var stripes)
             && stripes is >= 1 and <= Actors.Wire.Handshake.MaxSubstreams)
         {
             return stripes;
         }
 
-        result.AddError($"--stripes must be a whole number from 1 to {Actors.Wire.Handshake.MaxSubstreams}, got '{text}'.");
+        result.AddError($"--stripes must be auto or a whole number from 1 to {Actors.Wire.Handshake.MaxSubstreams}, got '{text}'.");
         return null;
     }
 }

@@ -40,7 +40,7 @@ internal static class DemoRunner
 
         var output = Console.Out;
         var security = settings.Secret is null ? "unauthenticated" : settings.Encrypt ? "authenticated, encrypted" : "authenticated";
-        output.WriteLine($"striper demo: {Format(size)} each way through {settings.Stripes} substreams ({security})");
+        output.WriteLine($"striper demo: {Format(size)} each way through {settings.DescribeStripes()} substreams ({security})");
         output.WriteLine($"  application → client proxy {client.LocalEndPoint} ⇉ server proxy {server.LocalEndPoint} → target {target.EndPoint}");
         if (environment.StatusFeed is { } feed && environment.Control is { } control)
         {
@@ -62,7 +62,7 @@ internal static class DemoRunner
         while (!all.IsCompleted)
         {
             await Task.WhenAny(all, Task.Delay(live ? 500 : 2000, cancellationToken));
-            var line = Progress(target.Received.Bytes, target.Sent.Bytes, down.Bytes, size, clock.Elapsed, clientMetrics, settings.Stripes);
+            var line = Progress(target.Received.Bytes, target.Sent.Bytes, down.Bytes, size, clock.Elapsed, clientMetrics, settings.SessionSubstreams);
             output.Write(live ? "\r" + line.PadRight(Console.WindowWidth > 0 ? Math.Min(Console.WindowWidth - 1, 160) : 100) : line + Environment.NewLine);
         }
 
@@ -77,7 +77,7 @@ internal static class DemoRunner
         var upOk = sendUp.Result.AsSpan().SequenceEqual(targetReceived) && target.Received.Bytes == size;
         var downOk = targetSent.AsSpan().SequenceEqual(receiveDown.Result) && down.Bytes == size;
 
-        output.WriteLine(Summary(size, elapsed, clientMetrics, serverMetrics, settings.Stripes));
+        output.WriteLine(Summary(size, elapsed, clientMetrics, serverMetrics, settings.SessionSubstreams));
         output.WriteLine($"  upstream   SHA-256 {Convert.ToHexStringLower(sendUp.Result)} sent, {Convert.ToHexStringLower(targetReceived)} received: {(upOk ? "match" : "MISMATCH")}");
         output.WriteLine($"  downstream SHA-256 {Convert.ToHexStringLower(targetSent)} sent, {Convert.ToHexStringLower(receiveDown.Result)} received: {(downOk ? "match" : "MISMATCH")}");
         output.WriteLine(upOk && downOk ? "PASS: every byte arrived intact, both ways." : "FAIL: the bytes that arrived differ from the bytes sent.");
@@ -104,6 +104,12 @@ internal static class DemoRunner
         var total = Enumerable.Range(0, stripes).Sum(metrics.SubstreamBytesSent);
         for (var i = 0; i < stripes && total > 0; i++)
         {
+            // An auto-sized connection uses some of its indices only.
+            if (metrics.SubstreamBytesSent(i) == 0)
+            {
+                continue;
+            }
+
             shares.Append(CultureInfo.InvariantCulture, $" {100.0 * metrics.SubstreamBytesSent(i) / total:0}");
         }
 
@@ -123,6 +129,11 @@ internal static class DemoRunner
         {
             var u = client.SubstreamBytesSent(i);
             var d = server.SubstreamBytesSent(i);
+            if (u == 0 && d == 0)
+            {
+                continue;
+            }
+
             text.Append(CultureInfo.InvariantCulture, $"  {i,9} {u / 1e6,8:0.0} {100.0 * u / upTotal,9:0.0}% {d / 1e6,9:0.0} {100.0 * d / downTotal,9:0.0}%\n");
         }
 

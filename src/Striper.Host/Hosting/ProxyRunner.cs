@@ -35,11 +35,11 @@ internal static partial class ProxyRunner
         if (socks is not null)
         {
             Log.SocksListening(
-                logger, proxy.LocalEndPoint.ToString(), options.Remote.ToString(), environment.Settings.Stripes, socks.Users is null ? "no authentication" : $"{socks.Users.Count} users from {environment.Settings.SocksUsersFile}");
+                logger, proxy.LocalEndPoint.ToString(), options.Remote.ToString(), environment.Settings.DescribeStripes(), socks.Users is null ? "no authentication" : $"{socks.Users.Count} users from {environment.Settings.SocksUsersFile}");
         }
         else if (options.IsClient)
         {
-            Log.ClientListening(logger, proxy.LocalEndPoint.ToString(), options.Remote.ToString(), environment.Settings.Stripes, SubstreamTransportsParser.Format(environment.Settings.Transport));
+            Log.ClientListening(logger, proxy.LocalEndPoint.ToString(), options.Remote.ToString(), environment.Settings.DescribeStripes(), SubstreamTransportsParser.Format(environment.Settings.Transport));
         }
         else
         {
@@ -130,10 +130,10 @@ internal static partial class ProxyRunner
     private static partial class Log
     {
         [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "client proxy listening on {Listen}, striping to {Peer} over {Stripes} substreams ({Transport})")]
-        public static partial void ClientListening(ILogger logger, string listen, string peer, int stripes, string transport);
+        public static partial void ClientListening(ILogger logger, string listen, string peer, string stripes, string transport);
 
         [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "client proxy listening on {Listen} as a SOCKS5 proxy ({Authentication}), striping each connection to {Peer} over {Stripes} substreams")]
-        public static partial void SocksListening(ILogger logger, string listen, string peer, int stripes, string authentication);
+        public static partial void SocksListening(ILogger logger, string listen, string peer, string stripes, string authentication);
 
         [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "server proxy listening on {Listen} (substreams on {Transports}), forwarding to {Target}")]
         public static partial void ServerListening(ILogger logger, string listen, string target, string transports);

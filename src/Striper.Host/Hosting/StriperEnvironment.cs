@@ -65,7 +65,7 @@ internal sealed class StriperEnvironment : IAsyncDisposable
         config.Use(SocketEngineTuning.Apply);
         if (options.Stripes is { } stripes)
         {
-            settings = settings with { Stripes = stripes };
+            settings = settings with { Stripes = stripes == Cli.StriperCommand.AutoStripes ? null : stripes };
         }
 
         if (options.Transport is { } transport)

@@ -21,8 +21,8 @@ public sealed class MemoryLimitTests
         // Beyond the limit: the chunk each direction always keeps, what open connections themselves hold, and the
         // receive buffers of each substream leg, charged while held (docs/ARCHITECTURE.md, "Memory"): a partial
         // frame of up to one chunk waiting for the rest, and the buffer being filled.
-        var receiveBuffers = settings.Stripes * (settings.ChunkSize + (long)settings.ReceiveBufferSize);
-        var allowance = connections * ((2L * settings.ChunkSize) + ((settings.Stripes + 1) * SessionActor.TcpLegCost) + receiveBuffers);
+        var receiveBuffers = settings.SessionSubstreams * (settings.ChunkSize + (long)settings.ReceiveBufferSize);
+        var allowance = connections * ((2L * settings.ChunkSize) + ((settings.SessionSubstreams + 1) * SessionActor.TcpLegCost) + receiveBuffers);
         await using var target = new HashingTarget(size, seed: 31);
         await using var pair = ProxyPair.Start(target.EndPoint, settings);
 

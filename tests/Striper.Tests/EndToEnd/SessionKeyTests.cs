@@ -103,7 +103,7 @@ public sealed class SessionKeyTests
 
     private static async Task<SubstreamRefusedException> DialJoinAsync(ProxyPair pair, StriperSettings settings, Guid session, SessionBinding binding)
     {
-        var join = new Handshake(HandshakeKind.Join, session, 1, settings.Stripes);
+        var join = new Handshake(HandshakeKind.Join, session, 1, settings.SessionSubstreams);
         var server = pair.Server.LocalEndPoint;
         return await Assert.ThrowsAsync<SubstreamRefusedException>(
             () => SubstreamDialer.DialAsync(server.Address.ToString(), server.Port, join, settings, CancellationToken.None, key: binding));

@@ -39,11 +39,11 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("Required argument missing for option: '-s'", new[] { "-s", "127.0.0.1:1" })]
     [InlineData("Required argument missing for option: '--stripes'", new[] { "-c", "127.0.0.1:1", "h:2", "--stripes" })]
     [InlineData("Required argument missing for option: '--config'", new[] { "-c", "127.0.0.1:1", "h:2", "--config" })]
-    [InlineData("--stripes must be a whole number from 1 to 256, got 'many'", new[] { "-c", "127.0.0.1:1", "h:2", "--stripes", "many" })]
-    [InlineData("--stripes must be a whole number from 1 to 256, got '2.5'", new[] { "-c", "127.0.0.1:1", "h:2", "--stripes", "2.5" })]
-    [InlineData("--stripes must be a whole number from 1 to 256, got '0'", new[] { "-c", "127.0.0.1:1", "h:2", "--stripes", "0" })]
-    [InlineData("--stripes must be a whole number from 1 to 256, got '257'", new[] { "-c", "127.0.0.1:1", "h:2", "--stripes", "257" })]
-    [InlineData("--stripes must be a whole number from 1 to 256, got '-1'", new[] { "-c", "127.0.0.1:1", "h:2", "--stripes", "-1" })]
+    [InlineData("--stripes must be auto or a whole number from 1 to 256, got 'many'", new[] { "-c", "127.0.0.1:1", "h:2", "--stripes", "many" })]
+    [InlineData("--stripes must be auto or a whole number from 1 to 256, got '2.5'", new[] { "-c", "127.0.0.1:1", "h:2", "--stripes", "2.5" })]
+    [InlineData("--stripes must be auto or a whole number from 1 to 256, got '0'", new[] { "-c", "127.0.0.1:1", "h:2", "--stripes", "0" })]
+    [InlineData("--stripes must be auto or a whole number from 1 to 256, got '257'", new[] { "-c", "127.0.0.1:1", "h:2", "--stripes", "257" })]
+    [InlineData("--stripes must be auto or a whole number from 1 to 256, got '-1'", new[] { "-c", "127.0.0.1:1", "h:2", "--stripes", "-1" })]
     [InlineData("port 'ssh' is not a number", new[] { "-c", "127.0.0.1:1", "host", "ssh" })]
     [InlineData("TARGET: 'localhost' is not host:port", new[] { "-s", "127.0.0.1:22222", "localhost" })]
     [InlineData("PEERHOST:PEERPORT: ':80' is not host:port", new[] { "-c", "127.0.0.1:1", ":80" })]
@@ -159,7 +159,7 @@ public sealed class CommandLineTests : IDisposable
         var (code, _, stderr) = await ChildProcess.RunStriperWithEnvironmentAsync(
             Timeout, new Dictionary<string, string> { ["STRIPER_STRIPES"] = "many" }, "-c", "127.0.0.1:9", "h:2");
 
-        AssertOneSentence(code, stderr, "striper.stripes must be an integer, got 'many'");
+        AssertOneSentence(code, stderr, "striper.stripes.count must be auto or a whole number from 1 to 256, got 'many'");
     }
 
     [Fact]

@@ -16,7 +16,7 @@ public sealed class NetLab : IAsyncDisposable
 
     private readonly Dictionary<string, string> _environment;
 
-    private NetLab(string prefix)
+    private NetLab(string prefix, string? pathRate)
     {
         Prefix = prefix;
         _environment = new Dictionary<string, string>
@@ -25,6 +25,10 @@ public sealed class NetLab : IAsyncDisposable
             ["LAB_CLIENT_ADDR"] = ClientAddress,
             ["LAB_SERVER_ADDR"] = ServerAddress,
         };
+        if (pathRate is not null)
+        {
+            _environment["LAB_PATH_RATE"] = pathRate;
+        }
     }
 
     public string Prefix { get; }
@@ -35,12 +39,15 @@ public sealed class NetLab : IAsyncDisposable
     /// <summary>The target's side: the server proxy and the data sink run here.</summary>
     public string ServerNamespace => Prefix + "s";
 
-    /// <summary>Brings up a lab whose every flow is capped at <paramref name="rate"/> (netlab.sh syntax, e.g. 40mbit).</summary>
-    public static async Task<NetLab> StartAsync(string tag, string rate)
+    /// <summary>
+    /// Brings up a lab whose every flow is capped at <paramref name="rate"/> (netlab.sh syntax, e.g. 40mbit), and all of
+    /// them together at <paramref name="pathRate"/> when given (a path's capacity).
+    /// </summary>
+    public static async Task<NetLab> StartAsync(string tag, string rate, string? pathRate = null)
     {
         // The process id keeps two test runs on one machine apart; the tag keeps tests of one run apart.
         await RemoveLabsOfDeadRunsAsync();
-        var lab = new NetLab(string.Create(CultureInfo.InvariantCulture, $"sl{Environment.ProcessId}{tag}"));
+        var lab = new NetLab(string.Create(CultureInfo.InvariantCulture, $"sl{Environment.ProcessId}{tag}"), pathRate);
         try
         {
             await lab.ScriptAsync("up", rate);

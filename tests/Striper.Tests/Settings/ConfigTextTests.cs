@@ -16,7 +16,9 @@ public sealed class ConfigTextTests
     {
         var settings = TestConfig.Load("").Read(StriperSettingsReader.Read);
 
-        Assert.Equal(8, settings.Stripes);
+        Assert.Null(settings.Stripes);
+        Assert.Equal(32, settings.MaxStripes);
+        Assert.Equal(4, settings.InitialStripes);
         Assert.Equal(256 * 1024, settings.ChunkSize);
         Assert.Equal(1024 * 1024, settings.MaxFramePayload);
         Assert.Equal(8L << 20, settings.CreditWindow);
@@ -26,6 +28,20 @@ public sealed class ConfigTextTests
         Assert.Equal(TimeSpan.FromMilliseconds(1), settings.Mdp.AckDelay);
         Assert.True(settings.Mdp.SegmentationOffload);
         Assert.Null(settings.SecretFile);
+    }
+
+    [Theory]
+    [InlineData("striper.stripes = 6", 6, 32)]
+    [InlineData("striper.stripes.count = 6", 6, 32)]
+    [InlineData("striper.stripes { count = auto, max = 12 }", null, 12)]
+    [InlineData("striper.stripes.max = 2", null, 2)]
+    public void Stripes_should_be_read_as_a_count_or_auto_with_a_maximum(string text, int? count, int max)
+    {
+        var settings = TestConfig.Load(text).Read(StriperSettingsReader.Read);
+
+        Assert.Equal(count, settings.Stripes);
+        Assert.Equal(max, settings.MaxStripes);
+        Assert.Equal(count ?? Math.Min(4, max), settings.InitialStripes);
     }
 
     [Fact]
@@ -50,7 +66,7 @@ public sealed class ConfigTextTests
             _ => null,
         });
 
-        Assert.Equal(5, ConfigValues.GetInt(defaults, "striper.stripes"));
+        Assert.Equal(5, ConfigValues.GetInt(defaults, "striper.stripes.count"));
         Assert.Equal(1L << 30, ConfigValues.GetSize(defaults, "striper.memory-limit"));
         Assert.Equal("debug", ConfigValues.GetString(defaults, "striper.log.level"));
         Assert.Equal("tcp", ConfigValues.GetString(defaults, "striper.transport"));
@@ -113,6 +129,8 @@ public sealed class ConfigTextTests
     [InlineData("striper.stall-timeout = 0s", "user.conf: striper.stall-timeout must be a positive duration")]
     [InlineData("striper.session.resume-window = 0s", "user.conf: striper.session.resume-window must be a positive duration")]
     [InlineData("striper.substream-timeout = 500ms", "user.conf: striper.substream-timeout must be between 1s and 3600s, got 0.5s")]
+    [InlineData("striper.stripes.count = lots", "user.conf: striper.stripes.count must be auto or a whole number from 1 to 256, got 'lots'")]
+    [InlineData("striper.stripes.max = 0", "user.conf: striper.stripes.max must be between 1 and 256, got 0")]
     [InlineData("striper.encrypt = maybe", "user.conf: striper.encrypt must be auto, on or off, got 'maybe'")]
     [InlineData("striper.credit-window = 256KiB", "user.conf: credit-window (262144 bytes) must hold at least two chunks")]
     public void A_bad_value_should_be_refused_in_one_sentence_naming_the_file_and_key(string text, string expected)

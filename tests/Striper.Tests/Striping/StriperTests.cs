@@ -129,6 +129,35 @@ public sealed class StriperTests : StriperHarness
         Assert.Equal(Striper.Actors.Legs.SessionAbortReason.EdgeReset, Parent.ExpectMsg<SessionFailed>().Reason);
     }
 
+    [Fact]
+    public void A_retired_substream_should_get_nothing_new_and_be_closed_once_what_it_carries_is_acknowledged()
+    {
+        StriperRef.Tell(Ack(0, 0, 100_000_000));
+        StriperRef.Tell(new EdgeData(BufferLease.CopyOf(new byte[1000])));
+        StriperRef.Tell(new EdgeData(BufferLease.CopyOf(new byte[2000])));
+        Sub0.ExpectMsg<TcpLegProtocol.WriteData>();
+        var onOne = Sub1.ExpectMsg<TcpLegProtocol.WriteData>();
+
+        StriperRef.Tell(new RetireSubstream(1));
+
+        // New data goes to substream 0 only; substream 1 is closed only once its 2000 bytes are acknowledged.
+        StriperRef.Tell(new EdgeData(BufferLease.CopyOf(new byte[500])));
+        StriperRef.Tell(new EdgeData(BufferLease.CopyOf(new byte[500])));
+        Sub0.ExpectMsg<TcpLegProtocol.WriteData>();
+        Sub0.ExpectMsg<TcpLegProtocol.WriteData>();
+        Sub1.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        Parent.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+
+        StriperRef.Tell(Ack(1, received: onOne.Lease.Length, credit: 100_000_000));
+        var retired = Parent.ExpectMsg<SubstreamRetired>();
+        Assert.Equal((1, 1), (retired.Slot, retired.Index));
+
+        // Its end later is no loss: nothing is resent and the session hears nothing more.
+        StriperRef.Tell(new SubstreamEnded(1, null));
+        Parent.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        Sub0.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
     private static AckReceived Ack(int index, long received, long credit) =>
         new(index, received, 0, FrameFlags.None, new AckPayload(0, credit));
 }

@@ -20,6 +20,8 @@ public sealed class ChaosRelay : IAsyncDisposable
     private readonly ConcurrentDictionary<RelayedConnection, byte> _connections = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _acceptLoop;
+    private readonly long[] _pathMoved = new long[2];
+    private readonly Stopwatch _pathClock = Stopwatch.StartNew();
     private volatile bool _down;
 
     /// <param name="upstream">The server proxy.</param>
@@ -89,6 +91,9 @@ public sealed class ChaosRelay : IAsyncDisposable
     /// <summary>Hellos answered as a server without session keys would.</summary>
     public int SessionKeysRefused { get; private set; }
 
+    /// <summary>Bytes per second all substreams together get in each direction (a path's capacity), or null for no cap.</summary>
+    public long? PathRate { get; init; }
+
     /// <summary>Connections reset on arrival while the path was cut.</summary>
     public int Refused { get; private set; }
 
@@ -141,7 +146,7 @@ public sealed class ChaosRelay : IAsyncDisposable
             await server.SendAsync(handshake, SocketFlags.None, _stop.Token);
             var rate = _rateOf(connection.Index);
             var stallAfter = _stallAfter(connection.Index);
-            await Task.WhenAll(PumpAsync(client, server, connection, rate, stallAfter), PumpAsync(server, client, connection, rate, null));
+            await Task.WhenAll(PumpAsync(client, server, connection, rate, stallAfter, 0), PumpAsync(server, client, connection, rate, null, 1));
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
         {
@@ -156,7 +161,7 @@ public sealed class ChaosRelay : IAsyncDisposable
         }
     }
 
-    private async Task PumpAsync(Socket from, Socket to, RelayedConnection connection, long? rate, long? stallAfter)
+    private async Task PumpAsync(Socket from, Socket to, RelayedConnection connection, long? rate, long? stallAfter, int direction)
     {
         var buffer = new byte[rate is null ? 64 * 1024 : 4 * 1024];
         var clock = Stopwatch.StartNew();
@@ -185,6 +190,17 @@ public sealed class ChaosRelay : IAsyncDisposable
             {
                 // A token bucket with no burst: never ahead of rate × elapsed.
                 var due = TimeSpan.FromSeconds((double)moved / bytesPerSecond) - clock.Elapsed;
+                if (due > TimeSpan.Zero)
+                {
+                    await Task.Delay(due, _stop.Token);
+                }
+            }
+
+            if (PathRate is { } pathRate)
+            {
+                // Every substream's bytes in this direction share one bucket: the path's capacity.
+                var total = Interlocked.Add(ref _pathMoved[direction], read);
+                var due = TimeSpan.FromSeconds((double)total / pathRate) - _pathClock.Elapsed;
                 if (due > TimeSpan.Zero)
                 {
                     await Task.Delay(due, _stop.Token);

@@ -175,7 +175,7 @@ public sealed class MspSubstreamTests
             }
 
             await app.SendAsync(block);
-            if (flowsBefore < 0 && Enumerable.Range(0, Base.Stripes).Sum(pair.ClientMetrics.SubstreamBytesSent) >= 1024 * 1024)
+            if (flowsBefore < 0 && Enumerable.Range(0, Base.SessionSubstreams).Sum(pair.ClientMetrics.SubstreamBytesSent) >= 1024 * 1024)
             {
                 flowsBefore = relay!.FlowCount;
                 relay.BlackholeBusiestFlow();

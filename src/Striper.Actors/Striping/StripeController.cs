@@ -1,0 +1,244 @@
+namespace Striper.Actors.Striping;
+
+/// <summary>
+/// Sizes an auto-striped connection (<c>--stripes auto</c>) from what it delivers, nothing else: no path model,
+/// no guess at the throttle. It is fed the connection's delivered byte count (both directions) every tick and
+/// answers with the number of substreams the connection should run.
+///
+/// A connection starts with <see cref="InitialCount"/>. While it is busy (it moved at least
+/// <see cref="BusyBytesPerSecond"/> in the last window), the controller doubles the count and compares the rate
+/// after the new substreams have settled with the rate before:
+/// - a gain of at least <see cref="KeepShare"/> of what the new substreams would add if every substream were
+///   capped (a per-flow throttle): keep them and grow again, up to the maximum: fourfold after a step that gained
+///   nearly all it could (<see cref="FullShare"/>), since the path is then far from full, twice otherwise;
+/// - a gain below <see cref="MeaningfulGain"/> of the rate: they add nothing (the path, not the flows, is the
+///   limit, or the application is): close them again;
+/// - anything between: the path's capacity may lie between the two counts. The controller cuts back to the capacity
+///   (the new rate) divided by one substream's rate (the old rate over the old count) and keeps that if the rate
+///   holds; if it falls (the new substreams were slower ones, and the path had room), the larger count comes back.
+/// Then it holds, and tries again after <see cref="FirstRetry"/>, doubling the wait after each try that adds nothing
+/// (up to <see cref="LongestRetry"/>), so a path that opens up later is found and a settled one is left alone.
+/// </summary>
+internal sealed class StripeController
+{
+    /// <summary>Where an auto-sized connection starts: enough for an unthrottled path, a fast start under a cap.</summary>
+    public const int InitialCount = 4;
+
+    /// <summary>Below this a connection is not busy (a shell, a trickle) and its count is left alone.</summary>
+    public const double BusyBytesPerSecond = 256 * 1024;
+
+    /// <summary>Share of the ideal gain (every substream capped) that keeps all the new substreams.</summary>
+    public const double KeepShare = 0.75;
+
+    /// <summary>Share of the ideal gain after which the next step grows fourfold rather than twofold.</summary>
+    public const double FullShare = 0.8;
+
+    /// <summary>A gain below this share of the rate is noise, not a reason to keep a substream.</summary>
+    public const double MeaningfulGain = 0.10;
+
+    public static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan LongestRetry = TimeSpan.FromSeconds(80);
+
+    // New substreams need a moment to reach their rate (their TCP slow start, the Striper's first rate samples),
+    // and a window must be long enough to average out a throttle's bursts.
+    private static readonly TimeSpan MinimumSettle = TimeSpan.FromMilliseconds(400);
+    private static readonly TimeSpan MinimumWindow = TimeSpan.FromMilliseconds(800);
+
+    private readonly int _max;
+    private Phase _phase = Phase.Baseline;
+    private TimeSpan _phaseStart;
+    private long _windowStartBytes;
+    private TimeSpan _windowStart;
+    private bool _windowOpen;
+    private int _settledCount;
+    private double _settledRate;
+    private TimeSpan _retryWait = FirstRetry;
+
+    // The probe a verification may have to go back to.
+    private int _triedCount;
+    private double _triedRate;
+
+    public StripeController(int max, TimeSpan now)
+    {
+        _max = Math.Max(1, max);
+        Count = Math.Min(InitialCount, _max);
+        _settledCount = Count;
+        _phaseStart = now;
+    }
+
+    private enum Phase
+    {
+        /// <summary>Measuring the rate at the settled count.</summary>
+        Baseline,
+
+        /// <summary>Measuring the rate with more substreams than the settled count.</summary>
+        Probe,
+
+        /// <summary>Measuring the rate after cutting a probe back to the count the path seems to need.</summary>
+        Verify,
+
+        /// <summary>Waiting before the next try.</summary>
+        Hold,
+    }
+
+    /// <summary>Substreams the connection should run now.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>The last decision, for the log: what was measured and why the count is what it is.</summary>
+    public string? LastDecision { get; private set; }
+
+    /// <summary>
+    /// Feeds the connection's delivered bytes so far (both directions) at <paramref name="now"/>; returns true when
+    /// <see cref="Count"/> changed. <paramref name="rtt"/> is the path's round trip (the substreams' largest minimum
+    /// RTT): windows stretch with it, since a new TCP connection needs some round trips to reach its rate.
+    /// </summary>
+    public bool OnTick(long deliveredBytes, TimeSpan now, TimeSpan rtt)
+    {
+        var settle = Max(MinimumSettle, 4 * rtt);
+        var window = Max(MinimumWindow, 8 * rtt);
+        if (_phase == Phase.Hold)
+        {
+            if (now - _phaseStart < _retryWait)
+            {
+                return false;
+            }
+
+            StartPhase(Phase.Baseline, now);
+        }
+
+        // Each phase first lets the substreams settle (new ones ramp up, closed ones drain), then measures.
+        if (!_windowOpen)
+        {
+            if (now - _phaseStart < settle)
+            {
+                return false;
+            }
+
+            _windowOpen = true;
+            _windowStart = now;
+            _windowStartBytes = deliveredBytes;
+            return false;
+        }
+
+        if (now - _windowStart < window)
+        {
+            return false;
+        }
+
+        var rate = (deliveredBytes - _windowStartBytes) / (now - _windowStart).TotalSeconds;
+        return _phase switch
+        {
+            Phase.Baseline => OnBaseline(rate, now),
+            Phase.Probe => OnProbe(rate, now),
+            _ => OnVerify(rate, now),
+        };
+    }
+
+    private bool OnBaseline(double rate, TimeSpan now)
+    {
+        _settledRate = rate;
+        if (rate < BusyBytesPerSecond || Count >= _max)
+        {
+            // Idle, or nothing more to try: look again later.
+            StartPhase(Phase.Hold, now);
+            return false;
+        }
+
+        _settledCount = Count;
+        Count = Math.Min(2 * Count, _max);
+        StartPhase(Phase.Probe, now);
+        LastDecision = $"{Rate(rate)} with {_settledCount}; trying {Count}";
+        return true;
+    }
+
+    private bool OnProbe(double rate, TimeSpan now)
+    {
+        var before = _settledCount;
+        var tried = Count;
+        var gain = _settledRate > 0 ? (rate / _settledRate) - 1 : 0;
+        var ideal = ((double)tried / before) - 1;
+        if (gain >= KeepShare * ideal)
+        {
+            // Every new substream pulled its weight: the flows, not the path, were the limit. Go on from here.
+            _settledCount = tried;
+            _settledRate = rate;
+            _retryWait = FirstRetry;
+            LastDecision = $"{Rate(rate)} with {tried}, {gain:P0} more than with {before}: keeping {tried}";
+            if (tried >= _max)
+            {
+                StartPhase(Phase.Hold, now);
+                return false;
+            }
+
+            Count = Math.Min((gain >= FullShare * ideal ? 4 : 2) * tried, _max);
+            StartPhase(Phase.Probe, now);
+            LastDecision += $", trying {Count}";
+            return true;
+        }
+
+        if (gain < MeaningfulGain)
+        {
+            Count = before;
+            _retryWait = Min(2 * _retryWait, LongestRetry);
+            LastDecision = $"{Rate(rate)} with {tried}, {gain:P0} more than with {before}: back to {before}";
+        }
+        else
+        {
+            // The path's capacity may lie between the two: about the new rate over one substream's share of the old.
+            // Or some new substreams are merely slower than the old ones (a throttle that caps some flows harder),
+            // and the path has room: the count is checked before it is kept.
+            var perSubstream = _settledRate / before;
+            // A tenth of a substream's rate is measurement noise, not a reason for one more.
+            var needed = Math.Clamp((int)Math.Ceiling((rate / perSubstream) - 0.1), before + 1, tried);
+            _retryWait = FirstRetry;
+            if (needed < tried)
+            {
+                _triedCount = tried;
+                _triedRate = rate;
+                Count = needed;
+                StartPhase(Phase.Verify, now);
+                LastDecision = $"{Rate(rate)} with {tried}, {gain:P0} more than with {before}: the path may hold about {needed}, trying {needed}";
+                return true;
+            }
+
+            Count = tried;
+            LastDecision = $"{Rate(rate)} with {tried}, {gain:P0} more than with {before}: keeping {tried}";
+        }
+
+        _settledCount = Count;
+        StartPhase(Phase.Hold, now);
+        return Count != tried;
+    }
+
+    /// <summary>After cutting back to the estimate: kept if the rate held, otherwise the larger count comes back.</summary>
+    private bool OnVerify(double rate, TimeSpan now)
+    {
+        var estimate = Count;
+        if (rate >= _triedRate * (1 - MeaningfulGain))
+        {
+            LastDecision = $"{Rate(rate)} with {estimate}, as much as with {_triedCount}: keeping {estimate}";
+        }
+        else
+        {
+            Count = _triedCount;
+            LastDecision = $"{Rate(rate)} with {estimate}, less than {Rate(_triedRate)} with {_triedCount}: back to {_triedCount}";
+        }
+
+        _settledCount = Count;
+        StartPhase(Phase.Hold, now);
+        return Count != estimate;
+    }
+
+    private void StartPhase(Phase phase, TimeSpan now)
+    {
+        _phase = phase;
+        _phaseStart = now;
+        _windowOpen = false;
+    }
+
+    private static string Rate(double bytesPerSecond) => $"{bytesPerSecond * 8 / 1e6:0.0} Mbit/s";
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+}

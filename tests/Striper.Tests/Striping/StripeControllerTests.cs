@@ -1,0 +1,85 @@
+using Striper.Actors.Striping;
+
+namespace Striper.Tests.Striping;
+
+/// <summary>
+/// The controller against modelled paths: each substream gets at most a per-flow cap, and all of them together at
+/// most the path's capacity, as in the lab (bench/netlab.sh). It is fed what such a path delivers every 100 ms.
+/// </summary>
+public sealed class StripeControllerTests
+{
+    private const double Mbit = 1e6 / 8;
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(100);
+
+    [Theory]
+    [InlineData(20, 240, 12)] // a per-flow cap of R on a path of 12 R needs 12
+    [InlineData(20, 160, 8)]
+    [InlineData(20, 100, 5)]
+    [InlineData(10, 1000, 32)] // more than the maximum would help: the maximum
+    [InlineData(1000, 1000, 4)] // unthrottled: the substreams add nothing, it stays where it starts
+    public void A_busy_connection_should_settle_on_about_the_capacity_over_the_per_flow_cap(double capMbit, double capacityMbit, int expected)
+    {
+        var history = Run(count => Math.Min(count * capMbit, capacityMbit) * Mbit, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(expected, history[^1]);
+
+        // It gets there within a few seconds, and later tries (a larger count for a moment) cost little time.
+        var reached = history.IndexOf(expected) * Tick;
+        Assert.True(reached < TimeSpan.FromSeconds(6), $"reached {expected} only after {reached.TotalSeconds:0.0}s");
+        var after = history.Skip(history.IndexOf(expected)).ToList();
+        var share = (double)after.Count(c => c == expected) / after.Count;
+        Assert.True(share > 0.85, $"only {share:P0} of the time after reaching {expected} was spent there");
+    }
+
+    [Fact]
+    public void With_some_substreams_capped_harder_it_should_keep_enough_to_fill_the_path()
+    {
+        // Every fourth substream gets a tenth of the cap (a heterogeneous throttle): the estimate from the first
+        // substreams' rate is too low, and cutting back to it loses rate, so the larger count must come back.
+        static double Rate(int count) => Math.Min(Enumerable.Range(0, count).Sum(i => i % 4 == 3 ? 2.0 : 20.0), 200) * Mbit;
+
+        var history = Run(Rate, TimeSpan.FromSeconds(60));
+
+        Assert.True(Rate(history[^1]) >= 0.95 * 200 * Mbit, $"ended on {history[^1]}, {Rate(history[^1]) / Mbit:0} Mbit/s");
+        Assert.InRange(history[^1], 11, 16);
+    }
+
+    [Fact]
+    public void An_idle_connection_should_keep_its_first_count()
+    {
+        var history = Run(_ => 10_000, TimeSpan.FromSeconds(60));
+
+        Assert.All(history, count => Assert.Equal(StripeController.InitialCount, count));
+    }
+
+    [Fact]
+    public void A_path_that_opens_up_later_should_be_found_by_a_later_try()
+    {
+        // Unthrottled at first (4 is plenty); after 20 s a per-flow cap of 10 Mbit/s on a 200 Mbit/s path appears.
+        var elapsed = TimeSpan.Zero;
+        var history = Run(
+            count => elapsed < TimeSpan.FromSeconds(20) ? 40 * Mbit : Math.Min(count * 10, 200) * Mbit,
+            TimeSpan.FromSeconds(120),
+            now => elapsed = now);
+
+        Assert.Equal(StripeController.InitialCount, history[190]);
+        Assert.Equal(20, history[^1]);
+    }
+
+    /// <summary>Runs the controller against a path; returns the count after every tick.</summary>
+    private static List<int> Run(Func<int, double> rateOf, TimeSpan duration, Action<TimeSpan>? onTick = null)
+    {
+        var controller = new StripeController(32, TimeSpan.Zero);
+        double delivered = 0;
+        var history = new List<int>();
+        for (var now = Tick; now <= duration; now += Tick)
+        {
+            onTick?.Invoke(now);
+            delivered += rateOf(controller.Count) * Tick.TotalSeconds;
+            controller.OnTick((long)delivered, now, TimeSpan.FromMilliseconds(1));
+            history.Add(controller.Count);
+        }
+
+        return history;
+    }
+}
