@@ -12,7 +12,11 @@ internal sealed class NodeIdentity : IDisposable
     /// <summary>An uncompressed P-256 point: 0x04, X, Y.</summary>
     public const int PublicKeySize = 65;
 
+    /// <summary>An ECDSA P-256 signature in IEEE P1363 form: r and s, 32 bytes each.</summary>
+    public const int SignatureSize = 64;
+
     private readonly ECDiffieHellman _key;
+    private ECDsa? _signer;
 
     private NodeIdentity(ECDiffieHellman key)
     {
@@ -84,7 +88,43 @@ internal sealed class NodeIdentity : IDisposable
         }
     }
 
-    public void Dispose() => _key.Dispose();
+    /// <summary>An ECDSA P-256 signature (SHA-256, r ‖ s, 64 bytes) of <paramref name="data"/> with this node's key.</summary>
+    public byte[] Sign(ReadOnlySpan<byte> data)
+    {
+        // The same P-256 key signs route announcements and agrees link keys: a node has one identity, one SID.
+        _signer ??= ECDsa.Create(_key.ExportParameters(includePrivateParameters: true));
+        return _signer.SignData(data, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+    }
+
+    /// <summary>Whether <paramref name="signature"/> is the owner of <paramref name="publicKey"/>'s; false for any malformed input.</summary>
+    public static bool Verify(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
+    {
+        if (publicKey.Length != PublicKeySize || publicKey[0] != 0x04 || signature.Length != SignatureSize)
+        {
+            return false;
+        }
+
+        var parameters = new ECParameters
+        {
+            Curve = ECCurve.NamedCurves.nistP256,
+            Q = new ECPoint { X = publicKey.Slice(1, 32).ToArray(), Y = publicKey.Slice(33, 32).ToArray() },
+        };
+        try
+        {
+            using var key = ECDsa.Create(parameters);
+            return key.VerifyData(data, signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+        }
+        catch (CryptographicException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        _key.Dispose();
+        _signer?.Dispose();
+    }
 
     private static bool HasPrivateKey(ECDiffieHellman key)
     {

@@ -18,6 +18,12 @@ internal readonly record struct Sid(string Hex)
         return new Sid(Convert.ToHexStringLower(hash));
     }
 
+    /// <summary>The SID carried as 32 raw bytes (in route announcements and routed datagrams).</summary>
+    public static Sid FromBytes(ReadOnlySpan<byte> bytes) => new(Convert.ToHexStringLower(bytes[..Size]));
+
+    /// <summary>Writes the 32 raw bytes.</summary>
+    public void WriteBytes(Span<byte> destination) => Convert.FromHexString(Hex, destination[..Size], out _, out _);
+
     /// <summary>Accepts 64 hex digits in either case; the error says what was wrong.</summary>
     public static bool TryParse(string text, out Sid sid, out string? error)
     {

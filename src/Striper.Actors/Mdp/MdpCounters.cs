@@ -28,6 +28,12 @@ internal sealed class MdpCounters
     public long HellosThrottled;
     public long SendErrors;
     public long SegmentedSends;
+    public long Forwarded;
+    public long NoRouteDropped;
+    public long HopLimitDropped;
+    public long AnnouncementsAccepted;
+    public long AnnouncementsMalformed;
+    public long AnnouncementsForged;
 #pragma warning restore SA1401
 
     public MdpStats Snapshot(int hops) => new()
@@ -52,6 +58,12 @@ internal sealed class MdpCounters
         LinksClosedByPeer = Interlocked.Read(ref LinksClosedByPeer),
         HellosThrottled = Interlocked.Read(ref HellosThrottled),
         SendErrors = Interlocked.Read(ref SendErrors),
+        Forwarded = Interlocked.Read(ref Forwarded),
+        NoRouteDropped = Interlocked.Read(ref NoRouteDropped),
+        HopLimitDropped = Interlocked.Read(ref HopLimitDropped),
+        AnnouncementsAccepted = Interlocked.Read(ref AnnouncementsAccepted),
+        AnnouncementsMalformed = Interlocked.Read(ref AnnouncementsMalformed),
+        AnnouncementsForged = Interlocked.Read(ref AnnouncementsForged),
         SegmentedSends = Interlocked.Read(ref SegmentedSends),
         Hops = hops,
     };

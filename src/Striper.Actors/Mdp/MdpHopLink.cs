@@ -31,6 +31,10 @@ internal sealed class MdpHopLink : IDisposable
     private int _ackTimerClaimed;
     private int _heard;
     private double _srtt = -1;
+
+    // Datagrams sent and retransmitted on this link, decayed by half at each routing metric read (RouteMetric).
+    private double _recentSent;
+    private double _recentRetransmitted;
     private double _rttvar;
     private bool _disposed;
 
@@ -104,6 +108,24 @@ internal sealed class MdpHopLink : IDisposable
     }
 
     /// <summary>
+    /// What reaching the neighbour over this link costs, for route announcements: the smoothed hop RTT in tenths of a
+    /// millisecond (at least 1), raised by the share of datagrams that needed retransmission since the last read
+    /// (each read halves the history, so the metric follows the link's recent behaviour): a lossy link costs up to
+    /// five times its RTT.
+    /// </summary>
+    public int RouteMetric()
+    {
+        lock (_gate)
+        {
+            var rttTenths = _srtt < 0 ? 10 : _srtt * 10_000;
+            var loss = _recentSent > 0 ? Math.Min(1, _recentRetransmitted / _recentSent) : 0;
+            _recentSent /= 2;
+            _recentRetransmitted /= 2;
+            return (int)Math.Clamp(Math.Round(rttTenths * (1 + (4 * loss))), 1, ushort.MaxValue);
+        }
+    }
+
+    /// <summary>
     /// True once since the last call if something valid (a verified datagram or hello) arrived on the link. A flag
     /// rather than a timestamp: the receive path sets an int, and the node reads the clock once per sweep.
     /// </summary>
@@ -143,6 +165,7 @@ internal sealed class MdpHopLink : IDisposable
             MdpLinkKeys.Sign(_sendMac, slot[..length], slot.Slice(length, MdpPacket.MacSize));
             length += MdpPacket.MacSize;
             _send.Commit(length, _clock.GetTimestamp());
+            _recentSent++;
             _arrivalsSinceAck = 0;
             kick = _send.Outstanding == 1;
             SendRaw(slot[..length]);
@@ -322,6 +345,7 @@ internal sealed class MdpHopLink : IDisposable
         MdpPacket.WriteAck(slot, _receive.WireCumulative, (uint)_send.Base, _receive.AckBits());
         MdpLinkKeys.Sign(_sendMac, slot[..bodyLength], slot[bodyLength..]);
         Interlocked.Increment(ref _counters.Retransmissions);
+        _recentRetransmitted++;
         SendRaw(slot);
     }
 

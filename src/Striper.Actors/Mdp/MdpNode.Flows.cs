@@ -17,6 +17,12 @@ internal sealed partial class MdpNode
         }
 
         var pending = new PendingOpen(request, replyTo);
+        if (!request.OwnSocket && !_bySid.ContainsKey(request.Peer) && _router.HasRoute(request.Peer))
+        {
+            OpenRouted(request, replyTo);
+            return;
+        }
+
         if (_bySid.TryGetValue(request.Peer, out var hops) && SharedHop(hops) is { } shared)
         {
             if (!request.OwnSocket)
@@ -40,8 +46,13 @@ internal sealed partial class MdpNode
     {
         var flow = message.Flow;
         flow.Unregister();
-        var entry = _sockets.FirstOrDefault(s => s.Dedicated && ReferenceEquals(s.Socket, flow.Hop.Socket));
-        if (entry is null || !flow.Hop.Flows.IsEmpty)
+        if (flow.Hop is not { } link)
+        {
+            return;
+        }
+
+        var entry = _sockets.FirstOrDefault(s => s.Dedicated && ReferenceEquals(s.Socket, link.Socket));
+        if (entry is null || !link.Flows.IsEmpty)
         {
             return;
         }
@@ -102,7 +113,9 @@ internal sealed partial class MdpNode
         {
             pending.ReplyTo.Tell(new FlowFailed(
                 pending.Request.Peer,
-                $"no neighbour with SID {pending.Request.Peer} answered within {_settings.ConnectTimeout.TotalSeconds:0.#} s (give its UDP address with --peer HOST:PORT; only direct neighbours are reachable)"));
+                pending.Request.OwnSocket
+                    ? $"no neighbour with SID {pending.Request.Peer} answered within {_settings.ConnectTimeout.TotalSeconds:0.#} s (a flow with its own socket needs a neighbour: give its UDP address with --peer HOST:PORT)"
+                    : $"no neighbour with SID {pending.Request.Peer} answered and no route to it was announced within {_settings.ConnectTimeout.TotalSeconds:0.#} s (give a neighbour's UDP address with --peer HOST:PORT)"));
         }
     }
 

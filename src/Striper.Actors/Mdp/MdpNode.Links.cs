@@ -178,6 +178,11 @@ internal sealed partial class MdpNode
         _lastKeepalive[hop] = Context.Clock().GetTimestamp();
         _lastHeard[hop] = _lastKeepalive[hop];
         Context.Logger().LogInformation("neighbour {Sid} up at {Address} (via {Local})", peer.Abbreviated, hop.RemoteEndPoint, entry.LocalEndPoint);
+        if (!entry.Dedicated)
+        {
+            OnRoutingLinkUp(hop);
+        }
+
         return hop;
     }
 
@@ -198,6 +203,10 @@ internal sealed partial class MdpNode
         _saidBye.Remove(hop);
         Context.Unwatch(hop.Hop);
         Context.Stop(hop.Hop);
+        if (!entry.Dedicated)
+        {
+            OnRoutingLinkGone();
+        }
     }
 
     /// <summary>

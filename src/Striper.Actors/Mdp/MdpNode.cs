@@ -15,7 +15,8 @@ namespace Striper.Actors.Mdp;
 /// link per neighbour address. Hellos with new keys are checked within a budget (<see cref="MdpHelloBudget"/>), so a
 /// flood cannot make the node spend unbounded CPU on key agreement; a link on which nothing valid has been heard for
 /// <see cref="MdpSettings.LinkTimeout"/> is removed on the hello timer's round. It routes by (SID, port): a flow to a
-/// SID goes over a link to that neighbour; only direct neighbours are reachable (there is no multi-hop forwarding).
+/// neighbour goes over a link to it; a flow to a node further away is routed hop by hop over the mesh (the node's
+/// link-state routing, MdpNode.Routing.cs).
 /// Arriving datagrams go straight from the sockets to the hops, which deliver them; the node only sees hellos and
 /// strangers.
 /// </summary>
@@ -68,7 +69,11 @@ internal sealed partial class MdpNode : ReceiveActor, IWithTimers
             SayHello();
         });
         Receive<Bind>(OnBind);
-        Receive<Unbind>(m => _bindings.TryRemove(m.Port, out _));
+        Receive<Unbind>(m =>
+        {
+            _bindings.TryRemove(m.Port, out _);
+            ForgetServicesOn(m.Port);
+        });
         Receive<OpenFlow>(m => OnOpenFlow(m, Sender));
         Receive<OpenTimeout>(OnOpenTimeout);
         Receive<CloseFlow>(OnCloseFlow);
@@ -76,6 +81,7 @@ internal sealed partial class MdpNode : ReceiveActor, IWithTimers
         Receive<GetStats>(_ => Sender.Tell(_counters.Snapshot(_bySid.Values.Sum(l => l.Count))));
         Receive<GetNeighbours>(_ => Sender.Tell(new Neighbours([.. _bySid.Keys])));
         Receive<Terminated>(OnTerminated);
+        ReceiveRoutingMessages();
     }
 
     public static Props Props(NodeIdentity identity, MdpSettings settings, MdpCounters counters, IReadOnlyList<MdpSocketEntry> sockets, IEnumerable<IPEndPoint> peers) =>
@@ -89,6 +95,7 @@ internal sealed partial class MdpNode : ReceiveActor, IWithTimers
             entry.Actor = Context.ActorOf(MdpSocket.Props(entry.Socket, entry.Hops, Self, _counters, _bindings, _settings), $"udp-{i++}");
         }
 
+        StartRouting();
         Timers.StartPeriodicTimer(HelloTimer, HelloTick.Instance, _settings.HelloInterval);
         SayHello();
     }

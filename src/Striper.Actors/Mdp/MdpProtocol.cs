@@ -66,6 +66,58 @@ internal static class MdpProtocol
 
     public sealed record Neighbours(IReadOnlyList<Sid> Sids);
 
+    /// <summary>Anyone → node: announce a named service on an MDP port to the mesh. Answered with <see cref="ServiceRegistered"/> or <see cref="ServiceRefused"/>.</summary>
+    public sealed record RegisterService(string Name, int Port);
+
+    public sealed record ServiceRegistered(string Name, int Port);
+
+    public sealed record ServiceRefused(string Name, string Reason);
+
+    /// <summary>Anyone → node: reply with <see cref="KnownServices"/>, this node's and those the mesh announces.</summary>
+    public sealed class GetServices
+    {
+        public static GetServices Instance { get; } = new();
+
+        private GetServices()
+        {
+        }
+    }
+
+    /// <param name="Hops">0 for this node's own, null for one whose node no route reaches (yet).</param>
+    public sealed record KnownService(string Name, Sid Node, int Port, int? Hops);
+
+    public sealed record KnownServices(IReadOnlyList<KnownService> Services);
+
+    /// <summary>Anyone → node: reply with <see cref="KnownRoutes"/>.</summary>
+    public sealed class GetRoutes
+    {
+        public static GetRoutes Instance { get; } = new();
+
+        private GetRoutes()
+        {
+        }
+    }
+
+    public sealed record KnownRoutes(IReadOnlyList<Routing.MdpRoute> Routes);
+
+    internal sealed class AnnounceTick
+    {
+        public static AnnounceTick Instance { get; } = new();
+
+        private AnnounceTick()
+        {
+        }
+    }
+
+    internal sealed class AnnounceSoon
+    {
+        public static AnnounceSoon Instance { get; } = new();
+
+        private AnnounceSoon()
+        {
+        }
+    }
+
     internal sealed class HelloTick
     {
         public static HelloTick Instance { get; } = new();

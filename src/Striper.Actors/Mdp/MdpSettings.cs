@@ -39,7 +39,7 @@ internal sealed record MdpSettings
     public TimeSpan HelloInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Hellos to neighbours that are up go out this often (liveness; lets a restarted neighbour learn our key again).</summary>
-    public TimeSpan HelloKeepalive { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan HelloKeepalive { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// A link from which nothing valid (no verified datagram, no verified hello) has been heard for this long is removed:
@@ -47,7 +47,13 @@ internal sealed record MdpSettings
     /// <see cref="MaxLinks"/>. Longer than <see cref="HelloKeepalive"/>, so an idle but living neighbour's keepalive
     /// replies keep it; checked every <see cref="HelloInterval"/>, so it fires up to one interval late.
     /// </summary>
-    public TimeSpan LinkTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan LinkTimeout { get; init; } = TimeSpan.FromSeconds(8);
+
+    /// <summary>A node announces its links and services to the mesh this often, and at once when its links change.</summary>
+    public TimeSpan AnnounceInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>An announcement not renewed for this long is dropped: its node has left, and routes through it go.</summary>
+    public TimeSpan RouteTimeout { get; init; } = TimeSpan.FromSeconds(20);
 
     /// <summary>
     /// Hellos with a key the node does not know yet that it checks per second (a token bucket holding one second's

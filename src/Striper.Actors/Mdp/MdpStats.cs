@@ -65,6 +65,24 @@ internal sealed record MdpStats
 
     public int Hops { get; init; }
 
+    /// <summary>Routed datagrams passed on towards another node.</summary>
+    public long Forwarded { get; init; }
+
+    /// <summary>Routed datagrams (or sends on a routed flow) for a SID no route reached.</summary>
+    public long NoRouteDropped { get; init; }
+
+    /// <summary>Routed datagrams malformed or out of hops (a route loop cannot keep one alive).</summary>
+    public long HopLimitDropped { get; init; }
+
+    /// <summary>Route announcements stored as their node's newest (and passed on).</summary>
+    public long AnnouncementsAccepted { get; init; }
+
+    /// <summary>Route announcements dropped as malformed (lengths, counts, names).</summary>
+    public long AnnouncementsMalformed { get; init; }
+
+    /// <summary>Route announcements dropped because the signature is not the announced key's.</summary>
+    public long AnnouncementsForged { get; init; }
+
     /// <summary>Everything dropped because it was not valid input.</summary>
     public long InvalidDropped => MalformedDropped + ForgedDropped + UnknownSenderDropped + HellosRejected;
 }

@@ -67,6 +67,14 @@ internal sealed class RunningMdpNode : IAsyncDisposable
 
     public Task<MdpStats> GetStatsAsync() => Node.Ask<MdpStats>(MdpProtocol.GetStats.Instance, TimeSpan.FromSeconds(5));
 
+    /// <summary>This node's services and those the mesh announces, nearest first within a name.</summary>
+    public async Task<IReadOnlyList<MdpProtocol.KnownService>> GetServicesAsync() =>
+        (await Node.Ask<MdpProtocol.KnownServices>(MdpProtocol.GetServices.Instance, TimeSpan.FromSeconds(5))).Services;
+
+    /// <summary>Announces a named service on an MDP port; the reason when the node refuses it.</summary>
+    public async Task<string?> RegisterServiceAsync(string name, int port) =>
+        await Node.Ask<object>(new MdpProtocol.RegisterService(name, port), TimeSpan.FromSeconds(5)) is MdpProtocol.ServiceRefused refused ? refused.Reason : null;
+
     public ValueTask DisposeAsync()
     {
         _system.Stop(Node);

@@ -31,7 +31,17 @@ internal static class MdpSettingsReader
             MaxLinks = Int(config, "striper.mdp.max-links", 1, 1 << 16),
             LinkTimeout = Positive(config, "striper.mdp.link-timeout"),
             MaxHellosPerSecond = Int(config, "striper.mdp.max-hellos-per-second", 1, 1_000_000),
+            AnnounceInterval = Positive(config, "striper.mdp.announce-interval"),
+            RouteTimeout = Positive(config, "striper.mdp.route-timeout"),
         };
+
+        if (settings.RouteTimeout <= 2 * settings.AnnounceInterval)
+        {
+            throw Error(
+                "striper.mdp.route-timeout",
+                $"striper.mdp.route-timeout ({settings.RouteTimeout.TotalSeconds:0.###}s) must be longer than twice striper.mdp.announce-interval ({settings.AnnounceInterval.TotalSeconds:0.###}s), or a living node's routes would lapse between its announcements",
+                "striper.mdp.announce-interval");
+        }
 
         if (settings.LinkTimeout <= settings.HelloKeepalive)
         {
@@ -75,11 +85,12 @@ internal static class MdpSettingsReader
             MaxStreams = Int(config, "striper.msp.max-streams", 1, 1 << 20),
         };
 
-        if (settings.MaxMessageSize + MspOverhead > mdp.MaxPayload)
+        // A stream may be routed over several hops, and a routed datagram carries the two ends' SIDs and ports too.
+        if (settings.MaxMessageSize + MspOverhead + Mdp.Routing.MdpEnvelope.RoutedHeaderSize > mdp.MaxPayload)
         {
             throw Error(
                 "striper.msp.max-message-size",
-                $"striper.msp.max-message-size ({settings.MaxMessageSize}) plus {MspOverhead} bytes of MSP header must fit the {mdp.MaxPayload} bytes an MDP datagram carries under striper.mdp.mtu ({mdp.Mtu})",
+                $"striper.msp.max-message-size ({settings.MaxMessageSize}) plus {MspOverhead} bytes of MSP header and {Mdp.Routing.MdpEnvelope.RoutedHeaderSize} of routing must fit the {mdp.MaxPayload} bytes an MDP datagram carries under striper.mdp.mtu ({mdp.Mtu})",
                 "striper.mdp.mtu");
         }
 

@@ -22,7 +22,7 @@ internal sealed class MspSubstreamListener : ReceiveActor
     private readonly IActorRef _proxy;
     private readonly StriperSettings _settings;
     private readonly int _maxFlows;
-    private readonly Dictionary<(Sid Peer, int RemotePort, MdpHopLink Hop), (IActorRef Port, IActorRef Endpoint)> _flows = [];
+    private readonly Dictionary<(Sid Peer, int RemotePort, MdpHopLink? Hop), (IActorRef Port, IActorRef Endpoint, MdpFlow Flow)> _flows = [];
 
     public MspSubstreamListener(IActorRef node, IActorRef proxy, StriperSettings settings)
     {
@@ -57,11 +57,12 @@ internal sealed class MspSubstreamListener : ReceiveActor
                 return;
             }
 
-            var port = Context.ActorOf(MspSubstreamPort.Accepting(_proxy, _settings.Msp, _settings.HandshakeTimeout, flow.Hop.RemoteEndPoint.ToString()));
+            var remote = flow.Hop?.RemoteEndPoint.ToString() ?? flow.Peer.Abbreviated;
+            var port = Context.ActorOf(MspSubstreamPort.Accepting(_proxy, _settings.Msp, _settings.HandshakeTimeout, remote));
             var endpoint = Context.ActorOf(MspEndpoint.Props(flow, port, _settings.Msp));
             Context.Watch(port);
             flow.Register(endpoint);
-            entry = (port, endpoint);
+            entry = (port, endpoint, flow);
             _flows[key] = entry;
         }
 
@@ -75,7 +76,7 @@ internal sealed class MspSubstreamListener : ReceiveActor
             if (ReferenceEquals(entry.Port, message.ActorRef))
             {
                 _flows.Remove(key);
-                key.Hop.Flows.TryRemove(MdpHopLink.FlowKey(ServicePort, key.RemotePort), out _);
+                entry.Flow.Unregister();
                 Context.Stop(entry.Endpoint);
                 return;
             }

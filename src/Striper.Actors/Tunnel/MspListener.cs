@@ -23,7 +23,8 @@ internal sealed class MspListener : ReceiveActor
     private readonly Func<CancellationToken, Task<IByteDuplex>> _openDuplex;
     private readonly IActorRef _reportTo;
     private readonly MspSettings _settings;
-    private readonly Dictionary<(Sid Peer, int RemotePort, MdpHopLink Hop), IActorRef> _endpoints = [];
+    // Keyed by the remote end and the link (null for a routed flow, which follows whatever path the mesh has).
+    private readonly Dictionary<(Sid Peer, int RemotePort, MdpHopLink? Hop), (IActorRef Endpoint, MdpFlow Flow)> _endpoints = [];
     private readonly Dictionary<IActorRef, IActorRef> _endpointOfBridge = [];
     private int _accepted;
     private long _flowsRefused;
@@ -62,7 +63,7 @@ internal sealed class MspListener : ReceiveActor
     {
         var flow = message.Flow;
         var key = (flow.Peer, flow.RemotePort, flow.Hop);
-        if (!_endpoints.TryGetValue(key, out var endpoint))
+        if (!_endpoints.TryGetValue(key, out var entry))
         {
             // A bridge opens its byte side (a TCP connection to the target) at once, so only a flow that starts with
             // a SYN gets one, and only while fewer than max-streams flows are open: anything else from a neighbour,
@@ -83,9 +84,10 @@ internal sealed class MspListener : ReceiveActor
                 _reportTo.Tell(new StreamAccepted(acceptor), Self);
             }
 
-            endpoint = Context.ActorOf(MspEndpoint.Props(flow, acceptor, _settings));
+            var endpoint = Context.ActorOf(MspEndpoint.Props(flow, acceptor, _settings));
             Context.Watch(endpoint);
-            _endpoints[key] = endpoint;
+            entry = (endpoint, flow);
+            _endpoints[key] = entry;
             if (!ReferenceEquals(acceptor, Self))
             {
                 _endpointOfBridge[acceptor] = endpoint;
@@ -94,7 +96,7 @@ internal sealed class MspListener : ReceiveActor
             flow.Register(endpoint);
         }
 
-        endpoint.Tell(new DatagramReceived(message.Payload));
+        entry.Endpoint.Tell(new DatagramReceived(message.Payload));
     }
 
     private bool IsSyn(ReadOnlyMemory<byte> datagram) =>
@@ -110,12 +112,12 @@ internal sealed class MspListener : ReceiveActor
             return;
         }
 
-        foreach (var (key, endpoint) in _endpoints)
+        foreach (var (key, entry) in _endpoints)
         {
-            if (ReferenceEquals(endpoint, message.ActorRef))
+            if (ReferenceEquals(entry.Endpoint, message.ActorRef))
             {
                 _endpoints.Remove(key);
-                key.Hop.Flows.TryRemove(MdpHopLink.FlowKey(_port, key.RemotePort), out _);
+                entry.Flow.Unregister();
                 return;
             }
         }

@@ -1,12 +1,14 @@
 using System.CommandLine;
 using Striper.Actors.Identity;
+using Striper.Actors.Mdp.Routing;
 using Striper.Actors.Proxy;
 
 namespace Striper.Host.Cli;
 
-/// <summary>What <c>striper msp listen|connect</c> was asked to do, checked and typed (node options may be null: config decides).</summary>
+/// <summary>What <c>striper msp listen|connect|node|services</c> was asked to do, checked and typed (node options may be null: config decides).</summary>
+/// <param name="Service">listen: the name to announce; connect: the name to look up instead of <paramref name="Peer"/> and <paramref name="MdpPort"/>.</param>
 internal sealed record MspOptions(
-    bool IsListen,
+    MspMode Mode,
     bool Once,
     int? ForwardPort,
     string? Service,
@@ -15,30 +17,62 @@ internal sealed record MspOptions(
     IReadOnlyList<HostPort>? Binds,
     IReadOnlyList<HostPort>? Peers,
     string? IdentityFile,
-    CommonOptions Common)
+    CommonOptions Common,
+    int WaitSeconds = 3)
 {
-    public static MspOptions From(ParseResult result, bool isListen)
+    public bool IsListen => Mode == MspMode.Listen;
+
+    public static MspOptions From(ParseResult result, MspMode mode)
     {
-        Sid? peer = null;
-        if (!isListen)
+        var service = mode is MspMode.Listen or MspMode.Connect ? result.GetValue(StriperCommand.MspService) : null;
+        if (service is not null && !MdpService.IsValidName(service, out var nameError))
         {
-            var text = result.GetValue(StriperCommand.MspSid)!;
-            peer = Sid.TryParse(text, out var sid, out var error) ? sid : throw new UsageException($"SID: {error}.");
+            throw new UsageException($"--service: {nameError}.");
+        }
+
+        Sid? peer = null;
+        var port = 0;
+        switch (mode)
+        {
+            case MspMode.Listen:
+                port = result.GetValue(StriperCommand.MspPort);
+                break;
+            case MspMode.Connect:
+                var text = result.GetValue(StriperCommand.MspConnectSid);
+                var given = result.GetValue(StriperCommand.MspConnectPort);
+                if (service is null && (text is null || given is null))
+                {
+                    throw new UsageException("msp connect needs SID and MDPPORT, or --service NAME.");
+                }
+
+                if (service is not null && (text is not null || given is not null))
+                {
+                    throw new UsageException("msp connect takes SID and MDPPORT, or --service NAME, not both.");
+                }
+
+                if (text is not null)
+                {
+                    peer = Sid.TryParse(text, out var sid, out var error) ? sid : throw new UsageException($"SID: {error}.");
+                }
+
+                port = given ?? 0;
+                break;
         }
 
         var binds = result.GetValue(StriperCommand.MspBind) is { Length: > 0 } b ? b.Select(t => Bindable(t, "--bind")).ToList() : null;
         var peers = result.GetValue(StriperCommand.MspPeer) is { Length: > 0 } p ? p.Select(t => Endpoint(t, "--peer")).ToList() : null;
         return new MspOptions(
-            isListen,
-            result.GetValue(StriperCommand.MspOnce),
-            result.GetValue(StriperCommand.MspForward),
-            isListen ? result.GetValue(StriperCommand.MspService) : null,
+            mode,
+            mode is MspMode.Listen or MspMode.Connect && result.GetValue(StriperCommand.MspOnce),
+            mode is MspMode.Listen or MspMode.Connect ? result.GetValue(StriperCommand.MspForward) : null,
+            service,
             peer,
-            result.GetValue(StriperCommand.MspPort),
+            port,
             binds,
             peers,
             result.GetValue(StriperCommand.IdentityFile),
-            CommonOptions.From(result));
+            CommonOptions.From(result),
+            mode == MspMode.Services ? result.GetValue(StriperCommand.MspWait) : 3);
     }
 
     /// <summary>A bind address: like any host:port, but port 0 (any free port) is allowed.</summary>

@@ -155,8 +155,32 @@ internal static class StriperCommand
 
     public static readonly Option<string?> MspService = new("--service")
     {
-        Description = "Name the service (Serval's service discovery; accepted, logged, not yet answered).",
+        Description = "listen: announce this port to the mesh under NAME (letters, digits, '.', '_', '-'; up to 32). "
+            + "connect: find the node and port that offer NAME (instead of SID and MDPPORT).",
         HelpName = "NAME",
+    };
+
+    public static readonly Option<int> MspWait = new("--wait")
+    {
+        Description = "Seconds to listen to the mesh's announcements before printing what it offers (default 3).",
+        HelpName = "SECONDS",
+        DefaultValueFactory = _ => 3,
+        CustomParser = r => ParsePort(r, "--wait") ?? 3,
+    };
+
+    /// <summary>connect's SID, optional so that --service can name the node instead.</summary>
+    public static readonly Argument<string?> MspConnectSid = new("SID")
+    {
+        Description = "The SID of the node to connect to, as 'striper id' prints it there (64 hex digits); or give --service.",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+
+    /// <summary>connect's MDP port, optional so that --service can name it instead.</summary>
+    public static readonly Argument<int?> MspConnectPort = new("MDPPORT")
+    {
+        Description = "The MDP port (1 to 65535) to connect to; or give --service.",
+        Arity = ArgumentArity.ZeroOrOne,
+        CustomParser = r => ParsePort(r, "MDPPORT"),
     };
 
     public static readonly Option<string[]> MspBind = new("--bind")
@@ -179,11 +203,6 @@ internal static class StriperCommand
     {
         Description = "The MDP port (1 to 65535) to listen on or connect to.",
         CustomParser = r => ParsePort(r, "MDPPORT") ?? 0,
-    };
-
-    public static readonly Argument<string> MspSid = new("SID")
-    {
-        Description = "The SID of the node to connect to, as 'striper id' prints it there (64 hex digits).",
     };
 
     public static RootCommand Build()
@@ -281,16 +300,31 @@ internal static class StriperCommand
         {
             MspOnce, MspForward, MspService, MspPort,
         };
-        listen.SetAction((result, cancellationToken) => MspTunnelRunner.RunAsync(MspOptions.From(result, isListen: true), cancellationToken));
+        listen.SetAction((result, cancellationToken) => MspTunnelRunner.RunAsync(MspOptions.From(result, MspMode.Listen), cancellationToken));
 
         var connect = new Command(
             "connect",
             "Open MSP streams to MDPPORT on the node SID. With --forward, accept TCP connections on TCPPORT (loopback) and carry each over "
             + "its own stream; without it, carry standard input and output over one stream, like netcat (end of input half-closes).")
         {
-            MspOnce, MspForward, MspSid, MspPort,
+            MspOnce, MspForward, MspService, MspConnectSid, MspConnectPort,
         };
-        connect.SetAction((result, cancellationToken) => MspTunnelRunner.RunAsync(MspOptions.From(result, isListen: false), cancellationToken));
+        connect.SetAction((result, cancellationToken) => MspTunnelRunner.RunAsync(MspOptions.From(result, MspMode.Connect), cancellationToken));
+
+        var node = new Command(
+            "node",
+            "Run an MDP node that only routes: it says hello to its neighbours (--peer), floods the mesh's route announcements and "
+            + "forwards datagrams between nodes that are not neighbours, until a signal.");
+        node.SetAction((result, cancellationToken) => MspTunnelRunner.RunAsync(MspOptions.From(result, MspMode.Node), cancellationToken));
+
+        var services = new Command(
+            "services",
+            "Join the mesh through --peer, listen to its announcements for --wait seconds, and print every service it offers: "
+            + "name, node SID, MDP port and hops away (connect with 'striper msp connect --service NAME').")
+        {
+            MspWait,
+        };
+        services.SetAction((result, cancellationToken) => MspTunnelRunner.RunAsync(MspOptions.From(result, MspMode.Services), cancellationToken));
 
         var msp = new Command(
             "msp",
@@ -301,6 +335,8 @@ internal static class StriperCommand
         };
         msp.Subcommands.Add(listen);
         msp.Subcommands.Add(connect);
+        msp.Subcommands.Add(node);
+        msp.Subcommands.Add(services);
         return msp;
     }
 

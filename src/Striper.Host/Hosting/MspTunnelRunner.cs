@@ -16,9 +16,11 @@ using Striper.Host.Cli;
 namespace Striper.Host.Hosting;
 
 /// <summary>
-/// <c>striper msp listen|connect</c>: starts an MDP node (identity, UDP sockets, neighbours), then a listener or
-/// connecting bridges, and runs until the single stream ends (--once, or standard input/output) or a signal arrives.
-/// Standard output carries tunnel data in stdio mode, so everything else goes to the log on standard error.
+/// <c>striper msp listen|connect|node|services</c>: starts an MDP node (identity, UDP sockets, neighbours, routing), then a
+/// listener, connecting bridges, nothing more (a node that only routes) or a look at the mesh's services, and runs until
+/// the single stream ends (--once, or standard input/output), the services are printed, or a signal arrives.
+/// Standard output carries tunnel data in stdio mode (and the services table), so everything else goes to the log on
+/// standard error.
 /// </summary>
 internal static partial class MspTunnelRunner
 {
@@ -48,9 +50,14 @@ internal static partial class MspTunnelRunner
 
         try
         {
-            return options.IsListen
-                ? await ListenAsync(options, environment.System, node, msp, relay, reports.Reader, logger, shutdown.Token)
-                : await ConnectAsync(options, environment.System, node, msp, relay, reports.Reader, logger, shutdown.Token);
+            return options.Mode switch
+            {
+                MspMode.Listen => await ListenAsync(options, environment.System, node, msp, relay, reports.Reader, logger, shutdown.Token),
+                MspMode.Connect => await ConnectAsync(
+                    await ResolveServiceAsync(options, node, logger, shutdown.Token), environment.System, node, msp, relay, reports.Reader, logger, shutdown.Token),
+                MspMode.Node => await RouteOnlyAsync(shutdown.Token),
+                _ => await PrintServicesAsync(options, node, shutdown.Token),
+            };
         }
         catch (OperationCanceledException) when (shutdown.IsRequested)
         {
@@ -69,6 +76,7 @@ internal static partial class MspTunnelRunner
         {
             var stats = await node.GetStatsAsync().ConfigureAwait(false);
             Log.Stats(logger, stats.DatagramsSent, stats.DatagramsReceived, stats.Retransmissions, stats.GivenUp, stats.WindowOverflows, stats.InvalidDropped, stats.LinksExpired, stats.HellosThrottled);
+            Log.RoutingStats(logger, stats.Forwarded, stats.NoRouteDropped, stats.HopLimitDropped, stats.AnnouncementsAccepted, stats.AnnouncementsMalformed, stats.AnnouncementsForged);
         }
         catch (AskTimeoutException)
         {
@@ -83,11 +91,6 @@ internal static partial class MspTunnelRunner
         Func<CancellationToken, Task<IByteDuplex>> open = options.ForwardPort is { } forward
             ? ct => ConnectLoopbackAsync(forward, ct)
             : _ => Task.FromResult<IByteDuplex>(new StreamDuplex(Console.OpenStandardInput(), Console.OpenStandardOutput()));
-        if (options.Service is { } service)
-        {
-            Log.ServiceIgnored(logger, service);
-        }
-
         var listener = system.ActorOf(MspListener.Props(node.Node, options.MdpPort, once, open, relay, msp), "listener");
         ActorRegistry.For(system).Register<MspListener>(listener);
         await foreach (var report in reports.ReadAllAsync(token))
@@ -96,6 +99,16 @@ internal static partial class MspTunnelRunner
             {
                 case TunnelProtocol.Listening:
                     Log.Listening(logger, options.MdpPort, node.Sid.Hex, stdio ? "standard input and output" : $"TCP port {options.ForwardPort} on loopback");
+                    if (options.Service is { } service)
+                    {
+                        if (await node.RegisterServiceAsync(service, options.MdpPort).ConfigureAwait(false) is { } refused)
+                        {
+                            throw new UsageException($"--service {service}: {refused}.");
+                        }
+
+                        Log.ServiceAnnounced(logger, service, options.MdpPort);
+                    }
+
                     break;
                 case TunnelProtocol.ListenFailed failed:
                     throw new ProxyStartException(failed.Reason);
@@ -113,6 +126,60 @@ internal static partial class MspTunnelRunner
             }
         }
 
+        return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// connect --service NAME: waits (up to the MDP connect timeout) until the mesh announces a node offering NAME that a
+    /// route reaches, and connects to the nearest such node's port.
+    /// </summary>
+    private static async Task<MspOptions> ResolveServiceAsync(MspOptions options, RunningMdpNode node, ILogger logger, CancellationToken token)
+    {
+        if (options.Service is not { } name)
+        {
+            return options;
+        }
+
+        var deadline = DateTime.UtcNow + node.Settings.ConnectTimeout;
+        IReadOnlyList<MdpProtocol.KnownService> known = [];
+        while (DateTime.UtcNow < deadline)
+        {
+            known = await node.GetServicesAsync().ConfigureAwait(false);
+            if (known.FirstOrDefault(s => s.Name == name && s.Hops is not null) is { } found)
+            {
+                Log.ServiceFound(logger, name, found.Node.Hex, found.Port, found.Hops ?? 0);
+                return options with { Peer = found.Node, MdpPort = found.Port };
+            }
+
+            await Task.Delay(200, token).ConfigureAwait(false);
+        }
+
+        var names = string.Join(", ", known.Select(s => s.Name).Distinct());
+        throw new ProxyStartException(
+            $"no node the mesh reaches offers the service '{name}' (within {node.Settings.ConnectTimeout.TotalSeconds:0.#} s; {(names.Length == 0 ? "no services are announced" : "announced: " + names)})");
+    }
+
+    /// <summary>msp node: the node routes by itself; this only waits for the signal.</summary>
+    private static async Task<int> RouteOnlyAsync(CancellationToken token)
+    {
+        await Task.Delay(Timeout.Infinite, token).ConfigureAwait(false);
+        return ExitCodes.Success;
+    }
+
+    /// <summary>msp services: listens to the mesh for a while, then prints one line per service on standard output.</summary>
+    private static async Task<int> PrintServicesAsync(MspOptions options, RunningMdpNode node, CancellationToken token)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(options.WaitSeconds), token).ConfigureAwait(false);
+        var services = await node.GetServicesAsync().ConfigureAwait(false);
+        var output = Console.Out;
+        await output.WriteLineAsync($"{"SERVICE",-32}  {"NODE",-64}  {"PORT",5}  HOPS").ConfigureAwait(false);
+        foreach (var service in services)
+        {
+            var hops = service.Hops is { } h ? h.ToString(System.Globalization.CultureInfo.InvariantCulture) : "unreachable";
+            await output.WriteLineAsync($"{service.Name,-32}  {service.Node.Hex,-64}  {service.Port,5}  {hops}").ConfigureAwait(false);
+        }
+
+        await output.FlushAsync(token).ConfigureAwait(false);
         return ExitCodes.Success;
     }
 
@@ -286,13 +353,19 @@ internal static partial class MspTunnelRunner
         [LoggerMessage(EventId = 16, Level = LogLevel.Information, Message = "accepting TCP on 127.0.0.1:{Port}, each connection to MDP port {MdpPort} of {Sid}")]
         public static partial void Forwarding(ILogger logger, int port, string sid, int mdpPort);
 
-        [LoggerMessage(EventId = 17, Level = LogLevel.Warning, Message = "--service {Name}: service discovery is not implemented; the name is not announced")]
-        public static partial void ServiceIgnored(ILogger logger, string name);
+        [LoggerMessage(EventId = 17, Level = LogLevel.Information, Message = "announcing MDP port {Port} to the mesh as service '{Name}'")]
+        public static partial void ServiceAnnounced(ILogger logger, string name, int port);
+
+        [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "service '{Name}' is MDP port {Port} of {Sid}, {Hops} hops away")]
+        public static partial void ServiceFound(ILogger logger, string name, string sid, int port, int hops);
 
         [LoggerMessage(EventId = 18, Level = LogLevel.Information, Message = "stopping")]
         public static partial void Stopping(ILogger logger);
 
         [LoggerMessage(EventId = 19, Level = LogLevel.Information, Message = "MDP: {Sent} datagrams sent, {Received} received, {Retransmitted} retransmitted by hops, {GivenUp} given up after retries, {Overflowed} left a full hop window unacknowledged, {Invalid} invalid dropped, {Expired} links expired, {Throttled} hellos throttled")]
         public static partial void Stats(ILogger logger, long sent, long received, long retransmitted, long givenUp, long overflowed, long invalid, long expired, long throttled);
+
+        [LoggerMessage(EventId = 21, Level = LogLevel.Information, Message = "MDP routing: {Forwarded} datagrams forwarded, {NoRoute} without a route, {HopLimit} malformed or out of hops; announcements {Accepted} accepted, {Malformed} malformed, {Forged} forged")]
+        public static partial void RoutingStats(ILogger logger, long forwarded, long noRoute, long hopLimit, long accepted, long malformed, long forged);
     }
 }

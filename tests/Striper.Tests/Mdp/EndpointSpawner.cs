@@ -9,7 +9,7 @@ internal sealed class EndpointSpawner : ReceiveActor
 {
     public EndpointSpawner(IActorRef acceptor, MspSettings settings)
     {
-        var endpoints = new Dictionary<(int, MdpHopLink), IActorRef>();
+        var endpoints = new Dictionary<(int, MdpHopLink?), IActorRef>();
         Receive<MdpProtocol.Bound>(_ => { });
         Receive<MdpProtocol.FlowDatagram>(m =>
         {

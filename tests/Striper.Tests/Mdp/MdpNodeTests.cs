@@ -55,7 +55,7 @@ public sealed class MdpNodeTests : StriperTestKit
         var first = await nodes.B.Node.Ask<MdpProtocol.FlowOpened>(new MdpProtocol.OpenFlow(nodes.A.Sid, Port, ActorRefs.Nobody, OwnSocket: true), TimeSpan.FromSeconds(5));
         var second = await nodes.B.Node.Ask<MdpProtocol.FlowOpened>(new MdpProtocol.OpenFlow(nodes.A.Sid, Port, ActorRefs.Nobody, OwnSocket: true), TimeSpan.FromSeconds(5));
         var shared = await nodes.B.Node.Ask<MdpProtocol.FlowOpened>(new MdpProtocol.OpenFlow(nodes.A.Sid, Port, ActorRefs.Nobody), TimeSpan.FromSeconds(5));
-        var ports = new[] { first, second, shared }.Select(f => ((IPEndPoint)f.Flow.Hop.Socket.LocalEndPoint!).Port).ToList();
+        var ports = new[] { first, second, shared }.Select(f => ((IPEndPoint)f.Flow.Hop!.Socket.LocalEndPoint!).Port).ToList();
         foreach (var flow in new[] { first, second, shared })
         {
             nodes.B.Node.Tell(new MdpProtocol.CloseFlow(flow.Flow));
@@ -147,7 +147,7 @@ public sealed class MdpNodeTests : StriperTestKit
     {
         // B's hop to A: open a flow and take its link.
         var flow = await nodes.B.Node.Ask<MdpProtocol.FlowOpened>(new MdpProtocol.OpenFlow(nodes.A.Sid, Port, ActorRefs.Nobody), TimeSpan.FromSeconds(3));
-        return flow.Flow.Hop;
+        return flow.Flow.Hop!;
     }
 
     private static bool CanBindUdp(int port)

@@ -42,20 +42,21 @@ public sealed class MdpSettingsReaderTests
     }
 
     [Fact]
-    public void Link_timeout_and_hello_budget_should_default_to_three_keepalives_and_200_a_second()
+    public void Link_timeout_and_hello_budget_should_default_to_four_keepalives_and_200_a_second()
     {
         var (mdp, _) = Read("");
 
-        Assert.Equal(TimeSpan.FromSeconds(30), mdp.LinkTimeout);
-        Assert.Equal(mdp.HelloKeepalive * 3, mdp.LinkTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(8), mdp.LinkTimeout);
+        Assert.Equal(mdp.HelloKeepalive * 4, mdp.LinkTimeout);
         Assert.Equal(200, mdp.MaxHellosPerSecond);
         Assert.Equal(MdpSettings.Default.LinkTimeout, mdp.LinkTimeout);
         Assert.Equal(MdpSettings.Default.MaxHellosPerSecond, mdp.MaxHellosPerSecond);
     }
 
     [Theory]
-    [InlineData("striper.mdp.link-timeout = 10s", "striper.mdp.link-timeout (10s) must be longer than striper.mdp.hello-keepalive (10s)")]
-    [InlineData("striper.mdp.hello-keepalive = 1m", "user.conf: striper.mdp.link-timeout (30s) must be longer than striper.mdp.hello-keepalive (60s)")]
+    [InlineData("striper.mdp.link-timeout = 2s", "striper.mdp.link-timeout (2s) must be longer than striper.mdp.hello-keepalive (2s)")]
+    [InlineData("striper.mdp.hello-keepalive = 1m", "user.conf: striper.mdp.link-timeout (8s) must be longer than striper.mdp.hello-keepalive (60s)")]
+    [InlineData("striper.mdp.route-timeout = 10s", "user.conf: striper.mdp.route-timeout (10s) must be longer than twice striper.mdp.announce-interval (5s)")]
     [InlineData("striper.mdp.link-timeout = 0s", "striper.mdp.link-timeout must be a positive duration")]
     [InlineData("striper.mdp.max-hellos-per-second = 0", "striper.mdp.max-hellos-per-second must be between 1 and 1000000, got 0")]
     public void A_link_timeout_within_a_keepalive_or_a_zero_hello_budget_should_be_refused_naming_the_keys(string text, string expected)

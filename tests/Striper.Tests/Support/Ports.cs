@@ -13,4 +13,12 @@ public static class Ports
         probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
+
+    /// <summary>A loopback UDP port free right now (for an MDP node's --bind that its neighbours must know beforehand).</summary>
+    public static int FreeUdp()
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+    }
 }
