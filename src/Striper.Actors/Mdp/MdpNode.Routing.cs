@@ -47,6 +47,12 @@ internal sealed partial class MdpNode
         _startTimestamp = Context.Clock().GetTimestamp();
         _router = new MdpRouter(_identity.Sid, _counters);
         _linkState = new MdpLinkState(_identity.Sid, _settings.RouteTimeout);
+        if (!_settings.Routing)
+        {
+            // Port 0 stays unbound: whatever arrives there is dropped and counted as for any unbound port.
+            return;
+        }
+
         _bindings[MdpEnvelope.RouterPort] = Self;
         Timers.StartPeriodicTimer(AnnounceTimer, AnnounceTick.Instance, _settings.AnnounceInterval);
     }
@@ -54,6 +60,11 @@ internal sealed partial class MdpNode
     /// <summary>A link on a shared socket came up: the new neighbour gets every announcement we hold, and ours soon.</summary>
     private void OnRoutingLinkUp(MdpHopLink hop)
     {
+        if (!_settings.Routing)
+        {
+            return;
+        }
+
         foreach (var envelope in _linkState.Envelopes)
         {
             hop.Send(MdpEnvelope.RouterPort, MdpEnvelope.RouterPort, envelope);
@@ -65,6 +76,11 @@ internal sealed partial class MdpNode
     /// <summary>A link went: routes through it go at once, and the mesh hears of it soon.</summary>
     private void OnRoutingLinkGone()
     {
+        if (!_settings.Routing)
+        {
+            return;
+        }
+
         RecomputeRoutes();
         AnnounceSoonOnce();
     }
@@ -253,6 +269,12 @@ internal sealed partial class MdpNode
 
     private void OnRegisterService(RegisterService message)
     {
+        if (!_settings.Routing)
+        {
+            Sender.Tell(new ServiceRefused(message.Name, "this node does not take part in the mesh (striper.mdp.routing = off), so it announces nothing"));
+            return;
+        }
+
         if (!MdpService.IsValidName(message.Name, out var error))
         {
             Sender.Tell(new ServiceRefused(message.Name, error!));

@@ -49,6 +49,13 @@ internal sealed record MdpSettings
     /// </summary>
     public TimeSpan LinkTimeout { get; init; } = TimeSpan.FromSeconds(8);
 
+    /// <summary>
+    /// Whether the node takes part in the mesh (announces, floods, forwards). A proxy's node (MSP substreams) does not:
+    /// its substreams always go to the one neighbour, and a server would otherwise introduce its clients to each other
+    /// and pass each one's announcements to all the others.
+    /// </summary>
+    public bool Routing { get; init; } = true;
+
     /// <summary>A node announces its links and services to the mesh this often, and at once when its links change.</summary>
     public TimeSpan AnnounceInterval { get; init; } = TimeSpan.FromSeconds(5);
 

@@ -76,7 +76,7 @@ public sealed class RunningProxy : IAsyncDisposable
             try
             {
                 // The same address and port as the TCP listener (the one the kernel chose, for port 0), on UDP.
-                mdp = RunningMdpNode.Start(system, NodeIdentity.Generate(), settings.Mdp, [local], [], name + "-mdp");
+                mdp = RunningMdpNode.Start(system, NodeIdentity.Generate(), settings.Mdp with { Routing = false }, [local], [], name + "-mdp");
             }
             catch
             {
@@ -108,7 +108,7 @@ public sealed class RunningProxy : IAsyncDisposable
         }
 
         var any = new IPEndPoint(server.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
-        return RunningMdpNode.Start(system, NodeIdentity.Generate(), settings.Mdp, [any], [server], name + "-mdp");
+        return RunningMdpNode.Start(system, NodeIdentity.Generate(), settings.Mdp with { Routing = false }, [any], [server], name + "-mdp");
     }
 
     /// <summary>

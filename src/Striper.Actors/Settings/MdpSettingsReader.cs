@@ -31,6 +31,7 @@ internal static class MdpSettingsReader
             MaxLinks = Int(config, "striper.mdp.max-links", 1, 1 << 16),
             LinkTimeout = Positive(config, "striper.mdp.link-timeout"),
             MaxHellosPerSecond = Int(config, "striper.mdp.max-hellos-per-second", 1, 1_000_000),
+            Routing = ConfigValues.GetBoolean(config, "striper.mdp.routing"),
             AnnounceInterval = Positive(config, "striper.mdp.announce-interval"),
             RouteTimeout = Positive(config, "striper.mdp.route-timeout"),
         };

@@ -84,6 +84,24 @@ public sealed class MdpRoutingTests : StriperTestKit
         Assert.Equal((nodes.B.Sid, 12, (int?)1), (files.Node, files.Port, files.Hops));
     }
 
+    [Fact]
+    public async Task A_node_with_routing_off_should_neither_keep_announcements_nor_offer_services()
+    {
+        var settings = MdpSettings.Default with { HelloInterval = TimeSpan.FromMilliseconds(100), Routing = false };
+        await using var nodes = await NodePair.StartAsync(Sys, settings, settingsB: settings with { Routing = true });
+        using var faraway = NodeIdentity.Generate();
+        var toRouter = (await nodes.B.Node.Ask<MdpProtocol.FlowOpened>(
+            new MdpProtocol.OpenFlow(nodes.A.Sid, MdpEnvelope.RouterPort, ActorRefs.Nobody), TimeSpan.FromSeconds(5))).Flow;
+        var before = await nodes.A.GetStatsAsync();
+
+        toRouter.Send(Encode(faraway, new MdpAnnouncement(faraway.PublicKey, 1, [], [new MdpService("echo", 7)])));
+
+        var stats = await nodes.A.WaitForStatsAsync(s => s.NoPortDropped > before.NoPortDropped);
+        Assert.Equal(0, stats.AnnouncementsAccepted);
+        Assert.Empty(await nodes.A.GetServicesAsync());
+        Assert.Contains("striper.mdp.routing = off", await nodes.A.RegisterServiceAsync("files", 12), StringComparison.Ordinal);
+    }
+
     private static byte[] Encode(NodeIdentity signer, MdpAnnouncement announcement)
     {
         var buffer = new byte[MdpAnnouncement.MaxSize];
