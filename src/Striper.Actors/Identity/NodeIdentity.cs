@@ -72,14 +72,9 @@ internal sealed class NodeIdentity : IDisposable
             return null;
         }
 
-        var parameters = new ECParameters
-        {
-            Curve = ECCurve.NamedCurves.nistP256,
-            Q = new ECPoint { X = peerPublicKey.Slice(1, 32).ToArray(), Y = peerPublicKey.Slice(33, 32).ToArray() },
-        };
         try
         {
-            using var peer = ECDiffieHellman.Create(parameters);
+            using var peer = ECDiffieHellman.Create(PublicParameters(peerPublicKey));
             return _key.DeriveRawSecretAgreement(peer.PublicKey);
         }
         catch (CryptographicException)
@@ -104,14 +99,9 @@ internal sealed class NodeIdentity : IDisposable
             return false;
         }
 
-        var parameters = new ECParameters
-        {
-            Curve = ECCurve.NamedCurves.nistP256,
-            Q = new ECPoint { X = publicKey.Slice(1, 32).ToArray(), Y = publicKey.Slice(33, 32).ToArray() },
-        };
         try
         {
-            using var key = ECDsa.Create(parameters);
+            using var key = ECDsa.Create(PublicParameters(publicKey));
             return key.VerifyData(data, signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
         }
         catch (CryptographicException)
@@ -137,6 +127,13 @@ internal sealed class NodeIdentity : IDisposable
             return false;
         }
     }
+
+    /// <summary>A P-256 public key from its uncompressed encoding (checked for length and prefix by the callers).</summary>
+    private static ECParameters PublicParameters(ReadOnlySpan<byte> publicKey) => new()
+    {
+        Curve = ECCurve.NamedCurves.nistP256,
+        Q = new ECPoint { X = publicKey.Slice(1, 32).ToArray(), Y = publicKey.Slice(33, 32).ToArray() },
+    };
 
     private static byte[] EncodePublicKey(ECParameters parameters)
     {

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Security.Cryptography;
 using Striper.Tests.Support;
 using Xunit.Abstractions;
 
@@ -58,7 +56,7 @@ public sealed class AutoStripesLabTests : IDisposable
         await using var server = ChildProcess.StartStriperInNamespace(
             lab.ServerNamespace, "-s", $"{NetLab.ServerAddress}:{ServerProxyPort}", $"127.0.0.1:{TargetPort}", "--insecure", "--control", "off");
         await using var client = ChildProcess.StartStriperInNamespace(
-            lab.ClientNamespace, "-c", $"127.0.0.1:{ClientProxyPort}", NetLab.ServerAddress, Invariant(ServerProxyPort), "--control", "off");
+            lab.ClientNamespace, "-c", $"127.0.0.1:{ClientProxyPort}", NetLab.ServerAddress, LabFiles.Invariant(ServerProxyPort), "--control", "off");
         await NetLab.WaitForListenerAsync(lab.ServerNamespace, ServerProxyPort, Timeout);
         await NetLab.WaitForListenerAsync(lab.ClientNamespace, ClientProxyPort, Timeout);
         await using var receiver = ChildProcess.StartInNamespace(lab.ServerNamespace, Socat, "-u", $"TCP-LISTEN:{TargetPort},bind=127.0.0.1,reuseaddr", $"CREATE:{sink}");
@@ -67,16 +65,8 @@ public sealed class AutoStripesLabTests : IDisposable
 
         Assert.True(await receiver.WaitForExitAsync(Timeout) == 0, $"{receiver.Description} failed:\n{receiver.Output}\n{client.Output}");
         Assert.True(await sender.WaitForExitAsync(Timeout) == 0, $"{sender.Description} failed:\n{sender.Output}");
-        Assert.Equal(Sha256(source), Sha256(sink));
+        Assert.Equal(LabFiles.Sha256(source), LabFiles.Sha256(sink));
         _output.WriteLine(string.Join('\n', client.Output.Split('\n').Where(l => l.Contains("Mbit/s", StringComparison.Ordinal))));
         return client.Output;
     }
-
-    private static string Sha256(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexString(SHA256.HashData(stream));
-    }
-
-    private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

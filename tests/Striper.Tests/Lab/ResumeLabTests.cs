@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Security.Cryptography;
 using Striper.Tests.Support;
 using Xunit.Abstractions;
 
@@ -62,7 +60,7 @@ public sealed class ResumeLabTests : IDisposable
         await using var ssh = ChildProcess.StartInteractiveInNamespace(
             lab.ClientNamespace,
             LabShell.FindTool("ssh") ?? "ssh",
-            "-i", Path.Combine(_directory, "user_key"), "-p", Invariant(SshClientPort),
+            "-i", Path.Combine(_directory, "user_key"), "-p", LabFiles.Invariant(SshClientPort),
             "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR",
             "root@127.0.0.1", "cat");
         await TypeAsync(ssh, "typed before the outage", sshClient);
@@ -104,8 +102,8 @@ public sealed class ResumeLabTests : IDisposable
         Assert.True(await app.WaitForExitAsync(Timeout) == 0, $"{app.Description} failed:\n{app.Output}\n{bulkClient.Output}");
         Assert.True(await target.WaitForExitAsync(Timeout) == 0, $"{target.Description} failed:\n{target.Output}\n{bulkServer.Output}");
         _output.WriteLine($"256 MiB each way with a {Outage.TotalSeconds:0}s outage: {clock.Elapsed.TotalSeconds:F1}s");
-        AssertSameBytes(up, Sink("up.out"));
-        AssertSameBytes(down, Sink("down.out"));
+        LabFiles.AssertSameBytes(up, Sink("up.out"));
+        LabFiles.AssertSameBytes(down, Sink("down.out"));
 
         // The outage was real: every substream went, and the sessions said they resumed.
         foreach (var proxy in new[] { bulkClient, sshClient, bulkServer, sshServer })
@@ -129,7 +127,7 @@ public sealed class ResumeLabTests : IDisposable
 
     private static ChildProcess StartClientProxy(NetLab lab, int listenPort, int serverPort) =>
         ChildProcess.StartStriperInNamespace(
-            lab.ClientNamespace, "-c", $"127.0.0.1:{listenPort}", NetLab.ServerAddress, Invariant(serverPort), "--stripes", "8", "--control", "off");
+            lab.ClientNamespace, "-c", $"127.0.0.1:{listenPort}", NetLab.ServerAddress, LabFiles.Invariant(serverPort), "--stripes", "8", "--control", "off");
 
     /// <summary>An sshd of its own in the server namespace: its own host key, one authorized key, no PAM.</summary>
     private async Task<ChildProcess> StartSshdAsync(NetLab lab)
@@ -191,19 +189,4 @@ public sealed class ResumeLabTests : IDisposable
     private string Sink(string name) => Path.Combine(_directory, name);
 
     private long Length(string name) => File.Exists(Sink(name)) ? new FileInfo(Sink(name)).Length : 0;
-
-    private static void AssertSameBytes(string sent, string received)
-    {
-        Assert.True(File.Exists(received), $"{received} was never written");
-        Assert.Equal(new FileInfo(sent).Length, new FileInfo(received).Length);
-        Assert.Equal(Sha256(sent), Sha256(received));
-    }
-
-    private static string Sha256(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexString(SHA256.HashData(stream));
-    }
-
-    private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using Striper.Tests.Support;
 using Xunit.Abstractions;
 
@@ -70,7 +69,7 @@ public sealed class StripingLabTests : IDisposable
         await using var server = ChildProcess.StartStriperInNamespace(
             lab.ServerNamespace, "-s", $"{NetLab.ServerAddress}:{ServerProxyPort}", $"127.0.0.1:{TargetPort}", "--insecure", "--transport", transport);
         await using var client = ChildProcess.StartStriperInNamespace(
-            lab.ClientNamespace, "-c", $"127.0.0.1:{ClientProxyPort}", NetLab.ServerAddress, Invariant(ServerProxyPort), "--stripes", Invariant(Stripes), "--transport", transport);
+            lab.ClientNamespace, "-c", $"127.0.0.1:{ClientProxyPort}", NetLab.ServerAddress, LabFiles.Invariant(ServerProxyPort), "--stripes", LabFiles.Invariant(Stripes), "--transport", transport);
         await WaitForProxiesAsync(lab, server, client);
 
         // A first, small transfer through the fresh proxies, so the timed one measures striping rather than the
@@ -80,9 +79,9 @@ public sealed class StripingLabTests : IDisposable
         var stripedSeconds = await SendOneWayAsync(
             lab, "127.0.0.1", TargetPort, $"TCP:127.0.0.1:{ClientProxyPort}", striped, Sink("striped.out"));
 
-        AssertSameBytes(single, Sink("single.out"));
-        AssertSameBytes(warmUp, Sink("warm-up.out"));
-        AssertSameBytes(striped, Sink("striped.out"));
+        LabFiles.AssertSameBytes(single, Sink("single.out"));
+        LabFiles.AssertSameBytes(warmUp, Sink("warm-up.out"));
+        LabFiles.AssertSameBytes(striped, Sink("striped.out"));
         var singleRate = new FileInfo(single).Length / singleSeconds;
         var stripedRate = new FileInfo(striped).Length / stripedSeconds;
         var speedup = stripedRate / singleRate;
@@ -103,7 +102,7 @@ public sealed class StripingLabTests : IDisposable
         await using var server = ChildProcess.StartStriperInNamespace(
             lab.ServerNamespace, "-s", $"{NetLab.ServerAddress}:{ServerProxyPort}", $"127.0.0.1:{TargetPort}", "--insecure");
         await using var client = ChildProcess.StartStriperInNamespace(
-            lab.ClientNamespace, "-c", $"127.0.0.1:{ClientProxyPort}", NetLab.ServerAddress, Invariant(ServerProxyPort), "--stripes", Invariant(Stripes));
+            lab.ClientNamespace, "-c", $"127.0.0.1:{ClientProxyPort}", NetLab.ServerAddress, LabFiles.Invariant(ServerProxyPort), "--stripes", LabFiles.Invariant(Stripes));
         await WaitForProxiesAsync(lab, server, client);
 
         // Each end sends its file and writes what it receives to another (socat's read!!write address). After
@@ -118,8 +117,8 @@ public sealed class StripingLabTests : IDisposable
         Assert.True(await app.WaitForExitAsync(Timeout) == 0, $"{app.Description} failed:\n{app.Output}\n{client.Output}");
         Assert.True(await target.WaitForExitAsync(Timeout) == 0, $"{target.Description} failed:\n{target.Output}\n{server.Output}");
         _output.WriteLine($"16 MiB each way at once through {Stripes} substreams under a {Rate} per-flow cap: {clock.Elapsed.TotalSeconds:F2} s");
-        AssertSameBytes(up, Sink("up.out"));
-        AssertSameBytes(down, Sink("down.out"));
+        LabFiles.AssertSameBytes(up, Sink("up.out"));
+        LabFiles.AssertSameBytes(down, Sink("down.out"));
     }
 
     public void Dispose()
@@ -162,19 +161,4 @@ public sealed class StripingLabTests : IDisposable
     }
 
     private string Sink(string name) => Path.Combine(_directory, name);
-
-    private static void AssertSameBytes(string sent, string received)
-    {
-        Assert.True(File.Exists(received), $"{received} was never written");
-        Assert.Equal(new FileInfo(sent).Length, new FileInfo(received).Length);
-        Assert.Equal(Sha256(sent), Sha256(received));
-    }
-
-    private static string Sha256(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexString(SHA256.HashData(stream));
-    }
-
-    private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 }
