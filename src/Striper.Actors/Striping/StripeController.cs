@@ -44,6 +44,10 @@ internal sealed class StripeController
     private static readonly TimeSpan MinimumSettle = TimeSpan.FromMilliseconds(400);
     private static readonly TimeSpan MinimumWindow = TimeSpan.FromMilliseconds(800);
 
+    // Once the count has settled, later tries measure for longer: they are rare, so they may take their time, and a
+    // throttle's bursts make short windows read up to a sixth high or low, which is more than the gains they judge.
+    private const int LaterTriesStretch = 2;
+
     private readonly int _max;
     private Phase _phase = Phase.Baseline;
     private TimeSpan _phaseStart;
@@ -53,6 +57,8 @@ internal sealed class StripeController
     private int _settledCount;
     private double _settledRate;
     private TimeSpan _retryWait = FirstRetry;
+
+    private bool _settledOnce;
 
     // The probe a verification may have to go back to.
     private int _triedCount;
@@ -94,8 +100,9 @@ internal sealed class StripeController
     /// </summary>
     public bool OnTick(long deliveredBytes, TimeSpan now, TimeSpan rtt)
     {
-        var settle = Max(MinimumSettle, 4 * rtt);
-        var window = Max(MinimumWindow, 8 * rtt);
+        var stretch = _settledOnce ? LaterTriesStretch : 1;
+        var settle = stretch * Max(MinimumSettle, 4 * rtt);
+        var window = stretch * Max(MinimumWindow, 8 * rtt);
         if (_phase == Phase.Hold)
         {
             if (now - _phaseStart < _retryWait)
@@ -231,6 +238,7 @@ internal sealed class StripeController
 
     private void StartPhase(Phase phase, TimeSpan now)
     {
+        _settledOnce |= phase == Phase.Hold;
         _phase = phase;
         _phaseStart = now;
         _windowOpen = false;
