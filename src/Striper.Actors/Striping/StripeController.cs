@@ -15,7 +15,8 @@ namespace Striper.Actors.Striping;
 ///   limit, or the application is): close them again;
 /// - anything between: the path's capacity may lie between the two counts. The controller cuts back to the capacity
 ///   (the new rate) divided by one substream's rate (the old rate over the old count) and keeps that if the rate
-///   holds; if it falls (the new substreams were slower ones, and the path had room), the larger count comes back.
+///   holds; if it falls (the new substreams were slower ones, and the path had room), the larger count comes back and
+///   the connection grows on from there.
 /// Then it holds, and tries again after <see cref="FirstRetry"/>, doubling the wait after each try that adds nothing
 /// (up to <see cref="LongestRetry"/>), so a path that opens up later is found and a settled one is left alone.
 /// </summary>
@@ -164,76 +165,81 @@ internal sealed class StripeController
         var tried = Count;
         var gain = _settledRate > 0 ? (rate / _settledRate) - 1 : 0;
         var ideal = ((double)tried / before) - 1;
+        var measured = $"{Rate(rate)} with {tried}, {gain:P0} more than with {before}";
         if (gain >= KeepShare * ideal)
         {
             // Every new substream pulled its weight: the flows, not the path, were the limit. Go on from here.
-            _settledCount = tried;
-            _settledRate = rate;
             _retryWait = FirstRetry;
-            LastDecision = $"{Rate(rate)} with {tried}, {gain:P0} more than with {before}: keeping {tried}";
-            if (tried >= _max)
-            {
-                StartPhase(Phase.Hold, now);
-                return false;
-            }
-
-            Count = Math.Min((gain >= FullShare * ideal ? 4 : 2) * tried, _max);
-            StartPhase(Phase.Probe, now);
-            LastDecision += $", trying {Count}";
-            return true;
+            return GrowFrom(tried, rate, gain >= FullShare * ideal ? 4 : 2, measured, now);
         }
 
         if (gain < MeaningfulGain)
         {
             Count = before;
             _retryWait = Min(2 * _retryWait, LongestRetry);
-            LastDecision = $"{Rate(rate)} with {tried}, {gain:P0} more than with {before}: back to {before}";
+            LastDecision = $"{measured}: back to {before}";
+            StartPhase(Phase.Hold, now);
+            return true;
         }
-        else
+
+        // The path's capacity may lie between the two: about the new rate over one substream's share of the old.
+        // Or some new substreams are merely slower than the old ones (a throttle that caps some flows harder), and the
+        // path has room: the estimate is checked before it is kept.
+        _retryWait = FirstRetry;
+        var perSubstream = _settledRate / before;
+        // A tenth of a substream's rate is measurement noise, not a reason for one more.
+        var needed = Math.Clamp((int)Math.Ceiling((rate / perSubstream) - 0.1), before + 1, tried);
+        if (needed >= tried)
         {
-            // The path's capacity may lie between the two: about the new rate over one substream's share of the old.
-            // Or some new substreams are merely slower than the old ones (a throttle that caps some flows harder),
-            // and the path has room: the count is checked before it is kept.
-            var perSubstream = _settledRate / before;
-            // A tenth of a substream's rate is measurement noise, not a reason for one more.
-            var needed = Math.Clamp((int)Math.Ceiling((rate / perSubstream) - 0.1), before + 1, tried);
-            _retryWait = FirstRetry;
-            if (needed < tried)
-            {
-                _triedCount = tried;
-                _triedRate = rate;
-                Count = needed;
-                StartPhase(Phase.Verify, now);
-                LastDecision = $"{Rate(rate)} with {tried}, {gain:P0} more than with {before}: the path may hold about {needed}, trying {needed}";
-                return true;
-            }
-
-            Count = tried;
-            LastDecision = $"{Rate(rate)} with {tried}, {gain:P0} more than with {before}: keeping {tried}";
+            return GrowFrom(tried, rate, 2, measured, now);
         }
 
-        _settledCount = Count;
-        StartPhase(Phase.Hold, now);
-        return Count != tried;
+        _triedCount = tried;
+        _triedRate = rate;
+        Count = needed;
+        StartPhase(Phase.Verify, now);
+        LastDecision = $"{measured}: the path may hold about {needed}, trying {needed}";
+        return true;
     }
 
-    /// <summary>After cutting back to the estimate: kept if the rate held, otherwise the larger count comes back.</summary>
+    /// <summary>
+    /// After cutting back to the estimate: kept if the rate held. If it fell, the path was not full (the new substreams
+    /// were slower ones), so the larger count comes back and the connection grows on from there.
+    /// </summary>
     private bool OnVerify(double rate, TimeSpan now)
     {
         var estimate = Count;
         if (rate >= _triedRate * (1 - MeaningfulGain))
         {
+            _settledCount = estimate;
+            _settledRate = rate;
             LastDecision = $"{Rate(rate)} with {estimate}, as much as with {_triedCount}: keeping {estimate}";
-        }
-        else
-        {
-            Count = _triedCount;
-            LastDecision = $"{Rate(rate)} with {estimate}, less than {Rate(_triedRate)} with {_triedCount}: back to {_triedCount}";
+            StartPhase(Phase.Hold, now);
+            return false;
         }
 
-        _settledCount = Count;
-        StartPhase(Phase.Hold, now);
-        return Count != estimate;
+        GrowFrom(_triedCount, _triedRate, 2, $"{Rate(rate)} with {estimate}, less than {Rate(_triedRate)} with {_triedCount}", now);
+        return true;
+    }
+
+    /// <summary>Keeps <paramref name="count"/> substreams and tries <paramref name="factor"/> times as many, or holds at the maximum.</summary>
+    private bool GrowFrom(int count, double rate, int factor, string measured, TimeSpan now)
+    {
+        var before = Count;
+        _settledCount = count;
+        _settledRate = rate;
+        if (count >= _max)
+        {
+            Count = count;
+            LastDecision = $"{measured}: keeping {count}, the most allowed";
+            StartPhase(Phase.Hold, now);
+            return Count != before;
+        }
+
+        Count = Math.Min(factor * count, _max);
+        LastDecision = $"{measured}: keeping {count}, trying {Count}";
+        StartPhase(Phase.Probe, now);
+        return Count != before;
     }
 
     private void StartPhase(Phase phase, TimeSpan now)
