@@ -18,7 +18,8 @@ namespace Striper.Actors.Striping;
 ///   holds; if it falls (the new substreams were slower ones, and the path had room), the larger count comes back and
 ///   the connection grows on from there.
 /// Then it holds, and tries again after <see cref="FirstRetry"/>, doubling the wait after each try that adds nothing
-/// (up to <see cref="LongestRetry"/>), so a path that opens up later is found and a settled one is left alone.
+/// (up to <see cref="LongestRetry"/>), so a path that opens up later is found and a settled one is left alone. A
+/// connection at the maximum tries half as many instead, and keeps them if the rate holds.
 /// </summary>
 internal sealed class StripeController
 {
@@ -60,6 +61,9 @@ internal sealed class StripeController
     private TimeSpan _retryWait = FirstRetry;
 
     private bool _settledOnce;
+
+    // The try under way is fewer substreams than the maximum, not an estimate after a probe.
+    private bool _tryingFewer;
 
     // The probe a verification may have to go back to.
     private int _triedCount;
@@ -145,11 +149,30 @@ internal sealed class StripeController
     private bool OnBaseline(double rate, TimeSpan now)
     {
         _settledRate = rate;
-        if (rate < BusyBytesPerSecond || Count >= _max)
+        if (rate < BusyBytesPerSecond)
         {
-            // Idle, or nothing more to try: look again later.
+            // Idle: look again later.
             StartPhase(Phase.Hold, now);
             return false;
+        }
+
+        if (Count >= _max)
+        {
+            // Nothing more to try upwards; but the maximum may be more than the path needs (a burst can make a
+            // step look better than it was): half as many are tried, and kept if the rate holds.
+            if (Count / 2 < InitialCount)
+            {
+                StartPhase(Phase.Hold, now);
+                return false;
+            }
+
+            _triedCount = Count;
+            _triedRate = rate;
+            _tryingFewer = true;
+            Count /= 2;
+            StartPhase(Phase.Verify, now);
+            LastDecision = $"{Rate(rate)} with {_triedCount}, the most allowed; trying {Count}";
+            return true;
         }
 
         _settledCount = Count;
@@ -209,6 +232,8 @@ internal sealed class StripeController
     private bool OnVerify(double rate, TimeSpan now)
     {
         var estimate = Count;
+        var fewer = _tryingFewer;
+        _tryingFewer = false;
         if (rate >= _triedRate * (1 - MeaningfulGain))
         {
             _settledCount = estimate;
@@ -216,6 +241,12 @@ internal sealed class StripeController
             LastDecision = $"{Rate(rate)} with {estimate}, as much as with {_triedCount}: keeping {estimate}";
             StartPhase(Phase.Hold, now);
             return false;
+        }
+
+        if (fewer)
+        {
+            // The maximum was needed after all: back to it, and the next such try waits longer.
+            _retryWait = Min(2 * _retryWait, LongestRetry);
         }
 
         GrowFrom(_triedCount, _triedRate, 2, $"{Rate(rate)} with {estimate}, less than {Rate(_triedRate)} with {_triedCount}", now);

@@ -45,6 +45,29 @@ public sealed class StripeControllerTests
     }
 
     [Fact]
+    public void At_the_maximum_it_should_try_fewer_later_and_keep_them_when_the_rate_holds()
+    {
+        // A step to the maximum that read high (a burst) left 32 where the path needs 10: the later try down finds out.
+        var first = true;
+        double Rate(int count)
+        {
+            var rate = Math.Min(count * 20, 200) * Mbit;
+            if (count == 32 && first)
+            {
+                // The one window at 32 right after the step reads a fifth high, once.
+                first = false;
+                return rate * 1.2;
+            }
+
+            return rate;
+        }
+
+        var history = Run(Rate, TimeSpan.FromSeconds(120));
+
+        Assert.InRange(history[^1], 10, 16);
+    }
+
+    [Fact]
     public void An_idle_connection_should_keep_its_first_count()
     {
         var history = Run(_ => 10_000, TimeSpan.FromSeconds(60));
