@@ -12,23 +12,25 @@ public sealed class StripeControllerTests
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(100);
 
     [Theory]
-    [InlineData(20, 240, 12)] // a per-flow cap of R on a path of 12 R needs 12
-    [InlineData(20, 160, 8)]
-    [InlineData(20, 100, 5)]
-    [InlineData(10, 1000, 32)] // more than the maximum would help: the maximum
-    [InlineData(1000, 1000, 4)] // unthrottled: the substreams add nothing, it stays where it starts
-    public void A_busy_connection_should_settle_on_about_the_capacity_over_the_per_flow_cap(double capMbit, double capacityMbit, int expected)
+    [InlineData(20, 240, 12, 16)] // a per-flow cap of R on a path of 12 R needs 12; a quarter more is kept as headroom
+    [InlineData(20, 160, 8, 10)]
+    [InlineData(20, 100, 5, 8)]
+    [InlineData(10, 1000, 32, 32)] // more than the maximum would help: the maximum
+    [InlineData(1000, 1000, 4, 4)] // unthrottled: the substreams add nothing, it stays where it starts
+    public void A_busy_connection_should_settle_on_about_the_capacity_over_the_per_flow_cap(double capMbit, double capacityMbit, int fewest, int most)
     {
-        var history = Run(count => Math.Min(count * capMbit, capacityMbit) * Mbit, TimeSpan.FromSeconds(60));
+        double Rate(int count) => Math.Min(count * capMbit, capacityMbit) * Mbit;
 
-        Assert.Equal(expected, history[^1]);
+        var history = Run(Rate, TimeSpan.FromSeconds(60));
 
-        // It gets there within a few seconds, and later tries (a larger count for a moment) cost little time.
-        var reached = history.IndexOf(expected) * Tick;
-        Assert.True(reached < TimeSpan.FromSeconds(6), $"reached {expected} only after {reached.TotalSeconds:0.0}s");
-        var after = history.Skip(history.IndexOf(expected)).ToList();
-        var share = (double)after.Count(c => c == expected) / after.Count;
-        Assert.True(share > 0.85, $"only {share:P0} of the time after reaching {expected} was spent there");
+        Assert.InRange(history[^1], fewest, most);
+
+        // It gets there within a few seconds, and later tries (another count for a moment) cost little time.
+        var reached = history.FindIndex(c => c == history[^1]) * Tick;
+        Assert.True(reached < TimeSpan.FromSeconds(6), $"reached {history[^1]} only after {reached.TotalSeconds:0.0}s");
+        var after = history.Skip(history.FindIndex(c => c == history[^1])).ToList();
+        var share = after.Average(c => Rate(c)) / Rate(history[^1]);
+        Assert.True(share > 0.97, $"after reaching {history[^1]}, the rate averaged only {share:P0} of its rate");
     }
 
     [Fact]
@@ -41,13 +43,13 @@ public sealed class StripeControllerTests
         var history = Run(Rate, TimeSpan.FromSeconds(60));
 
         Assert.True(Rate(history[^1]) >= 0.95 * 200 * Mbit, $"ended on {history[^1]}, {Rate(history[^1]) / Mbit:0} Mbit/s");
-        Assert.InRange(history[^1], 11, 16);
+        Assert.InRange(history[^1], 11, 20);
     }
 
     [Fact]
     public void At_the_maximum_it_should_try_fewer_later_and_keep_them_when_the_rate_holds()
     {
-        // A step to the maximum that read high (a burst) left 32 where the path needs 10: the later try down finds out.
+        // A step to the maximum that read high (a burst) left 32 where the path needs 10: the later tries down find out.
         var first = true;
         double Rate(int count)
         {
@@ -62,9 +64,10 @@ public sealed class StripeControllerTests
             return rate;
         }
 
-        var history = Run(Rate, TimeSpan.FromSeconds(120));
+        var history = Run(Rate, TimeSpan.FromSeconds(240));
 
-        Assert.InRange(history[^1], 10, 16);
+        Assert.InRange(history[^1], 10, 25);
+        Assert.True(history[^1] < 32, "it never tried fewer than the maximum");
     }
 
     [Fact]
@@ -86,7 +89,7 @@ public sealed class StripeControllerTests
             now => elapsed = now);
 
         Assert.Equal(StripeController.InitialCount, history[190]);
-        Assert.Equal(20, history[^1]);
+        Assert.InRange(history[^1], 20, 25);
     }
 
     /// <summary>Runs the controller against a path; returns the count after every tick.</summary>
