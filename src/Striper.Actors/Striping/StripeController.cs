@@ -9,8 +9,8 @@ namespace Striper.Actors.Striping;
 /// <see cref="BusyBytesPerSecond"/> in the last window), the controller doubles the count and compares the rate
 /// after the new substreams have settled with the rate before:
 /// - a gain of at least <see cref="KeepShare"/> of what the new substreams would add if every substream were
-///   capped (a per-flow throttle): keep them and grow again, up to the maximum: fourfold after a step that gained
-///   nearly all it could (<see cref="FullShare"/>), since the path is then far from full, twice otherwise;
+///   capped (a per-flow throttle): keep them and double again, up to the maximum. (Never more than double: two dozen
+///   new connections at once take longer to reach their rate than a step waits, and read as no gain at all.);
 /// - a gain below <see cref="MeaningfulGain"/> of the rate: they add nothing (the path, not the flows, is the
 ///   limit, or the application is): close them again;
 /// - anything between: the path's capacity may lie between the two counts. The controller cuts back to a quarter more
@@ -38,8 +38,6 @@ internal sealed class StripeController
     /// <summary>A cut-back keeps at least this share of the rate with more substreams, or it is undone.</summary>
     public const double VerifyTolerance = 0.05;
 
-    /// <summary>Share of the ideal gain after which the next step grows fourfold rather than twofold.</summary>
-    public const double FullShare = 0.8;
 
     /// <summary>A gain below this share of the rate is noise, not a reason to keep a substream.</summary>
     public const double MeaningfulGain = 0.10;
@@ -201,7 +199,7 @@ internal sealed class StripeController
         {
             // Every new substream pulled its weight: the flows, not the path, were the limit. Go on from here.
             _retryWait = FirstRetry;
-            return GrowFrom(tried, rate, gain >= FullShare * ideal ? 4 : 2, measured, now);
+            return GrowFrom(tried, rate, 2, measured, now);
         }
 
         if (gain < MeaningfulGain)
