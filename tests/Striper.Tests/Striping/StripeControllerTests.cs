@@ -89,7 +89,8 @@ public sealed class StripeControllerTests
             now => elapsed = now);
 
         Assert.Equal(StripeController.InitialCount, history[190]);
-        Assert.InRange(history[^1], 20, 25);
+        // Later tries add half as many again: 4, 6, 9, 13, 19 (190 of the 200 Mbit/s), and 28 adds too little.
+        Assert.InRange(history[^1], 19, 25);
     }
 
     /// <summary>Runs the controller against a path; returns the count after every tick.</summary>
