@@ -6,20 +6,18 @@ namespace Striper.Actors.Striping;
 /// answers with the number of substreams the connection should run.
 ///
 /// A connection starts with <see cref="InitialCount"/>. While it is busy (it moved at least
-/// <see cref="BusyBytesPerSecond"/> in the last window), the controller doubles the count and compares the rate
-/// after the new substreams have settled with the rate before:
-/// - a gain of at least <see cref="KeepShare"/> of what the new substreams would add if every substream were
-///   capped (a per-flow throttle): keep them and double again, up to the maximum. (Never more than double: two dozen
-///   new connections at once take longer to reach their rate than a step waits, and read as no gain at all.);
-/// - a gain below <see cref="MeaningfulGain"/> of the rate: they add nothing (the path, not the flows, is the
-///   limit, or the application is): close them again;
-/// - anything between: the path's capacity may lie between the two counts. The controller cuts back to a quarter more
-///   than the capacity (the new rate) divided by one substream's rate (the old rate over the old count) and keeps that
-///   if the rate holds within <see cref="VerifyTolerance"/>; if it falls (the new substreams were slower ones, and the path had room), the larger count comes back and
-///   the connection grows on from there.
-/// Then it holds, and tries again after <see cref="FirstRetry"/>, doubling the wait after each try that adds nothing
-/// (up to <see cref="LongestRetry"/>), so a path that opens up later is found and a settled one is left alone. A
-/// connection at the maximum tries a quarter fewer instead, and keeps them if the rate holds.
+/// <see cref="BusyBytesPerSecond"/> in the last window), the controller tries more substreams (twice as many while it
+/// first finds its count, half as many more later) and compares the rate after they have settled with the rate before:
+/// - a gain below <see cref="MeaningfulGain"/> of the rate: they add nothing (the path, not the flows, is the limit,
+///   or the application is): they are closed again, and the next try is a quarter fewer;
+/// - any more: they are kept and more are tried, up to the maximum. A gain short of what the new substreams would add
+///   if each were capped may mean a nearly full path or merely slower new substreams (a throttle that caps some flows
+///   harder); only the next step tells, so it is taken. (Never more than double: two dozen new connections at once
+///   take longer to reach their rate than a step waits, and read as no gain at all.)
+/// A try with a quarter fewer keeps them if the rate stays within <see cref="VerifyTolerance"/> (and trims again next
+/// time); otherwise the count comes back. Tries come <see cref="FirstRetry"/> apart, twice as far after each that
+/// changed nothing (up to <see cref="LongestRetry"/>), so a path that opens up later is found, substreams that add
+/// nothing are closed, and a settled connection is mostly left alone.
 /// </summary>
 internal sealed class StripeController
 {
@@ -29,13 +27,8 @@ internal sealed class StripeController
     /// <summary>Below this a connection is not busy (a shell, a trickle) and its count is left alone.</summary>
     public const double BusyBytesPerSecond = 256 * 1024;
 
-    /// <summary>Share of the ideal gain (every substream capped) that keeps all the new substreams.</summary>
-    public const double KeepShare = 0.75;
 
-    /// <summary>How much more than the path's capacity over one substream's rate an estimate keeps.</summary>
-    public const double EstimateHeadroom = 1.25;
-
-    /// <summary>A cut-back keeps at least this share of the rate with more substreams, or it is undone.</summary>
+    /// <summary>A try with fewer substreams keeps them if it keeps at least this share of the rate; otherwise it is undone.</summary>
     public const double VerifyTolerance = 0.05;
 
 
@@ -66,8 +59,8 @@ internal sealed class StripeController
 
     private bool _settledOnce;
 
-    // The try under way is fewer substreams than the maximum, not an estimate after a probe.
-    private bool _tryingFewer;
+    // Whether the next try should be a quarter fewer (the last try up added nothing, or the last try down held).
+    private bool _nextTryFewer;
 
     // The probe a verification may have to go back to.
     private int _triedCount;
@@ -160,24 +153,24 @@ internal sealed class StripeController
             return false;
         }
 
-        if (Count >= _max)
+        if (Count >= _max || _nextTryFewer)
         {
-            // Nothing more to try upwards; but the maximum may be more than the path needs (a burst can make a
-            // step look better than it was): a quarter fewer are tried, and kept if the rate holds. A quarter, not
-            // half: where the maximum is needed, the try costs a quarter of the rate for a while.
+            // Nothing more to try upwards, or the last try up added nothing: the count may be more than the path
+            // needs, so a quarter fewer are tried, and kept if the rate holds. A quarter, not half: where the count is
+            // needed, the try costs that share of the rate for a while.
             var fewer = Count * 3 / 4;
             if (fewer < InitialCount)
             {
+                _nextTryFewer = false;
                 StartPhase(Phase.Hold, now);
                 return false;
             }
 
             _triedCount = Count;
             _triedRate = rate;
-            _tryingFewer = true;
             Count = fewer;
             StartPhase(Phase.Verify, now);
-            LastDecision = $"{Rate(rate)} with {_triedCount}, the most allowed; trying {Count}";
+            LastDecision = $"{Rate(rate)} with {_triedCount}; trying {Count}";
             return true;
         }
 
@@ -193,71 +186,47 @@ internal sealed class StripeController
         var before = _settledCount;
         var tried = Count;
         var gain = _settledRate > 0 ? (rate / _settledRate) - 1 : 0;
-        var ideal = ((double)tried / before) - 1;
         var measured = $"{Rate(rate)} with {tried}, {gain:P0} more than with {before}";
-        if (gain >= KeepShare * ideal)
-        {
-            // Every new substream pulled its weight: the flows, not the path, were the limit. Go on from here.
-            _retryWait = FirstRetry;
-            return GrowFrom(tried, rate, measured, now);
-        }
-
         if (gain < MeaningfulGain)
         {
             Count = before;
+            _nextTryFewer = true;
             _retryWait = Min(2 * _retryWait, LongestRetry);
             LastDecision = $"{measured}: back to {before}";
             StartPhase(Phase.Hold, now);
             return true;
         }
 
-        // The path's capacity may lie between the two: about the new rate over one substream's share of the old.
-        // Or some new substreams are merely slower than the old ones (a throttle that caps some flows harder), and the
-        // path has room: the estimate is checked before it is kept.
+        // They added something. All they would if each were capped means the flows, not the path, were the limit;
+        // less may mean a nearly full path or merely slower new substreams (a throttle that caps some flows harder).
+        // Either way only the next step tells: they are kept, and more are tried.
         _retryWait = FirstRetry;
-        // A quarter more than that: substreams seldom fill their caps exactly, and one too many costs next to nothing
-        // where one too few costs a substream's rate (10 substreams under caps that add up to the path measured
-        // 0.92 of what 16 got in the lab).
-        var perSubstream = _settledRate / before;
-        var needed = Math.Clamp((int)Math.Ceiling(EstimateHeadroom * rate / perSubstream), before + 1, tried);
-        if (needed >= tried)
-        {
-            return GrowFrom(tried, rate, measured, now);
-        }
-
-        _triedCount = tried;
-        _triedRate = rate;
-        Count = needed;
-        StartPhase(Phase.Verify, now);
-        LastDecision = $"{measured}: the path may hold about {needed}, trying {needed}";
-        return true;
+        return GrowFrom(tried, rate, measured, now);
     }
 
     /// <summary>
-    /// After cutting back to the estimate: kept if the rate held. If it fell, the path was not full (the new substreams
-    /// were slower ones), so the larger count comes back and the connection grows on from there.
+    /// After trying a quarter fewer: kept if the rate held (and the next try trims again); otherwise the count comes
+    /// back, and the next try, twice as late, is one up.
     /// </summary>
     private bool OnVerify(double rate, TimeSpan now)
     {
-        var estimate = Count;
-        var fewer = _tryingFewer;
-        _tryingFewer = false;
+        var fewer = Count;
         if (rate >= _triedRate * (1 - VerifyTolerance))
         {
-            _settledCount = estimate;
+            _settledCount = fewer;
             _settledRate = rate;
-            LastDecision = $"{Rate(rate)} with {estimate}, as much as with {_triedCount}: keeping {estimate}";
+            LastDecision = $"{Rate(rate)} with {fewer}, as much as with {_triedCount}: keeping {fewer}";
             StartPhase(Phase.Hold, now);
             return false;
         }
 
-        if (fewer)
-        {
-            // The maximum was needed after all: back to it, and the next such try waits longer.
-            _retryWait = Min(2 * _retryWait, LongestRetry);
-        }
-
-        GrowFrom(_triedCount, _triedRate, $"{Rate(rate)} with {estimate}, less than {Rate(_triedRate)} with {_triedCount}", now);
+        Count = _triedCount;
+        _settledCount = _triedCount;
+        _settledRate = _triedRate;
+        _nextTryFewer = false;
+        _retryWait = Min(2 * _retryWait, LongestRetry);
+        LastDecision = $"{Rate(rate)} with {fewer}, less than {Rate(_triedRate)} with {_triedCount}: back to {_triedCount}";
+        StartPhase(Phase.Hold, now);
         return true;
     }
 

@@ -12,8 +12,8 @@ public sealed class StripeControllerTests
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(100);
 
     [Theory]
-    [InlineData(20, 240, 12, 16)] // a per-flow cap of R on a path of 12 R needs 12; a quarter more is kept as headroom
-    [InlineData(20, 160, 8, 10)]
+    [InlineData(20, 240, 12, 16)] // a per-flow cap of R on a path of 12 R needs 12
+    [InlineData(20, 160, 8, 12)]
     [InlineData(20, 100, 5, 8)]
     [InlineData(10, 1000, 32, 32)] // more than the maximum would help: the maximum
     [InlineData(1000, 1000, 4, 4)] // unthrottled: the substreams add nothing, it stays where it starts
@@ -25,12 +25,13 @@ public sealed class StripeControllerTests
 
         Assert.InRange(history[^1], fewest, most);
 
-        // It gets there within a few seconds, and later tries (another count for a moment) cost little time.
-        var reached = history.FindIndex(c => c == history[^1]) * Tick;
-        Assert.True(reached < TimeSpan.FromSeconds(6), $"reached {history[^1]} only after {reached.TotalSeconds:0.0}s");
-        var after = history.Skip(history.FindIndex(c => c == history[^1])).ToList();
-        var share = after.Average(c => Rate(c)) / Rate(history[^1]);
-        Assert.True(share > 0.97, $"after reaching {history[^1]}, the rate averaged only {share:P0} of its rate");
+        // Its rate is the path's within a few seconds, and the tries after (a count up or down for a moment) cost
+        // little: substreams that add nothing are closed over time.
+        var best = Rate(32);
+        var full = history.FindIndex(c => Rate(c) >= 0.95 * best) * Tick;
+        Assert.True(full < TimeSpan.FromSeconds(6), $"reached 95 % of the rate only after {full.TotalSeconds:0.0}s");
+        var later = history.Skip(60).Average(c => Rate(c)) / best;
+        Assert.True(later > 0.97, $"after the first 6 s the rate averaged only {later:P0} of the best");
     }
 
     [Fact]
