@@ -71,6 +71,10 @@ public sealed partial class MeshTests : IDisposable
         var b = StartNode("b", ports[1], [ports[0]], "node");
         var d = StartNode("d", ports[3], [ports[2]], "node");
         var e = StartNode("e", ports[4], [ports[3], ports[0]], "node");
+
+        // a starts once b reaches c, d and e (on a loaded machine processes start slowly): the short way through b is
+        // then there from a's first moment, and the stream takes it.
+        await b.WaitForLogAsync("routes: 3 nodes reachable", Timeout);
         var forward = Ports.Free();
         var a = StartNode("a", ports[0], [], "connect", "--service", "bulk", "--forward=" + forward);
         await a.WaitForLogAsync("accepting TCP", Timeout);
