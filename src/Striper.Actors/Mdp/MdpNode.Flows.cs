@@ -126,19 +126,24 @@ internal sealed partial class MdpNode
         replyTo.Tell(new FlowOpened(flow));
     }
 
-    private int NextPort(MdpHopLink hop, int remotePort)
+    private int NextPort(MdpHopLink hop, int remotePort) =>
+        NextFreePort(port => hop.Flows.ContainsKey(MdpHopLink.FlowKey(port, remotePort)))
+        ?? throw new InvalidOperationException("every ephemeral MDP port is in use on this link");
+
+    /// <summary>The next ephemeral port (from 32768, wrapping) that no binding has and <paramref name="inUse"/> does not claim; null if none is left.</summary>
+    private int? NextFreePort(Func<int, bool> inUse)
     {
         for (var tries = 0; tries < 65536 - FirstEphemeralPort; tries++)
         {
             var port = _nextPort;
             _nextPort = _nextPort == 65535 ? FirstEphemeralPort : _nextPort + 1;
-            if (!_bindings.ContainsKey(port) && !hop.Flows.ContainsKey(MdpHopLink.FlowKey(port, remotePort)))
+            if (!_bindings.ContainsKey(port) && !inUse(port))
             {
                 return port;
             }
         }
 
-        throw new InvalidOperationException("every ephemeral MDP port is in use on this link");
+        return null;
     }
 
     /// <summary>An open waiting for a link (and, for an own-socket flow, for the link on its new socket).</summary>

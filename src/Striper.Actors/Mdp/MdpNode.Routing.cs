@@ -251,20 +251,15 @@ internal sealed partial class MdpNode
 
     private void OpenRouted(OpenFlow request, IActorRef replyTo)
     {
-        for (var tries = 0; tries < 65536 - FirstEphemeralPort; tries++)
+        if (NextFreePort(port => _router.Flows.ContainsKey((port, request.Peer, request.RemotePort))) is not { } local)
         {
-            var port = _nextPort;
-            _nextPort = _nextPort == 65535 ? FirstEphemeralPort : _nextPort + 1;
-            if (!_bindings.ContainsKey(port) && !_router.Flows.ContainsKey((port, request.Peer, request.RemotePort)))
-            {
-                var flow = new MdpFlow(_router, request.Peer, port, request.RemotePort);
-                flow.Register(request.Receiver);
-                replyTo.Tell(new FlowOpened(flow));
-                return;
-            }
+            replyTo.Tell(new FlowFailed(request.Peer, "every ephemeral MDP port is in use"));
+            return;
         }
 
-        replyTo.Tell(new FlowFailed(request.Peer, "every ephemeral MDP port is in use"));
+        var flow = new MdpFlow(_router, request.Peer, local, request.RemotePort);
+        flow.Register(request.Receiver);
+        replyTo.Tell(new FlowOpened(flow));
     }
 
     private void OnRegisterService(RegisterService message)
