@@ -10,6 +10,8 @@ public sealed class ConnectionStats
     private long _bytesOut;
     private long _bytesIn;
     private long _outDelivered;
+    private long _outCarried;
+    private long _inCarried;
     private long _resentBytes;
 
     /// <param name="peer">The application (client proxy) or the client proxy (server proxy) at the other end.</param>
@@ -53,6 +55,17 @@ public sealed class ConnectionStats
     public long OutDelivered => Volatile.Read(ref _outDelivered);
 
     internal void SetOutDelivered(long bytes) => Volatile.Write(ref _outDelivered, bytes);
+
+    /// <summary>
+    /// Bytes the substreams carried: outbound ones the far proxy acknowledged receiving, and inbound ones received, in
+    /// order or not. It follows the paths' rate closely, where bytes delivered to an edge come in bursts whenever a
+    /// late piece releases what waited behind it in the reorder buffer.
+    /// </summary>
+    public long Carried => Volatile.Read(ref _outCarried) + Volatile.Read(ref _inCarried);
+
+    internal void AddOutCarried(long bytes) => Volatile.Write(ref _outCarried, _outCarried + bytes);
+
+    internal void AddInCarried(long bytes) => Volatile.Write(ref _inCarried, _inCarried + bytes);
 
     internal void AddOut(long bytes) => Volatile.Write(ref _bytesOut, _bytesOut + bytes);
 

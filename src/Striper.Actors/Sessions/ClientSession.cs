@@ -278,7 +278,7 @@ internal sealed partial class ClientSession : SessionActor
         }
     }
 
-    /// <summary>Feeds the stripe controller what the connection delivered; applies what it decides.</summary>
+    /// <summary>Feeds the stripe controller what the connection's substreams carried; applies what it decides.</summary>
     private void OnStripeTick()
     {
         if (_stripes is null || IsClosing || IsResuming || !SubstreamsNeeded)
@@ -297,9 +297,11 @@ internal sealed partial class ClientSession : SessionActor
             }
         }
 
-        // Delivered bytes, not bytes read: reads run ahead into the credit window, and more substreams let them run
-        // further for a moment, which would look like a faster path.
-        if (_stripes.OnTick(Stats.OutDelivered + Stats.BytesIn, Stopwatch.GetElapsedTime(_openedAt), rtt))
+        // Bytes the substreams carried, not bytes read (reads run ahead into the credit window, and more substreams let
+        // them run further for a moment, which would look like a faster path) nor bytes delivered (they come in bursts
+        // whenever a late piece releases what waited behind it: in the lab, 200 ms samples of a steady 190 Mbit/s read
+        // from 0 to 450, enough to turn a 60 % gain into a loss over a whole window).
+        if (_stripes.OnTick(Stats.Carried, Stopwatch.GetElapsedTime(_openedAt), rtt))
         {
             Log.StripesChanged(Context.Logger(), SessionId, _stripes.LastDecision ?? "", _stripes.Count);
             SetStripes(_stripes.Count);

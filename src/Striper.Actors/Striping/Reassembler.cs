@@ -99,6 +99,7 @@ internal sealed class Reassembler : ReceiveActor
         }
 
         slot.Received += lease.Length;
+        _stats?.AddInCarried(lease.Length);
         slot.LastStamp = message.Stamp;
         var end = message.Offset + lease.Length;
         if (end > _creditLimit)

@@ -1,8 +1,8 @@
 namespace Striper.Actors.Striping;
 
 /// <summary>
-/// Sizes an auto-striped connection (<c>--stripes auto</c>) from what it delivers, nothing else: no path model,
-/// no guess at the throttle. It is fed the connection's delivered byte count (both directions) every tick and
+/// Sizes an auto-striped connection (<c>--stripes auto</c>) from what it carries, nothing else: no path model,
+/// no guess at the throttle. It is fed the bytes the connection's substreams carried (both directions) every tick and
 /// answers with the number of substreams the connection should run.
 ///
 /// A connection starts with <see cref="InitialCount"/>. While it is busy (it moved at least
@@ -39,9 +39,10 @@ internal sealed class StripeController
     public static readonly TimeSpan LongestRetry = TimeSpan.FromSeconds(80);
 
     // New substreams need a moment to reach their rate (their TCP slow start, the Striper's first rate samples),
-    // and a window must be long enough to average out a throttle's bursts.
-    private static readonly TimeSpan MinimumSettle = TimeSpan.FromMilliseconds(400);
-    private static readonly TimeSpan MinimumWindow = TimeSpan.FromMilliseconds(800);
+    // and a window must be long enough to average out a throttle's bursts. Bytes carried reach a new level within one
+    // tick in the lab; every step of the first ramp is a step at too few substreams, so it is kept short.
+    private static readonly TimeSpan MinimumSettle = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan MinimumWindow = TimeSpan.FromMilliseconds(600);
 
     // Once the count has settled, later tries measure for longer: they are rare, so they may take their time, and a
     // throttle's bursts make short windows read up to a sixth high or low, which is more than the gains they judge.
@@ -96,11 +97,11 @@ internal sealed class StripeController
     public string? LastDecision { get; private set; }
 
     /// <summary>
-    /// Feeds the connection's delivered bytes so far (both directions) at <paramref name="now"/>; returns true when
+    /// Feeds the bytes the connection's substreams carried so far (both directions) at <paramref name="now"/>; returns true when
     /// <see cref="Count"/> changed. <paramref name="rtt"/> is the path's round trip (the substreams' largest minimum
     /// RTT): windows stretch with it, since a new TCP connection needs some round trips to reach its rate.
     /// </summary>
-    public bool OnTick(long deliveredBytes, TimeSpan now, TimeSpan rtt)
+    public bool OnTick(long carriedBytes, TimeSpan now, TimeSpan rtt)
     {
         var stretch = _settledOnce ? LaterTriesStretch : 1;
         var settle = stretch * Max(MinimumSettle, 4 * rtt);
@@ -125,7 +126,7 @@ internal sealed class StripeController
 
             _windowOpen = true;
             _windowStart = now;
-            _windowStartBytes = deliveredBytes;
+            _windowStartBytes = carriedBytes;
             return false;
         }
 
@@ -134,7 +135,7 @@ internal sealed class StripeController
             return false;
         }
 
-        var rate = (deliveredBytes - _windowStartBytes) / (now - _windowStart).TotalSeconds;
+        var rate = (carriedBytes - _windowStartBytes) / (now - _windowStart).TotalSeconds;
         return _phase switch
         {
             Phase.Baseline => OnBaseline(rate, now),

@@ -191,6 +191,7 @@ internal sealed partial class Striper : ReceiveActor, IWithTimers
                 slot.Unacked.Dequeue().Release();
             }
 
+            _stats?.AddOutCarried(message.Received - slot.Acked);
             slot.Acked = message.Received;
             slot.LastProgress = now;
             slot.Estimator.OnAcked(slot.Acked, now, Clock);

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.TestKit;
 using Striper.Actors.Buffers;
 using Striper.Actors.Legs;
+using Striper.Actors.Metrics;
 using Striper.Actors.Settings;
 using Striper.Actors.Striping;
 using Striper.Actors.Wire;
@@ -18,6 +19,7 @@ public sealed class ReassemblerTests : StriperTestKit
     private readonly TestProbe _sub0;
     private readonly TestProbe _sub1;
     private readonly IActorRef _reassembler;
+    private readonly ConnectionStats _stats = new(Guid.NewGuid(), "127.0.0.1:50000", "server:22222", 2, DateTimeOffset.UnixEpoch);
 
     public ReassemblerTests()
     {
@@ -25,7 +27,7 @@ public sealed class ReassemblerTests : StriperTestKit
         _edge = CreateTestProbe();
         _sub0 = CreateTestProbe();
         _sub1 = CreateTestProbe();
-        ActorOf(StepParent.Props(Reassembler.Props(Settings, BufferBudget.CreateUnlimited()), _parent, "reassembler"), "parent");
+        ActorOf(StepParent.Props(Reassembler.Props(Settings, BufferBudget.CreateUnlimited(), stats: _stats), _parent, "reassembler"), "parent");
         _reassembler = _parent.ExpectMsg<ChildIs>().Child;
         _reassembler.Tell(new EdgeAttached(_edge));
         _reassembler.Tell(new SubstreamAttached(0, 0, _sub0));
@@ -46,6 +48,20 @@ public sealed class ReassemblerTests : StriperTestKit
 
         Assert.Equal(first, Written(_edge.ExpectMsg<TcpLegProtocol.WriteRaw>()));
         Assert.Equal(second, Written(_edge.ExpectMsg<TcpLegProtocol.WriteRaw>()));
+    }
+
+    [Fact]
+    public void Reassembler_should_count_what_arrives_as_carried_before_it_can_be_written()
+    {
+        _reassembler.Tell(new DataReceived(1, 1000, 7, BufferLease.CopyOf(new byte[500])));
+        _sub1.ExpectMsg<TcpLegProtocol.WriteAck>();
+        Assert.Equal(500, _stats.Carried);
+        Assert.Equal(0, _stats.BytesIn);
+
+        _reassembler.Tell(new DataReceived(0, 0, 8, BufferLease.CopyOf(new byte[1000])));
+        _edge.ExpectMsg<TcpLegProtocol.WriteRaw>();
+        _sub0.ExpectMsg<TcpLegProtocol.WriteAck>();
+        Assert.Equal(1500, _stats.Carried);
     }
 
     [Fact]

@@ -22,7 +22,8 @@ public abstract class StriperHarness : StriperTestKit
         Edge = CreateTestProbe();
         Sub0 = CreateTestProbe();
         Sub1 = CreateTestProbe();
-        ActorOf(StepParent.Props(StriperActor.Props(settings, new ProxyMetrics(), BufferBudget.CreateUnlimited()), Parent, "striper"), "parent");
+        Stats = new ConnectionStats(Guid.NewGuid(), "127.0.0.1:50000", "server:22222", 2, DateTimeOffset.UnixEpoch);
+        ActorOf(StepParent.Props(StriperActor.Props(settings, new ProxyMetrics(), BufferBudget.CreateUnlimited(), stats: Stats), Parent, "striper"), "parent");
         StriperRef = Parent.ExpectMsg<ChildIs>().Child;
         StriperRef.Tell(new EdgeAttached(Edge));
         StriperRef.Tell(new SubstreamAttached(firstSlot, 0, Sub0));
@@ -43,4 +44,7 @@ public abstract class StriperHarness : StriperTestKit
     protected TestProbe Sub1 { get; }
 
     protected IActorRef StriperRef { get; }
+
+    /// <summary>The connection's figures, as the Striper writes them for the status view and the stripe controller.</summary>
+    protected ConnectionStats Stats { get; }
 }

@@ -158,6 +158,27 @@ public sealed class StriperTests : StriperHarness
         Sub0.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
+    [Fact]
+    public void Striper_should_count_what_the_substreams_carried_before_the_far_side_delivers_it()
+    {
+        StriperRef.Tell(Ack(0, 0, 10_000_000));
+        StriperRef.Tell(new EdgeData(BufferLease.CopyOf(new byte[1000])));
+        StriperRef.Tell(new EdgeData(BufferLease.CopyOf(new byte[2000])));
+        Sub0.ExpectMsg<TcpLegProtocol.WriteData>();
+        Sub1.ExpectMsg<TcpLegProtocol.WriteData>();
+
+        // The far side received the second piece but waits for the first: carried, not delivered.
+        StriperRef.Tell(Ack(1, received: 2000, credit: 10_000_000));
+        AwaitAssert(() => Assert.Equal(2000, Stats.Carried));
+        Assert.Equal(0, Stats.OutDelivered);
+
+        // A repeated acknowledgement adds nothing; the first piece's adds its own bytes once.
+        StriperRef.Tell(Ack(1, received: 2000, credit: 10_000_000));
+        StriperRef.Tell(new AckReceived(0, 1000, 0, FrameFlags.None, new AckPayload(3000, 10_000_000)));
+        AwaitAssert(() => Assert.Equal(3000, Stats.OutDelivered));
+        Assert.Equal(3000, Stats.Carried);
+    }
+
     private static AckReceived Ack(int index, long received, long credit) =>
         new(index, received, 0, FrameFlags.None, new AckPayload(0, credit));
 }
