@@ -314,7 +314,7 @@ internal sealed partial class ClientSession : SessionActor
         _loggedDecision = _stripes.LastDecision;
     }
 
-    /// <summary>Dials the lowest unused indices, or retires the highest ones, until <paramref name="count"/> run.</summary>
+    /// <summary>Dials the lowest unused indices, or retires the slowest substreams, until <paramref name="count"/> run.</summary>
     private void SetStripes(int count)
     {
         for (var index = 0; _active.Count < count && index < Settings.SessionSubstreams; index++)
@@ -328,7 +328,7 @@ internal sealed partial class ClientSession : SessionActor
 
         while (_active.Count > count && _active.Count > 1)
         {
-            var index = _active.Max;
+            var index = StripeController.NextToRetire(_active, i => Stats.Substream(i) is { State: SubstreamState.Up } up ? up.DeliveryRate : null);
             _active.Remove(index);
             Timers.Cancel($"redial-{index}");
             StriperActor.Tell(new StriperProtocol.RetireSubstream(index));

@@ -94,6 +94,24 @@ public sealed class StripeControllerTests
         Assert.InRange(history[^1], 19, 25);
     }
 
+    [Fact]
+    public void A_cut_should_close_one_still_dialling_first_then_the_slowest()
+    {
+        double? Rate(int index) => index switch
+        {
+            0 => 2_500_000,
+            1 => 250_000,
+            2 => 2_400_000,
+            3 => null,
+            _ => 250_000,
+        };
+
+        Assert.Equal(3, StripeController.NextToRetire([0, 1, 2, 3, 4], Rate));
+        Assert.Equal(4, StripeController.NextToRetire([0, 1, 2, 4], Rate));
+        Assert.Equal(1, StripeController.NextToRetire([0, 1, 2], Rate));
+        Assert.Equal(2, StripeController.NextToRetire([0, 2], Rate));
+    }
+
     /// <summary>Runs the controller against a path; returns the count after every tick.</summary>
     private static List<int> Run(Func<int, double> rateOf, TimeSpan duration, Action<TimeSpan>? onTick = null)
     {
