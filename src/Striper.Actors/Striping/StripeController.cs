@@ -40,13 +40,22 @@ internal sealed class StripeController
 
     // New substreams need a moment to reach their rate (their TCP slow start, the Striper's first rate samples),
     // and a window must be long enough to average out a throttle's bursts. Bytes carried reach a new level within one
-    // tick in the lab; every step of the first ramp is a step at too few substreams, so it is kept short.
+    // tick in the lab; every step of the first ramp is time spent at too few substreams, so its windows are short:
+    // 200 ms samples there vary by about a twentieth, and the first ramp's gains are mostly 40 % or more.
     private static readonly TimeSpan MinimumSettle = TimeSpan.FromMilliseconds(200);
-    private static readonly TimeSpan MinimumWindow = TimeSpan.FromMilliseconds(600);
+    private static readonly TimeSpan MinimumWindow = TimeSpan.FromMilliseconds(400);
 
-    // Once the count has settled, later tries measure for longer: they are rare, so they may take their time, and a
-    // throttle's bursts make short windows read up to a sixth high or low, which is more than the gains they judge.
-    private const int LaterTriesStretch = 2;
+    // Once the count has settled, later tries measure for longer: they are rare, so they may take their time, and the
+    // gains they judge are small.
+    private const int LaterSettleStretch = 2;
+    private const int LaterWindowStretch = 3;
+
+    /// <summary>
+    /// A try up whose gain reads within this of <see cref="MeaningfulGain"/> either way is measured for a second
+    /// window before it is judged: a short window's noise could otherwise keep substreams that add nothing on a full
+    /// path (where a step reads about zero) or undo a real gain.
+    /// </summary>
+    public const double CloseCall = 0.10;
 
     private readonly int _max;
     private Phase _phase = Phase.Baseline;
@@ -54,6 +63,7 @@ internal sealed class StripeController
     private long _windowStartBytes;
     private TimeSpan _windowStart;
     private bool _windowOpen;
+    private bool _windowExtended;
     private int _settledCount;
     private double _settledRate;
     private TimeSpan _retryWait = FirstRetry;
@@ -103,9 +113,8 @@ internal sealed class StripeController
     /// </summary>
     public bool OnTick(long carriedBytes, TimeSpan now, TimeSpan rtt)
     {
-        var stretch = _settledOnce ? LaterTriesStretch : 1;
-        var settle = stretch * Max(MinimumSettle, 4 * rtt);
-        var window = stretch * Max(MinimumWindow, 8 * rtt);
+        var settle = (_settledOnce ? LaterSettleStretch : 1) * Max(MinimumSettle, 4 * rtt);
+        var window = (_settledOnce ? LaterWindowStretch : 1) * Max(MinimumWindow, 8 * rtt);
         if (_phase == Phase.Hold)
         {
             if (now - _phaseStart < _retryWait)
@@ -130,12 +139,17 @@ internal sealed class StripeController
             return false;
         }
 
-        if (now - _windowStart < window)
+        if (now - _windowStart < (_windowExtended ? 2 : 1) * window)
         {
             return false;
         }
 
         var rate = (carriedBytes - _windowStartBytes) / (now - _windowStart).TotalSeconds;
+        if (_phase == Phase.Probe && !_windowExtended && Math.Abs(Gain(rate) - MeaningfulGain) < CloseCall)
+        {
+            _windowExtended = true;
+            return false;
+        }
         return _phase switch
         {
             Phase.Baseline => OnBaseline(rate, now),
@@ -210,7 +224,7 @@ internal sealed class StripeController
     {
         var before = _settledCount;
         var tried = Count;
-        var gain = _settledRate > 0 ? (rate / _settledRate) - 1 : 0;
+        var gain = Gain(rate);
         var measured = $"{Rate(rate)} with {tried}, {gain:P0} more than with {before}";
         if (gain < MeaningfulGain)
         {
@@ -282,8 +296,12 @@ internal sealed class StripeController
         return Count != before;
     }
 
+    /// <summary>What <paramref name="rate"/> adds to the settled count's rate, as a share of it.</summary>
+    private double Gain(double rate) => _settledRate > 0 ? (rate / _settledRate) - 1 : 0;
+
     private void StartPhase(Phase phase, TimeSpan now)
     {
+        _windowExtended = false;
         _settledOnce |= phase == Phase.Hold;
         _phase = phase;
         _phaseStart = now;
