@@ -10,14 +10,15 @@
 # Then the MSP tunnel (`msp listen --forward` of one build, `msp connect --forward` of the other, both ways
 # round, without and with --secret-file --encrypt) the same way.
 #
-# Usage: bench/interop.sh OLD_BIN NEW_BIN [--size MIB] [--stripes N] [--no-controls]
+# Usage: bench/interop.sh OLD_BIN NEW_BIN [--size MIB] [--stripes N|default] [--no-controls]
+#   --stripes default  passes no --stripes: each client proxy runs its own build's default (auto since stop 18)
 # Prints a PASS/FAIL line per case on stdout and exits 1 if any case failed. No root needed; needs socat
 # (bench/install-deps.sh), python3 and sha256sum. BENCH_KEEP=1 keeps the work folder (the proxies' logs).
 set -euo pipefail
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { usage_from_header 13 15; }
+usage() { usage_from_header 13 16; }
 
 SIZE_MIB=64
 STRIPES=8
@@ -37,7 +38,11 @@ done
 declare -A BIN=([old]=${BINS[0]} [new]=${BINS[1]})
 for b in old new; do [ -x "${BIN[$b]}" ] || die "${BIN[$b]} is not an executable"; done
 check_count --size "$SIZE_MIB" 4096
-check_count --stripes "$STRIPES" 256
+STRIPES_ARGS=()
+if [ "$STRIPES" != default ]; then
+  check_count --stripes "$STRIPES" 256
+  STRIPES_ARGS=(--stripes "$STRIPES")
+fi
 for tool in socat python3 sha256sum ss; do command -v "$tool" >/dev/null || die "missing $tool; run bench/install-deps.sh"; done
 
 install_local_cleanup striper-interop
@@ -175,7 +180,7 @@ proxy_case() {
   CASE_DETAIL=
   start_local "$WORK_DIR/$tag.server.log" "${BIN[$server]}" -s "127.0.0.1:$sport" "127.0.0.1:$target" --transport "$transport" "${opts[@]}"
   local spid=$STARTED_PID
-  start_local "$WORK_DIR/$tag.client.log" "${BIN[$client]}" -c "127.0.0.1:$entry" 127.0.0.1 "$sport" --stripes "$STRIPES" --transport "$transport" "${opts[@]}"
+  start_local "$WORK_DIR/$tag.client.log" "${BIN[$client]}" -c "127.0.0.1:$entry" 127.0.0.1 "$sport" "${STRIPES_ARGS[@]}" --transport "$transport" "${opts[@]}"
   local cpid=$STARTED_PID
   if wait_port "$sport" "$spid" "$WORK_DIR/$tag.server.log" && wait_port "$entry" "$cpid" "$WORK_DIR/$tag.client.log" &&
     transfer "$tag" "$entry" "$target"; then
