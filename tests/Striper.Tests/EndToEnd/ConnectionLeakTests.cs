@@ -76,7 +76,10 @@ public sealed class ConnectionLeakTests(ITestOutputHelper output)
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (pair.ClientMetrics.SessionsActive > 0 || pair.ServerMetrics.SessionsActive > 0)
         {
-            Assert.True(DateTime.UtcNow < deadline, $"sessions still open: client {pair.ClientMetrics.SessionsActive}, server {pair.ServerMetrics.SessionsActive}");
+            Assert.True(
+                DateTime.UtcNow < deadline,
+                $"sessions still open: client {pair.ClientMetrics.SessionsActive}, server {pair.ServerMetrics.SessionsActive}\nlive actors:\n{pair.DescribeLiveActors()}\n" +
+                $"client log:\n{string.Join("\n", pair.ClientLog.Entries.TakeLast(15))}\nserver log:\n{string.Join("\n", pair.ServerLog.Entries.TakeLast(25))}");
             await Task.Delay(20);
         }
 
