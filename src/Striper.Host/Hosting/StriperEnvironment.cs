@@ -83,7 +83,21 @@ internal sealed class StriperEnvironment : IAsyncDisposable
         {
             var controlOptions = control is null ? null : ChooseControl(config, control, loggerFactory);
             feed = controlOptions is null ? null : new StatusFeed();
-            var host = await StriperActorHost.StartAsync(AkkaConfig(config.Merged, level), loggerFactory, level, controlOptions, feed).ConfigureAwait(false);
+            IHost host;
+            try
+            {
+                host = await StriperActorHost.StartAsync(AkkaConfig(config.Merged, level), loggerFactory, level, controlOptions, feed).ConfigureAwait(false);
+            }
+            catch (ProxyStartException) when (controlOptions is { IsDefault: true } && control is { AnyPortIfTaken: false })
+            {
+                // The role's default port was free when ChooseControl looked and taken when Kestrel bound it (another
+                // proxy starting at the same moment): as if it had been taken all along, the proxy runs without one.
+                LogControlTaken(loggerFactory, controlOptions.Listen.ToString());
+                feed?.Dispose();
+                (controlOptions, feed) = (null, null);
+                host = await StriperActorHost.StartAsync(AkkaConfig(config.Merged, level), loggerFactory, level).ConfigureAwait(false);
+            }
+
             return new StriperEnvironment(config, settings, loggerFactory, host, controlOptions, feed);
         }
         catch
