@@ -88,14 +88,23 @@ internal sealed class StriperEnvironment : IAsyncDisposable
             {
                 host = await StriperActorHost.StartAsync(AkkaConfig(config.Merged, level), loggerFactory, level, controlOptions, feed).ConfigureAwait(false);
             }
-            catch (ProxyStartException) when (controlOptions is { IsDefault: true } && control is { AnyPortIfTaken: false })
+            catch (ProxyStartException) when (controlOptions is { IsDefault: true } && control is not null)
             {
                 // The role's default port was free when ChooseControl looked and taken when Kestrel bound it (another
-                // proxy starting at the same moment): as if it had been taken all along, the proxy runs without one.
-                LogControlTaken(loggerFactory, controlOptions.Listen.ToString());
-                feed?.Dispose();
-                (controlOptions, feed) = (null, null);
-                host = await StriperActorHost.StartAsync(AkkaConfig(config.Merged, level), loggerFactory, level).ConfigureAwait(false);
+                // proxy starting at the same moment): as if it had been taken all along, the demo serves it on any
+                // free port and a proxy runs without one.
+                if (control.AnyPortIfTaken)
+                {
+                    controlOptions = controlOptions with { Listen = new System.Net.IPEndPoint(controlOptions.Listen.Address, ControlSettings.FreePort(controlOptions.Listen.Address)) };
+                }
+                else
+                {
+                    LogControlTaken(loggerFactory, controlOptions.Listen.ToString());
+                    feed?.Dispose();
+                    (controlOptions, feed) = (null, null);
+                }
+
+                host = await StriperActorHost.StartAsync(AkkaConfig(config.Merged, level), loggerFactory, level, controlOptions, feed).ConfigureAwait(false);
             }
 
             return new StriperEnvironment(config, settings, loggerFactory, host, controlOptions, feed);
