@@ -93,15 +93,11 @@ internal sealed class StriperEnvironment : IAsyncDisposable
                 // The role's default port was free when ChooseControl looked and taken when Kestrel bound it (another
                 // proxy starting at the same moment): as if it had been taken all along, the demo serves it on any
                 // free port and a proxy runs without one.
-                if (control.AnyPortIfTaken)
+                controlOptions = InsteadOfTaken(controlOptions, control, loggerFactory);
+                if (controlOptions is null)
                 {
-                    controlOptions = controlOptions with { Listen = new System.Net.IPEndPoint(controlOptions.Listen.Address, ControlSettings.FreePort(controlOptions.Listen.Address)) };
-                }
-                else
-                {
-                    LogControlTaken(loggerFactory, controlOptions.Listen.ToString());
                     feed?.Dispose();
-                    (controlOptions, feed) = (null, null);
+                    feed = null;
                 }
 
                 host = await StriperActorHost.StartAsync(AkkaConfig(config.Merged, level), loggerFactory, level, controlOptions, feed).ConfigureAwait(false);
@@ -142,6 +138,12 @@ internal sealed class StriperEnvironment : IAsyncDisposable
             throw new ProxyStartException($"cannot serve the control endpoint on {options.Listen}: address already in use");
         }
 
+        return InsteadOfTaken(options, request, loggerFactory);
+    }
+
+    /// <summary>When the role's default address is taken: the demo serves on any free port, a proxy runs without one.</summary>
+    private static ControlOptions? InsteadOfTaken(ControlOptions options, ControlRequest request, ILoggerFactory loggerFactory)
+    {
         if (request.AnyPortIfTaken)
         {
             return options with { Listen = new System.Net.IPEndPoint(options.Listen.Address, ControlSettings.FreePort(options.Listen.Address)) };
