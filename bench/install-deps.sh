@@ -22,6 +22,9 @@ declare -A PACKAGE_OF=(
   [sshd]=openssh-server
   [ssh]=openssh-client
   [ssh-keygen]=openssh-client
+  # The lab's WAN emulator (bench/wan/wanemu.c) is built on first use; its checks measure the round trip with ping.
+  [gcc]=gcc
+  [ping]=iputils-ping
 )
 
 # Python modules the tests import (through Debian's /usr/bin/python3) -> Debian package
