@@ -41,16 +41,18 @@ public sealed class NetLab : IAsyncDisposable
 
     /// <summary>
     /// Brings up a lab whose every flow is capped at <paramref name="rate"/> (netlab.sh syntax, e.g. 40mbit), and all of
-    /// them together at <paramref name="pathRate"/> when given (a path's capacity).
+    /// them together at <paramref name="pathRate"/> when given (a path's capacity). With <paramref name="links"/>, the
+    /// hosts are joined by one emulated WAN link per entry (netlab.sh's --link SPEC, e.g. "delay=25ms,loss=1%")
+    /// instead of the veth; link 0 keeps <see cref="ClientAddress"/> and <see cref="ServerAddress"/>.
     /// </summary>
-    public static async Task<NetLab> StartAsync(string tag, string rate, string? pathRate = null)
+    public static async Task<NetLab> StartAsync(string tag, string rate, string? pathRate = null, IReadOnlyList<string>? links = null)
     {
         // The process id keeps two test runs on one machine apart; the tag keeps tests of one run apart.
         await RemoveLabsOfDeadRunsAsync();
         var lab = new NetLab(string.Create(CultureInfo.InvariantCulture, $"sl{Environment.ProcessId}{tag}"), pathRate);
         try
         {
-            await lab.ScriptAsync("up", rate);
+            await lab.ScriptAsync(["up", rate, .. (links ?? []).SelectMany(spec => new[] { "--link", spec })]);
             return lab;
         }
         catch
@@ -106,17 +108,33 @@ public sealed class NetLab : IAsyncDisposable
     /// <summary>Gives the client a new address in place of its old one: what was connected from the old one is dead for good.</summary>
     public Task ReaddressClientAsync(string address) => ScriptAsync("readdress", address);
 
+    /// <summary>Changes a WAN link while it runs (netlab.sh wan): <paramref name="link"/> is its number or "all".</summary>
+    public Task SetWanAsync(string link, string spec) => ScriptAsync("wan", link, spec);
+
+    /// <summary>The WAN emulator's counters, one line per link and direction, as key=value pairs (netlab.sh wan-stats).</summary>
+    public async Task<IReadOnlyList<IReadOnlyDictionary<string, string>>> WanStatsAsync()
+    {
+        var stdout = await ScriptAsync("wan-stats");
+        return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => (IReadOnlyDictionary<string, string>)line.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+                .Select(pair => pair.Split('=', 2))
+                .ToDictionary(pair => pair[0], pair => pair.Length > 1 ? pair[1] : ""))
+            .ToList();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await ScriptAsync("down");
     }
 
-    private async Task ScriptAsync(params string[] args)
+    private async Task<string> ScriptAsync(params string[] args)
     {
         var (code, stdout, stderr) = await LabShell.RunAsync("bash", [Script, .. args], CommandTimeout, _environment);
         if (code != 0)
         {
             throw new InvalidOperationException($"netlab.sh {string.Join(' ', args)} exited {code}\n{stdout}\n{stderr}");
         }
+
+        return stdout;
     }
 }
