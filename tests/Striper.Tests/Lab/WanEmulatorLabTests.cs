@@ -27,7 +27,7 @@ public sealed class WanEmulatorLabTests
     [LabFact("gcc", "ping")]
     public async Task The_round_trip_should_be_twice_the_one_way_delay_within_a_millisecond_and_follow_a_change()
     {
-        await using var lab = await NetLab.StartAsync("d", "none", links: ["delay=25ms"]);
+        await using var lab = await NetLab.StartAsync("wd", "none", links: ["delay=25ms"]);
 
         var before = await MedianRoundTripAsync(lab);
         await lab.SetWanAsync("0", "delay=10ms");
@@ -42,7 +42,7 @@ public sealed class WanEmulatorLabTests
     public async Task One_percent_loss_should_lose_one_percent_of_the_datagrams_within_a_tenth()
     {
         // Loss on the way up only: iperf3's control connection comes back through the other direction undisturbed.
-        await using var lab = await NetLab.StartAsync("l", "none", links: ["delay=25ms,up.loss=1%,seed=7"]);
+        await using var lab = await NetLab.StartAsync("wl", "none", links: ["delay=25ms,up.loss=1%,seed=7"]);
         await using var server = await StartIperfServerAsync(lab);
 
         // 100,000 datagrams of 64 bytes at 25,000 a second: slow enough that neither iperf3 drops any of its own on a
@@ -63,7 +63,7 @@ public sealed class WanEmulatorLabTests
     [LabFact("gcc", "iperf3")]
     public async Task A_100_mbit_bottleneck_should_deliver_100_mbit_of_ip_packets_within_three_percent()
     {
-        await using var lab = await NetLab.StartAsync("r", "none", links: ["delay=5ms,rate=100mbit,queue=20ms"]);
+        await using var lab = await NetLab.StartAsync("wr", "none", links: ["delay=5ms,rate=100mbit,queue=20ms"]);
         await using var server = await StartIperfServerAsync(lab);
 
         // Offered half as much again as the bottleneck takes, for 5 s; its 20 ms of queue fills and drains at the edges.
