@@ -48,6 +48,7 @@ public sealed class StatusSampler
             _description.Role,
             _description.Listen,
             _description.Remote,
+            _description.TcpCongestionControl,
             now,
             (now - _started).TotalSeconds,
             _metrics.SessionsOpened,

@@ -16,9 +16,10 @@ public sealed class RunningProxy : IAsyncDisposable
     private readonly RunningMdpNode? _mdp;
     private Task? _stopped;
 
-    private RunningProxy(ActorSystem system, IActorRef actor, IPEndPoint localEndPoint, RunningMdpNode? mdp, BufferBudget buffers, ProxyMetrics metrics)
+    private RunningProxy(ActorSystem system, IActorRef actor, IPEndPoint localEndPoint, RunningMdpNode? mdp, BufferBudget buffers, ProxyMetrics metrics, string? tcpCongestionControl)
     {
         _system = system;
+        TcpCongestionControl = tcpCongestionControl;
         Buffers = buffers;
         Metrics = metrics;
         Actor = actor;
@@ -33,6 +34,12 @@ public sealed class RunningProxy : IAsyncDisposable
 
     /// <summary>What the proxy counts and its open connections, for the control endpoint and the demo.</summary>
     public ProxyMetrics Metrics { get; }
+
+    /// <summary>
+    /// The TCP congestion control its TCP substreams use (striper.tcp.congestion-control as the kernel allowed it:
+    /// "bbr", "cubic (system default)", ...), or null for a client whose substreams are all MSP.
+    /// </summary>
+    public string? TcpCongestionControl { get; }
 
     internal IActorRef Actor { get; }
 
@@ -61,8 +68,9 @@ public sealed class RunningProxy : IAsyncDisposable
 
         var buffers = new BufferBudget(settings.BufferBudget);
         metrics ??= new ProxyMetrics();
+        var congestionControl = (settings.Transport & SubstreamTransports.Tcp) != 0 ? CongestionControl(system, settings) : null;
         var actor = system.ActorOf(ClientProxy.Props(socket, peer.Host, peer.Port, settings, metrics, buffers, mdp?.Node, socks), name);
-        return new RunningProxy(system, actor, (IPEndPoint)socket.LocalEndPoint!, mdp, buffers, metrics);
+        return new RunningProxy(system, actor, (IPEndPoint)socket.LocalEndPoint!, mdp, buffers, metrics, congestionControl);
     }
 
     /// <summary><c>striper -s LISTEN TARGET</c>: accepts substreams and forwards each session to the target.</summary>
@@ -87,9 +95,14 @@ public sealed class RunningProxy : IAsyncDisposable
 
         var buffers = new BufferBudget(settings.BufferBudget);
         metrics ??= new ProxyMetrics();
+        var congestionControl = CongestionControl(system, settings);
         var actor = system.ActorOf(ServerProxy.Props(socket, target.Host, target.Port, settings, metrics, buffers, mdp?.Node), name);
-        return new RunningProxy(system, actor, local, mdp, buffers, metrics);
+        return new RunningProxy(system, actor, local, mdp, buffers, metrics, congestionControl);
     }
+
+    /// <summary>Checked against the kernel (and logged) here, at start, rather than at the first substream.</summary>
+    private static string CongestionControl(ActorSystem system, StriperSettings settings) =>
+        Services.StriperServices.Get(system).CongestionControl(settings.TcpCongestionControl).Effective;
 
     /// <summary>
     /// The client's MDP node: a fresh in-memory identity (substreams are authenticated by the shared secret in their

@@ -61,9 +61,11 @@ internal sealed partial class ServerProxy : ReceiveActor, IWithTimers
             Context.ActorOf(MspSubstreamListener.Props(mdpNode, Self, settings), "msp-listener");
         }
 
+        var congestionControl = StriperServices.Get(Context.System).CongestionControl(settings.TcpCongestionControl);
         Receive<Accepted>(m =>
         {
             SocketFactory.WatchForDeadPath(m.Socket, settings.SubstreamTimeout);
+            congestionControl.Apply(m.Socket);
             OnAccepted(new TcpSubstreamConnection(m.Socket));
         });
         Receive<MspSubstreamAccepted>(m => OnAccepted(m.Connection));

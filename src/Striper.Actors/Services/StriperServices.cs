@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using Akka.Actor;
 using Microsoft.Extensions.Logging;
 using Striper.Actors.Buffers;
+using Striper.Actors.Sessions;
 
 namespace Striper.Actors.Services;
 
@@ -11,6 +13,8 @@ namespace Striper.Actors.Services;
 /// </summary>
 public sealed class StriperServices : IExtension
 {
+    private readonly ConcurrentDictionary<string, Lazy<SubstreamCongestionControl>> _congestionControls = new();
+
     public StriperServices(ExtendedActorSystem system)
     {
         ArgumentNullException.ThrowIfNull(system);
@@ -28,6 +32,15 @@ public sealed class StriperServices : IExtension
     public ILoggerFactory LoggerFactory { get; }
 
     public TimeProvider Clock { get; }
+
+    /// <summary>
+    /// What substream sockets get for a striper.tcp.congestion-control value: made, checked against the kernel and
+    /// logged the first time a proxy of this system asks, so a process running two proxies (the demo) says it once.
+    /// </summary>
+    internal SubstreamCongestionControl CongestionControl(string requested) =>
+        _congestionControls.GetOrAdd(
+            requested,
+            name => new Lazy<SubstreamCongestionControl>(() => new SubstreamCongestionControl(name, LoggerFactory.CreateLogger<SubstreamCongestionControl>()))).Value;
 
     public static StriperServices Get(ActorSystem system) => system.WithExtension<StriperServices, StriperServicesProvider>();
 }

@@ -37,6 +37,7 @@ internal sealed partial class ClientSession : SessionActor
     private readonly Dictionary<int, int> _failedDials = [];
     private readonly HostPort? _socksTarget;
     private readonly ServerFeatures _serverFeatures;
+    private readonly SubstreamCongestionControl? _congestionControl;
     private bool _edgeAttached;
 
     // The indices this connection runs (all of them with a fixed count; what the controller chose with auto).
@@ -63,6 +64,9 @@ internal sealed partial class ClientSession : SessionActor
         _mdpNode = mdpNode;
         _peerHost = peerHost;
         _peerPort = peerPort;
+        _congestionControl = (settings.Transport & SubstreamTransports.Tcp) != 0
+            ? StriperServices.Get(Context.System).CongestionControl(settings.TcpCongestionControl)
+            : null;
         Receive<DialResult>(OnDialResult);
         Receive<Redial>(m =>
         {
@@ -150,7 +154,7 @@ internal sealed partial class ClientSession : SessionActor
 
         var dial = UsesMsp(index)
             ? DialMspAsync(handshake, target, binding)
-            : SubstreamDialer.DialAsync(_peerHost, _peerPort, handshake, Settings, _dials.Token, target, binding);
+            : SubstreamDialer.DialAsync(_peerHost, _peerPort, handshake, Settings, _dials.Token, target, binding, _congestionControl);
         dial
             .PipeTo(
                 Self,

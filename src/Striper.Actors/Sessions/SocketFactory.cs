@@ -10,7 +10,11 @@ internal static class SocketFactory
     private const int IpProtocolTcp = 6;
     private const int TcpUserTimeout = 18;
 
-    public static async Task<Socket> ConnectAsync(string host, int port, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <param name="configure">
+    /// Options for the new socket: set before connecting to an address, after connecting to a name (on Unix a socket
+    /// with a raw option set cannot go on to the name's next address if one fails).
+    /// </param>
+    public static async Task<Socket> ConnectAsync(string host, int port, TimeSpan timeout, CancellationToken cancellationToken, Action<Socket>? configure = null)
     {
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutSource.CancelAfter(timeout);
@@ -24,11 +28,13 @@ internal static class SocketFactory
             socket.NoDelay = true;
             if (address is not null)
             {
+                configure?.Invoke(socket);
                 await socket.ConnectAsync(new IPEndPoint(address, port), timeoutSource.Token);
             }
             else
             {
                 await socket.ConnectAsync(host, port, timeoutSource.Token);
+                configure?.Invoke(socket);
             }
 
             return socket;

@@ -18,10 +18,18 @@ internal static class SubstreamDialer
 {
     /// <param name="target">OPEN only: where the server should connect (a SOCKS client's choice) instead of its own target.</param>
     /// <param name="key">What binds this dial to its session: see <see cref="SessionBinding"/>.</param>
+    /// <param name="congestionControl">striper.tcp.congestion-control for the socket; null leaves the kernel's default.</param>
     public static async Task<DialedSubstream> DialAsync(
-        string host, int port, Handshake handshake, StriperSettings settings, CancellationToken cancellationToken, HostPort? target = null, SessionBinding key = default)
+        string host,
+        int port,
+        Handshake handshake,
+        StriperSettings settings,
+        CancellationToken cancellationToken,
+        HostPort? target = null,
+        SessionBinding key = default,
+        SubstreamCongestionControl? congestionControl = null)
     {
-        var socket = await SocketFactory.ConnectAsync(host, port, settings.ConnectTimeout, cancellationToken);
+        var socket = await SocketFactory.ConnectAsync(host, port, settings.ConnectTimeout, cancellationToken, congestionControl is null ? null : congestionControl.Apply);
         SocketFactory.WatchForDeadPath(socket, settings.SubstreamTimeout);
         return await HandshakeAsync(new TcpSubstreamConnection(socket), handshake, settings, cancellationToken, target, key);
     }

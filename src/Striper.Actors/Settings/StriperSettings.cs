@@ -114,6 +114,12 @@ public sealed record StriperSettings
     /// <summary>What substreams travel on. The server accepts MSP substreams (on UDP at its listen address) only when this includes MSP.</summary>
     public SubstreamTransports Transport { get; init; } = SubstreamTransports.Tcp;
 
+    /// <summary>
+    /// The TCP congestion control of the substream sockets a proxy dials or accepts (striper.tcp.congestion-control):
+    /// "system" (the kernel's default, nothing set), "cubic", "bbr" or "reno". Linux only; see <see cref="CongestionControlNames"/>.
+    /// </summary>
+    public string TcpCongestionControl { get; init; } = CongestionControlNames.System;
+
     /// <summary>Server: what a SOCKS client may ask for besides the server's own target (striper.server.allow).</summary>
     public IReadOnlyList<Proxy.TargetPattern> Allow { get; init; } = [];
 

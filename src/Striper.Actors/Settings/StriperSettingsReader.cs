@@ -37,6 +37,7 @@ public static class StriperSettingsReader
             SecretFile = ConfigValues.GetString(config, Path("secret-file")) is { Length: > 0 } secretFile ? secretFile : null,
             Encryption = ReadEncryption(config),
             Transport = ReadTransport(config),
+            TcpCongestionControl = ReadCongestionControl(config),
             Allow = ReadAllow(config),
             SocksUsersFile = ConfigValues.GetString(config, Path("socks.users-file")) is { Length: > 0 } usersFile ? usersFile : null,
         };
@@ -118,6 +119,14 @@ public static class StriperSettingsReader
         return SubstreamTransportsParser.TryParse(text, out var transports)
             ? transports
             : throw Error("transport", $"{Path("transport")} must be {SubstreamTransportsParser.Choices}, got '{text}'");
+    }
+
+    private static string ReadCongestionControl(Config config)
+    {
+        var text = ConfigValues.GetString(config, Path("tcp.congestion-control"));
+        return CongestionControlNames.TryParse(text, out var name)
+            ? name
+            : throw Error("tcp.congestion-control", $"{Path("tcp.congestion-control")} must be {CongestionControlNames.Choices}, got '{text}'");
     }
 
     private static int Checked(string key, int value, int min, int max) =>

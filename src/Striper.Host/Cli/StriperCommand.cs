@@ -49,6 +49,14 @@ internal static class StriperCommand
         CustomParser = ParseTransport,
     };
 
+    public static readonly Option<string?> CongestionControl = new("--congestion-control")
+    {
+        Description = "TCP congestion control of the substream sockets this proxy dials or accepts (Linux): system (the kernel's default), cubic, bbr or reno. "
+            + "Where the kernel lacks it the proxy warns once and uses the kernel's default. Default from config.hocon: system.",
+        HelpName = "system|cubic|bbr|reno",
+        CustomParser = ParseCongestionControl,
+    };
+
     public static readonly Option<string?> ConfigFile = new("--config")
     {
         Description = "A HOCON file whose settings overlay the built-in config.hocon.",
@@ -225,7 +233,7 @@ internal static class StriperCommand
             Exit codes: 0 success, 1 runtime failure (e.g. address in use), 2 bad command line or configuration.
             """)
         {
-            Client, Server, Stripes, Transport, ConfigFile, Verbose, Quiet, SecretFile, Encrypt, Insecure, Control, Socks5,
+            Client, Server, Stripes, Transport, CongestionControl, ConfigFile, Verbose, Quiet, SecretFile, Encrypt, Insecure, Control, Socks5,
         };
         root.Subcommands.Add(BuildDemo());
         root.Subcommands.Add(BuildSecret());
@@ -399,6 +407,18 @@ internal static class StriperCommand
         }
 
         result.AddError($"--transport must be {Actors.Settings.SubstreamTransportsParser.Choices}, got '{text}'.");
+        return null;
+    }
+
+    private static string? ParseCongestionControl(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Empty;
+        if (Actors.Settings.CongestionControlNames.TryParse(text, out var name))
+        {
+            return name;
+        }
+
+        result.AddError($"--congestion-control must be {Actors.Settings.CongestionControlNames.Choices}, got '{text}'.");
         return null;
     }
 

@@ -18,6 +18,7 @@ internal static class StatusTable
             .AppendLine()
             .Append(CultureInfo.InvariantCulture, $"  resent {Bytes(status.ResentBytes)}, substreams lost {status.SubstreamsLost}, redials {status.Redials}, ")
             .Append(CultureInfo.InvariantCulture, $"buffers {Bytes(status.BufferInUse)} of {Bytes(status.BufferLimit)}")
+            .Append(status.TcpCongestionControl is { } congestion ? $", TCP congestion control {congestion}" : string.Empty)
             .AppendLine();
         if (status.Connections.Count == 0)
         {

@@ -44,7 +44,7 @@ internal static class DemoRunner
         output.WriteLine($"  application → client proxy {client.LocalEndPoint} ⇉ server proxy {server.LocalEndPoint} → target {target.EndPoint}");
         if (environment.StatusFeed is { } feed && environment.Control is { } control)
         {
-            feed.Attach(new ProxyDescription("client", client.LocalEndPoint.ToString(), server.LocalEndPoint.ToString()), clientMetrics, client.Buffers);
+            feed.Attach(new ProxyDescription("client", client.LocalEndPoint.ToString(), server.LocalEndPoint.ToString(), client.TcpCongestionControl), clientMetrics, client.Buffers);
             output.WriteLine($"  dashboard {ControlSettings.Url(control.Listen)} (the client proxy; also striper status --control {control.Listen})");
         }
 

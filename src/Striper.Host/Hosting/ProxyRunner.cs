@@ -52,7 +52,8 @@ internal static partial class ProxyRunner
 
         if (environment.StatusFeed is { } feed && environment.Control is { } control)
         {
-            feed.Attach(new ProxyDescription(options.IsClient ? "client" : "server", proxy.LocalEndPoint.ToString(), options.Remote.ToString()), proxy.Metrics, proxy.Buffers);
+            feed.Attach(
+                new ProxyDescription(options.IsClient ? "client" : "server", proxy.LocalEndPoint.ToString(), options.Remote.ToString(), proxy.TcpCongestionControl), proxy.Metrics, proxy.Buffers);
             Log.ControlListening(logger, ControlSettings.Url(control.Listen));
         }
 

@@ -73,6 +73,11 @@ internal sealed class StriperEnvironment : IAsyncDisposable
             settings = settings with { Transport = transport };
         }
 
+        if (options.CongestionControl is { } congestionControl)
+        {
+            settings = settings with { TcpCongestionControl = congestionControl };
+        }
+
         settings = WithSecret(settings, options, throwawaySecret);
 
         var configured = config.Read(ReadLogLevel);

@@ -14,7 +14,7 @@ public sealed class CommandLineTests : IDisposable
         var (code, stdout, _) = await ChildProcess.RunStriperAsync(Timeout, "--help");
 
         Assert.Equal(0, code);
-        foreach (var expected in new[] { "-c", "-s", "demo", "--stripes", "--config", "-v", "-q", "[::1]:22222", "ssh -p 11111 localhost" })
+        foreach (var expected in new[] { "-c", "-s", "demo", "--stripes", "--congestion-control", "--config", "-v", "-q", "[::1]:22222", "ssh -p 11111 localhost" })
         {
             Assert.Contains(expected, stdout, StringComparison.Ordinal);
         }
@@ -62,6 +62,8 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--transport must be tcp, msp or tcp,msp, got 'msp,msp'", new[] { "-s", "127.0.0.1:1", "h:2", "--transport", "msp,msp" })]
     [InlineData("--transport must be tcp, msp or tcp,msp, got 'tcp,'", new[] { "-c", "127.0.0.1:1", "h:2", "--transport", "tcp," })]
     [InlineData("Required argument missing for option: '--transport'", new[] { "-c", "127.0.0.1:1", "h:2", "--transport" })]
+    [InlineData("--congestion-control must be system, cubic, bbr or reno, got 'vegas'", new[] { "-c", "127.0.0.1:1", "h:2", "--congestion-control", "vegas" })]
+    [InlineData("--congestion-control must be system, cubic, bbr or reno, got ''", new[] { "-s", "127.0.0.1:1", "h:2", "--congestion-control", "" })]
     [InlineData("-c and -s cannot be used together", new[] { "-c", "127.0.0.1:1", "h:2", "-s", "127.0.0.1:3", "h:4" })]
     [InlineData("-v and -q cannot be used together", new[] { "-c", "127.0.0.1:1", "h:2", "-v", "-q" })]
     [InlineData("-v and -q cannot be used together", new[] { "demo", "-q", "-v" })]
@@ -123,6 +125,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("striper.memory-limit = 64MiB\n", "bad.conf: striper.memory-limit must be at least 128MiB (96MiB of it is left to the runtime, the rest holds data), got 67108864 bytes")]
     [InlineData("striper.log.level = chatty\n", "bad.conf: striper.log.level must be one of")]
     [InlineData("striper.transport = quic\n", "bad.conf: striper.transport must be tcp, msp or tcp,msp, got 'quic'")]
+    [InlineData("striper.tcp.congestion-control = vegas\n", "bad.conf: striper.tcp.congestion-control must be system, cubic, bbr or reno, got 'vegas'")]
     [InlineData("striper.mdp.pacing = sometimes\n", "bad.conf: unknown setting 'striper.mdp.pacing'")]
     [InlineData("striper.msp.pacing = sometimes\n", "bad.conf: striper.msp.pacing must be on or off")]
     [InlineData("striper { stripes = 4\n", "bad.conf:2: unclosed '{' opened at line 1")]
@@ -160,6 +163,15 @@ public sealed class CommandLineTests : IDisposable
             Timeout, new Dictionary<string, string> { ["STRIPER_STRIPES"] = "many" }, "-c", "127.0.0.1:9", "h:2");
 
         AssertOneSentence(code, stderr, "striper.stripes.count must be auto or a whole number from 1 to 256, got 'many'");
+    }
+
+    [Fact]
+    public async Task Bad_congestion_control_from_its_environment_variable_should_exit_2_naming_the_key()
+    {
+        var (code, _, stderr) = await ChildProcess.RunStriperWithEnvironmentAsync(
+            Timeout, new Dictionary<string, string> { ["STRIPER_TCP_CONGESTION_CONTROL"] = "fast" }, "-c", "127.0.0.1:9", "h:2");
+
+        AssertOneSentence(code, stderr, "striper.tcp.congestion-control must be system, cubic, bbr or reno, got 'fast'");
     }
 
     [Fact]

@@ -25,6 +25,7 @@ public sealed class ControlEndpointTests(ControlPair pair, ITestOutputHelper out
         Assert.True(code == 0, $"status exited {code}: {stderr}");
         var status = JsonDocument.Parse(stdout).RootElement;
         Assert.Equal("client", status.GetProperty("role").GetString());
+        Assert.Equal(OperatingSystem.IsLinux() ? "reno" : "system default (reno is for Linux only)", status.GetProperty("tcpCongestionControl").GetString());
         var connection = Assert.Single(status.GetProperty("connections").EnumerateArray());
         var substreams = connection.GetProperty("substreams").EnumerateArray().ToList();
         Assert.Equal([0, 1, 2], substreams.Select(s => s.GetProperty("index").GetInt32()));
@@ -49,6 +50,8 @@ public sealed class ControlEndpointTests(ControlPair pair, ITestOutputHelper out
         Assert.StartsWith("server proxy 127.0.0.1:", server, StringComparison.Ordinal);
         Assert.Contains("1 connection open", client, StringComparison.Ordinal);
         Assert.Contains("1 connection open", server, StringComparison.Ordinal);
+        Assert.Contains(OperatingSystem.IsLinux() ? ", TCP congestion control reno\n" : "(reno is for Linux only)", client, StringComparison.Ordinal);
+        Assert.Matches(@", TCP congestion control (\w+ )?\(system default\)\n", server);
         foreach (var index in new[] { "0", "1", "2" })
         {
             Assert.Matches($@"(?m)^\s+{index}\s+tcp\s+up\s", client);
@@ -99,11 +102,13 @@ public sealed class ControlEndpointTests(ControlPair pair, ITestOutputHelper out
             Timeout);
         var rates = await browser.EvaluateAsync($"{rows}.map(r => Number(r.dataset.substreamRate))", CancellationToken.None);
         var role = await browser.EvaluateAsync("document.getElementById('role').textContent", CancellationToken.None);
+        var route = await browser.EvaluateAsync("document.getElementById('route').textContent", CancellationToken.None);
         await browser.ScreenshotAsync(screenshot, CancellationToken.None);
         output.WriteLine($"dashboard screenshot: {screenshot}; rates {rates}");
 
         Assert.True(drawn, $"the dashboard never showed 3 substreams with throughput (rates {rates}); see {screenshot}");
         Assert.Equal("client proxy", role.GetString());
+        Assert.EndsWith(OperatingSystem.IsLinux() ? " · TCP congestion control reno" : "(reno is for Linux only)", route.GetString(), StringComparison.Ordinal);
         Assert.True(new FileInfo(screenshot).Length > 10_000, "the screenshot is missing or blank");
     }
 

@@ -34,7 +34,7 @@ public sealed class ControlPair : IAsyncLifetime
         var port = serverPort.ToString(CultureInfo.InvariantCulture);
         Server = ChildProcess.StartStriper("-s", $"127.0.0.1:{port}", _target.EndPoint.ToString(), "--control", ServerControl);
         await Server.WaitForLogAsync("control endpoint on", Timeout);
-        Client = ChildProcess.StartStriper("-c", $"127.0.0.1:{clientPort}", "127.0.0.1", port, "--stripes", "3", "--control", ClientControl);
+        Client = ChildProcess.StartStriper("-c", $"127.0.0.1:{clientPort}", "127.0.0.1", port, "--stripes", "3", "--congestion-control", "reno", "--control", ClientControl);
         await Client.WaitForLogAsync("control endpoint on", Timeout);
         Flow = await FlowingConnection.ConnectAsync(new IPEndPoint(IPAddress.Loopback, clientPort), _target);
     }

@@ -34,7 +34,8 @@ function cell(row, value, className) {
 
 function render(status) {
   text("role", status.role + " proxy");
-  text("route", status.listen + " → " + status.remote + " · up " + age(status.uptimeSeconds));
+  text("route", status.listen + " → " + status.remote + " · up " + age(status.uptimeSeconds)
+    + (status.tcpCongestionControl ? " · TCP congestion control " + status.tcpCongestionControl : ""));
   text("connection-state", "live · " + new Date(status.time).toLocaleTimeString());
   text("sessions", status.sessionsActive + " open · " + status.sessionsOpened + " opened");
   text("rate-out", rate(status.rateOut)); text("bytes-out", bytes(status.bytesOut) + " in all");
