@@ -65,6 +65,21 @@ public sealed class BufferShare : IDisposable
         return taken;
     }
 
+    /// <summary>
+    /// Takes bytes that are already in use whatever the budget has left: data that arrived within credit granted
+    /// earlier whose bytes were handed back while the connection was quiet (see <c>CreditReach</c>).
+    /// </summary>
+    public void Force(long bytes)
+    {
+        if (bytes <= 0 || _disposed)
+        {
+            return;
+        }
+
+        _budget.Force(bytes);
+        Held += bytes;
+    }
+
     /// <summary>Gives back bytes that have left (written, or delivered by the far side).</summary>
     public void Return(long bytes)
     {

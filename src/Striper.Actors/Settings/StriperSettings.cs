@@ -32,8 +32,14 @@ public sealed record StriperSettings
     /// <summary>Largest DATA payload accepted from a peer; larger frames close the substream.</summary>
     public int MaxFramePayload { get; init; } = 1024 * 1024;
 
-    /// <summary>Bytes a receiver lets the sender run ahead of what it has written to its edge.</summary>
-    public long CreditWindow { get; init; } = 8L * 1024 * 1024;
+    /// <summary>
+    /// The most a receiver lets the sender run ahead of what it has written to its edge, or null (auto) for as much
+    /// as the buffer budget holds. Each connection's credit sizes itself below this (<see cref="CreditReach"/>).
+    /// </summary>
+    public long? CreditWindow { get; init; }
+
+    /// <summary>What one direction's credit may grow to: <see cref="CreditWindow"/>, or the whole buffer budget.</summary>
+    public long CreditCeiling => CreditWindow ?? BufferBudget;
 
     /// <summary>
     /// The resident memory a proxy aims to stay under. <see cref="RuntimeReserve"/> of it is left to the runtime;
@@ -51,10 +57,13 @@ public sealed record StriperSettings
     /// <summary>Bytes all of a proxy's connections may hold in credit windows together.</summary>
     public long BufferBudget => MemoryLimit - RuntimeReserve;
 
-    /// <summary>Limit on bytes queued on one substream that the far side has not yet acknowledged.</summary>
-    public long SubstreamInFlightLimit { get; init; } = 4L * 1024 * 1024;
+    /// <summary>
+    /// Limit on bytes queued on one substream that the far side has not yet acknowledged: a safety bound above the
+    /// cap each substream's measured rate and RTT set (<see cref="SubstreamScheduler"/>).
+    /// </summary>
+    public long SubstreamInFlightLimit { get; init; } = 64L * 1024 * 1024;
 
-    /// <summary>Queueing delay each substream's in-flight cap aims for: its rate times this, plus two chunks.</summary>
+    /// <summary>Queueing delay each substream's in-flight cap aims for: its rate times its minimum RTT plus this, plus two chunks.</summary>
     public TimeSpan TargetDelay { get; init; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>A substream with data in flight and no acknowledgement for this long (or 4 smoothed RTTs, if longer) is stalled.</summary>

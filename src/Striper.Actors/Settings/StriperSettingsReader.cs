@@ -18,7 +18,7 @@ public static class StriperSettingsReader
             MaxStripes = maxStripes,
             ChunkSize = (int)Checked("chunk-size", ConfigValues.GetSize(config, Path("chunk-size")), 1024, Wire.ProtocolConstants.AbsoluteMaxPayload),
             MaxFramePayload = (int)Checked("max-frame-payload", ConfigValues.GetSize(config, Path("max-frame-payload")), 1024, Wire.ProtocolConstants.AbsoluteMaxPayload),
-            CreditWindow = Checked("credit-window", ConfigValues.GetSize(config, Path("credit-window")), 64 * 1024, 1L << 32),
+            CreditWindow = ReadCreditWindow(config),
             SubstreamInFlightLimit = Checked("substream-in-flight-limit", ConfigValues.GetSize(config, Path("substream-in-flight-limit")), 16 * 1024, 1L << 32),
             ReceiveBufferSize = (int)Checked("receive-buffer-size", ConfigValues.GetSize(config, Path("receive-buffer-size")), 1024, 16L << 20),
             TargetDelay = Positive(config, "target-delay"),
@@ -50,7 +50,7 @@ public static class StriperSettingsReader
             throw Error("chunk-size", $"chunk-size ({settings.ChunkSize} bytes) must not exceed max-frame-payload ({settings.MaxFramePayload} bytes)", "max-frame-payload");
         }
 
-        if (settings.CreditWindow < 2L * settings.ChunkSize)
+        if (settings.CreditWindow is { } creditWindow && creditWindow < 2L * settings.ChunkSize)
         {
             throw Error("credit-window", $"credit-window ({settings.CreditWindow} bytes) must hold at least two chunks ({2 * settings.ChunkSize} bytes of chunk-size)", "chunk-size");
         }
@@ -137,6 +137,17 @@ public static class StriperSettingsReader
 
     private static TimeSpan Checked(string key, TimeSpan value, TimeSpan min, TimeSpan max) =>
         value >= min && value <= max ? value : throw Error(key, $"{Path(key)} must be between {min.TotalSeconds:0.###}s and {max.TotalSeconds:0.###}s, got {value.TotalSeconds:0.###}s");
+
+    /// <summary><c>credit-window = auto</c> (grow as far as the buffer budget holds) or a size, the most one direction may grow to.</summary>
+    private static long? ReadCreditWindow(Config config)
+    {
+        if (string.Equals(ConfigValues.GetString(config, Path("credit-window")), "auto", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        return Checked("credit-window", ConfigValues.GetSize(config, Path("credit-window")), 64 * 1024, 1L << 40);
+    }
 
     /// <summary>The runtime's reserve comes off the limit first, so a limit that leaves no buffers is refused by name.</summary>
     private static long ReadMemoryLimit(Config config)

@@ -10,18 +10,19 @@ namespace Striper.Actors.Striping;
 
 /// <summary>
 /// One per session and direction: puts DATA from all substreams back in offset order and writes it to the edge
-/// leg. It grants credit as bytes leave through the edge socket: the sender may run at most the credit window
-/// ahead of what has been written, so the reorder buffer plus the edge's queue never exceed the window.
+/// leg. It grants credit as bytes leave through the edge socket: the sender may run at most the credit reach
+/// ahead of what has been written (<see cref="CreditReach"/> sizes it to the path), so the reorder buffer plus the
+/// edge's queue never exceed it.
 /// Every DATA frame is acknowledged on the substream it came on, echoing its stamp.
 /// A FIN is applied (edge write side shut down) only once every byte before its offset is delivered.
 /// Window updates and FinDelivered, which no later frame repeats, reach every substream, so one that went silent
 /// in our sending direction (which only the far side can detect, and only while it has data in flight there)
 /// cannot swallow them.
 /// </summary>
-internal sealed class Reassembler : ReceiveActor
+internal sealed class Reassembler : ReceiveActor, IWithTimers
 {
     private const int InitialReachChunks = 4;
-    private readonly long _window;
+    private readonly CreditReach _reach;
     private readonly ProxyMetrics? _metrics;
     private readonly ConnectionStats? _stats;
     private readonly BufferShare _buffers;
@@ -29,14 +30,18 @@ internal sealed class Reassembler : ReceiveActor
     private readonly PriorityQueue<BufferLease, long> _reorder = new();
     private readonly List<int> _ackOrder = [];
 
-    // How far ahead of what was written credit reaches now: it starts at a few chunks and doubles, up to the
-    // window, whenever the sender uses half of it, so a quiet connection (a shell) does not tie up a window
-    // of the proxy's buffer budget.
-    private long _reach;
     private IActorRef? _edge;
     private long _delivered;
     private long _written;
+
+    // The highest limit announced; the sender keeps the highest it has heard, so it never comes down.
     private long _creditLimit;
+
+    // Up to here the budget holds bytes for this direction (from _written on). Normally the credit limit; lower after a
+    // quiet connection's reach shrank and the bytes it no longer needs went back to the budget (data that still comes
+    // that far is taken from the budget as it arrives). Never below the end of what has arrived.
+    private long _reservedLimit;
+    private long _highestEnd;
     private long _finOffset = -1;
     private bool _finApplied;
     private bool _flushQueued;
@@ -46,8 +51,7 @@ internal sealed class Reassembler : ReceiveActor
     {
         _metrics = metrics;
         _stats = stats;
-        _window = settings.CreditWindow;
-        _reach = Math.Min(_window, InitialReachChunks * (long)settings.ChunkSize);
+        _reach = new CreditReach(Math.Min(settings.CreditCeiling, InitialReachChunks * (long)settings.ChunkSize), settings.CreditCeiling);
         var self = Self;
         _buffers = budget.Join(settings.ChunkSize, () => self.Tell(BuffersFreed.Instance));
         Receive<EdgeAttached>(m => _edge = m.Leg);
@@ -58,15 +62,23 @@ internal sealed class Reassembler : ReceiveActor
         Receive<SubstreamEnded>(OnSubstreamEnded);
         Receive<FlushAcks>(_ => OnFlushAcks());
         Receive<BuffersFreed>(_ => OnBuffersFreed());
+        Receive<ReviewCredit>(_ => OnReviewCredit());
     }
+
+    /// <summary>Set by Akka before the constructor runs (<see cref="IWithTimers"/>).</summary>
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(StriperSettings settings, BufferBudget budget, ProxyMetrics? metrics = null, ConnectionStats? stats = null) =>
         Akka.Actor.Props.Create(() => new Reassembler(settings, budget, metrics, stats));
 
-    /// <summary>Bytes waiting out of order; never more than the credit window.</summary>
+    /// <summary>Bytes waiting out of order; never more than the credit reach.</summary>
     internal long BufferedBytes { get; private set; }
 
-    protected override void PreStart() => ExtendCredit();
+    protected override void PreStart()
+    {
+        ExtendCredit();
+        Timers.StartPeriodicTimer("review-credit", ReviewCredit.Instance, CreditReach.ReviewPeriod);
+    }
 
     protected override void PostStop()
     {
@@ -116,10 +128,17 @@ internal sealed class Reassembler : ReceiveActor
             return;
         }
 
-        if (_reach < _window && end > _creditLimit - (_reach / 2))
+        if (end > _reservedLimit)
+        {
+            // Within credit granted before a quiet spell handed its bytes back: they are in use now, whatever is left.
+            _buffers.Force(end - _reservedLimit);
+            _reservedLimit = end;
+        }
+
+        _highestEnd = Math.Max(_highestEnd, end);
+        if (_reach.OnArrival(end - _written))
         {
             // The ACK this DATA is owed carries the new limit.
-            _reach = Math.Min(_window, 2 * _reach);
             ExtendCredit();
         }
 
@@ -195,11 +214,36 @@ internal sealed class Reassembler : ReceiveActor
         AnnounceCredit();
     }
 
+    private void OnReviewCredit()
+    {
+        if (!_reach.Review())
+        {
+            return;
+        }
+
+        // What the smaller reach no longer covers, and no data occupies, goes back to the budget for other connections.
+        var floor = Math.Max(_written + _reach.Current, _highestEnd);
+        if (_reservedLimit > floor)
+        {
+            _buffers.Return(_reservedLimit - floor);
+            _reservedLimit = floor;
+        }
+    }
+
     /// <summary>
     /// Credit reaches ahead of what was written, as far as the proxy's buffer budget allows: bytes granted are
     /// taken from the budget first, and given back as they are written to the edge.
     /// </summary>
-    private void ExtendCredit() => _creditLimit += _buffers.Take(_written + _reach - _creditLimit);
+    private void ExtendCredit()
+    {
+        var target = _written + _reach.Current;
+        if (target > _reservedLimit)
+        {
+            _reservedLimit += _buffers.Take(target - _reservedLimit);
+        }
+
+        _creditLimit = Math.Max(_creditLimit, _reservedLimit);
+    }
 
     /// <summary>
     /// Data ACKs carry the limit anyway; a separate update is only worth it when the sender may be starved.
@@ -217,7 +261,7 @@ internal sealed class Reassembler : ReceiveActor
             return;
         }
 
-        var step = _creditLimit - _written < _reach ? 1 : _reach / 4;
+        var step = _creditLimit - _written < _reach.Current ? 1 : _reach.Current / 4;
         foreach (var slotId in _ackOrder)
         {
             if (_creditLimit - _slots[slotId].AnnouncedLimit >= step)

@@ -93,6 +93,26 @@ internal static class StriperProtocol
         }
     }
 
+    /// <summary>The Striper's look, when a chunk the far side waits for is due to be late, at whether to copy it (<see cref="HeadOfLineRescue"/>).</summary>
+    public sealed class RescueCheck
+    {
+        public static RescueCheck Instance { get; } = new();
+
+        private RescueCheck()
+        {
+        }
+    }
+
+    /// <summary>The Reassembler's periodic look at how much of its credit reach the sender used (<see cref="CreditReach"/>).</summary>
+    public sealed class ReviewCredit
+    {
+        public static ReviewCredit Instance { get; } = new();
+
+        private ReviewCredit()
+        {
+        }
+    }
+
     /// <summary>The proxy's buffer budget → a Striper or Reassembler that got less than it asked for: bytes came back, ask again.</summary>
     public sealed class BuffersFreed
     {

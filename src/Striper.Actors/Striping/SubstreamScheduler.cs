@@ -9,7 +9,10 @@ namespace Striper.Actors.Striping;
 /// those on fast ones do and the far side's reorder buffer stays small:
 /// - a piece size: what the substream delivers in half the target delay (at most a chunk, at least 4 KiB), so a
 ///   slow substream is given small pieces instead of whole chunks it would take a long time to carry;
-/// - an in-flight cap: what it delivers in the target delay, plus two pieces, within the configured maximum.
+/// - an in-flight cap: what it delivers in its minimum RTT plus the target delay, plus two pieces, within the
+///   configured maximum. The RTT is part of it because a path holds rate × RTT in flight before any queue forms: a
+///   cap of rate × target delay alone would hold a substream on a path longer than the target delay below its rate
+///   (and its measured rate, and so its cap, lower still) however fast the path.
 /// </summary>
 internal sealed class SubstreamScheduler
 {
@@ -84,7 +87,8 @@ internal sealed class SubstreamScheduler
             return Math.Min(4L * PieceSize(slot, rate), _maxInFlight);
         }
 
-        var cap = (long)(rate * _targetDelay.TotalSeconds) + (2L * PieceSize(slot, rate));
+        var pathDelay = (slot.Estimator.MinRtt ?? TimeSpan.Zero) + _targetDelay;
+        var cap = (long)(rate * pathDelay.TotalSeconds) + (2L * PieceSize(slot, rate));
         return Math.Min(cap, _maxInFlight);
     }
 }

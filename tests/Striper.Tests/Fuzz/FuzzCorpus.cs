@@ -81,11 +81,11 @@ internal static class FuzzCorpus
         var max = CaptureSettings.MaxFramePayload;
         WireFrame[] frames =
         [
-            WireFrame.Ack(0, 0, false, new AckPayload(0, CaptureSettings.CreditWindow)),
+            WireFrame.Ack(0, 0, false, new AckPayload(0, CaptureSettings.CreditCeiling)),
             WireFrame.Data(0, 111, TestData.Random(1, seed: 1)),
             WireFrame.Data(1, 222, TestData.Random(max, seed: 2)),
             WireFrame.Data(1, 222, TestData.Random(500, seed: 3)),
-            WireFrame.Ack(max + 1, 222, false, new AckPayload(max + 1, max + 1 + CaptureSettings.CreditWindow)),
+            WireFrame.Ack(max + 1, 222, false, new AckPayload(max + 1, max + 1 + CaptureSettings.CreditCeiling)),
             WireFrame.Fin(max + 1),
             WireFrame.Ack(0, 0, true, new AckPayload(long.MaxValue, long.MaxValue)),
             WireFrame.Rst(4),

@@ -21,13 +21,26 @@ public sealed class ConfigTextTests
         Assert.Equal(4, settings.InitialStripes);
         Assert.Equal(256 * 1024, settings.ChunkSize);
         Assert.Equal(1024 * 1024, settings.MaxFramePayload);
-        Assert.Equal(8L << 20, settings.CreditWindow);
+        Assert.Null(settings.CreditWindow);
+        Assert.Equal((512L - 96) << 20, settings.CreditCeiling);
         Assert.Equal(512L << 20, settings.MemoryLimit);
         Assert.Equal(TimeSpan.FromMilliseconds(100), settings.TargetDelay);
         Assert.Equal(TimeSpan.FromSeconds(5), settings.CloseTimeout);
         Assert.Equal(TimeSpan.FromMilliseconds(1), settings.Mdp.AckDelay);
         Assert.True(settings.Mdp.SegmentationOffload);
         Assert.Null(settings.SecretFile);
+    }
+
+    [Theory]
+    [InlineData("", null, (512L - 96) << 20)]
+    [InlineData("striper.credit-window = auto\nstriper.memory-limit = 256MiB", null, (256L - 96) << 20)]
+    [InlineData("striper.credit-window = 64MiB", 64L << 20, 64L << 20)]
+    public void Credit_window_should_be_auto_up_to_the_buffer_budget_or_a_fixed_ceiling(string text, long? window, long ceiling)
+    {
+        var settings = TestConfig.Load(text).Read(StriperSettingsReader.Read);
+
+        Assert.Equal(window, settings.CreditWindow);
+        Assert.Equal(ceiling, settings.CreditCeiling);
     }
 
     [Theory]
@@ -52,7 +65,7 @@ public sealed class ConfigTextTests
         Assert.Equal(3, settings.Stripes);
         Assert.Equal(64 * 1024, settings.ChunkSize);
         Assert.Equal(1500, settings.Mdp.Mtu);
-        Assert.Equal(8L << 20, settings.CreditWindow);
+        Assert.Null(settings.CreditWindow);
     }
 
     [Fact]

@@ -32,7 +32,7 @@ public sealed class ReassemblerTests : StriperTestKit
         _reassembler.Tell(new EdgeAttached(_edge));
         _reassembler.Tell(new SubstreamAttached(0, 0, _sub0));
         _reassembler.Tell(new SubstreamAttached(1, 1, _sub1));
-        Assert.Equal(Settings.CreditWindow, _sub0.ExpectMsg<TcpLegProtocol.WriteAck>().Ack.CreditLimit);
+        Assert.Equal(Settings.CreditCeiling, _sub0.ExpectMsg<TcpLegProtocol.WriteAck>().Ack.CreditLimit);
         _sub1.ExpectMsg<TcpLegProtocol.WriteAck>();
     }
 
@@ -97,9 +97,9 @@ public sealed class ReassemblerTests : StriperTestKit
         Assert.Equal(4242, _sub1.ExpectMsg<TcpLegProtocol.WriteAck>().StampEcho);
         _edge.ExpectMsg<TcpLegProtocol.WriteRaw>().Lease.Dispose();
 
-        _reassembler.Tell(new TcpLegProtocol.Written(Settings.CreditWindow / 2));
+        _reassembler.Tell(new TcpLegProtocol.Written(Settings.CreditCeiling / 2));
 
-        var update = _sub1.FishForMessage<TcpLegProtocol.WriteAck>(a => a.Ack.CreditLimit > Settings.CreditWindow);
+        var update = _sub1.FishForMessage<TcpLegProtocol.WriteAck>(a => a.Ack.CreditLimit > Settings.CreditCeiling);
         Assert.Equal(0, update.StampEcho);
     }
 
@@ -107,12 +107,12 @@ public sealed class ReassemblerTests : StriperTestKit
     public void Reassembler_should_raise_credit_only_as_the_edge_writes()
     {
         _reassembler.Tell(new DataReceived(0, 0, 1, BufferLease.CopyOf(new byte[1000])));
-        Assert.Equal(Settings.CreditWindow, _sub0.ExpectMsg<TcpLegProtocol.WriteAck>().Ack.CreditLimit);
+        Assert.Equal(Settings.CreditCeiling, _sub0.ExpectMsg<TcpLegProtocol.WriteAck>().Ack.CreditLimit);
 
-        _reassembler.Tell(new TcpLegProtocol.Written(Settings.CreditWindow / 2));
+        _reassembler.Tell(new TcpLegProtocol.Written(Settings.CreditCeiling / 2));
 
-        var update = _sub1.FishForMessage<TcpLegProtocol.WriteAck>(a => a.Ack.CreditLimit > Settings.CreditWindow);
-        Assert.Equal(Settings.CreditWindow + (Settings.CreditWindow / 2), update.Ack.CreditLimit);
+        var update = _sub1.FishForMessage<TcpLegProtocol.WriteAck>(a => a.Ack.CreditLimit > Settings.CreditCeiling);
+        Assert.Equal(Settings.CreditCeiling + (Settings.CreditCeiling / 2), update.Ack.CreditLimit);
     }
 
     [Fact]
@@ -126,9 +126,9 @@ public sealed class ReassemblerTests : StriperTestKit
         _edge.ExpectMsg<TcpLegProtocol.WriteRaw>().Lease.Dispose();
         _sub0.ExpectMsg<TcpLegProtocol.WriteAck>();
 
-        _reassembler.Tell(new TcpLegProtocol.Written(Settings.CreditWindow / 4));
+        _reassembler.Tell(new TcpLegProtocol.Written(Settings.CreditCeiling / 4));
 
-        var expected = Settings.CreditWindow + (Settings.CreditWindow / 4);
+        var expected = Settings.CreditCeiling + (Settings.CreditCeiling / 4);
         Assert.Equal(expected, _sub0.ExpectMsg<TcpLegProtocol.WriteAck>().Ack.CreditLimit);
         Assert.Equal(expected, _sub1.ExpectMsg<TcpLegProtocol.WriteAck>().Ack.CreditLimit);
     }
@@ -139,14 +139,14 @@ public sealed class ReassemblerTests : StriperTestKit
         // A fresh substream's first ACK carries the current limit. If that substream is silent towards the sender,
         // the limit never arrives; the others must still hear it once the window has moved a quarter on, even
         // though "a limit this high was announced" is already true somewhere.
-        _reassembler.Tell(new TcpLegProtocol.Written(Settings.CreditWindow / 8));
+        _reassembler.Tell(new TcpLegProtocol.Written(Settings.CreditCeiling / 8));
         var sub2 = CreateTestProbe();
         _reassembler.Tell(new SubstreamAttached(2, 2, sub2));
-        Assert.Equal(Settings.CreditWindow + (Settings.CreditWindow / 8), sub2.ExpectMsg<TcpLegProtocol.WriteAck>().Ack.CreditLimit);
+        Assert.Equal(Settings.CreditCeiling + (Settings.CreditCeiling / 8), sub2.ExpectMsg<TcpLegProtocol.WriteAck>().Ack.CreditLimit);
 
-        _reassembler.Tell(new TcpLegProtocol.Written(Settings.CreditWindow / 8));
+        _reassembler.Tell(new TcpLegProtocol.Written(Settings.CreditCeiling / 8));
 
-        var expected = Settings.CreditWindow + (Settings.CreditWindow / 4);
+        var expected = Settings.CreditCeiling + (Settings.CreditCeiling / 4);
         Assert.Equal(expected, _sub0.ExpectMsg<TcpLegProtocol.WriteAck>().Ack.CreditLimit);
         Assert.Equal(expected, _sub1.ExpectMsg<TcpLegProtocol.WriteAck>().Ack.CreditLimit);
         sub2.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
@@ -172,7 +172,7 @@ public sealed class ReassemblerTests : StriperTestKit
     [Fact]
     public void Reassembler_should_report_data_beyond_the_credit_limit_as_misbehaviour()
     {
-        _reassembler.Tell(new DataReceived(1, Settings.CreditWindow - 10, 1, BufferLease.CopyOf(new byte[100])));
+        _reassembler.Tell(new DataReceived(1, Settings.CreditCeiling - 10, 1, BufferLease.CopyOf(new byte[100])));
 
         var report = _parent.ExpectMsg<SubstreamMisbehaved>();
         Assert.Equal(1, report.Slot);
@@ -185,12 +185,12 @@ public sealed class ReassemblerTests : StriperTestKit
     {
         // Everything but the first byte arrives: the reorder buffer fills to the window and no further.
         var chunk = 64 * 1024;
-        for (long offset = 1; offset + chunk <= Settings.CreditWindow; offset += chunk)
+        for (long offset = 1; offset + chunk <= Settings.CreditCeiling; offset += chunk)
         {
             _reassembler.Tell(new DataReceived(0, offset, 1, BufferLease.CopyOf(new byte[chunk])));
         }
 
-        _reassembler.Tell(new DataReceived(0, Settings.CreditWindow, 1, BufferLease.CopyOf(new byte[chunk])));
+        _reassembler.Tell(new DataReceived(0, Settings.CreditCeiling, 1, BufferLease.CopyOf(new byte[chunk])));
 
         Assert.Contains("beyond the credit limit", _parent.ExpectMsg<SubstreamMisbehaved>().Reason, StringComparison.Ordinal);
         _edge.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
