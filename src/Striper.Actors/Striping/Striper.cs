@@ -33,12 +33,14 @@ internal sealed partial class Striper : ReceiveActor, IWithTimers
     private readonly ConnectionStats? _stats;
     private readonly SubstreamScheduler _scheduler;
     private readonly StallDetector _stallDetector;
+    private readonly HeadOfLineRescue _rescue;
     private readonly List<SubstreamSlot> _slots = [];
     private readonly Queue<BufferLease> _pending = new();
     private readonly PriorityQueue<SentChunk, long> _resend = new();
     private readonly BufferShare _buffers;
     private readonly OrphanedLeases? _orphans;
     private readonly long _readAhead;
+    private readonly int _chunkSize;
     private IActorRef? _edge;
     private long _nextOffset;
     private long _creditLimit;
@@ -64,8 +66,10 @@ internal sealed partial class Striper : ReceiveActor, IWithTimers
         var self = Self;
         _buffers = budget.Join(settings.ChunkSize, () => self.Tell(BuffersFreed.Instance));
         _readAhead = ReadAheadChunks * (long)settings.ChunkSize;
+        _chunkSize = settings.ChunkSize;
         _scheduler = new SubstreamScheduler(Clock, settings.ChunkSize, settings.SubstreamInFlightLimit, settings.TargetDelay);
         _stallDetector = new StallDetector(Clock, settings.StallTimeout);
+        _rescue = new HeadOfLineRescue(Clock);
         Receive<EdgeAttached>(m =>
         {
             _edge = m.Leg;
@@ -77,6 +81,7 @@ internal sealed partial class Striper : ReceiveActor, IWithTimers
         Receive<AckReceived>(OnAck);
         Receive<SubstreamEnded>(m => Lose(Find(m.Slot), m.Reason));
         Receive<StallCheck>(_ => CheckForStalls());
+        Receive<RescueCheck>(_ => TrySend());
         Receive<BuffersFreed>(_ => GrantEdgeCredit());
         Receive<RetireSubstream>(OnRetire);
     }
@@ -333,18 +338,10 @@ internal sealed partial class Striper : ReceiveActor, IWithTimers
                 _stats?.AddResent(chunk.Lease.Length);
             }
 
-            if (slot.InFlight == 0)
-            {
-                // Silence while idle is not a stall: the clock starts when there is something to acknowledge.
-                slot.LastProgress = now;
-            }
-
-            slot.Sent += chunk.Lease.Length;
-            _metrics.AddSubstreamBytes(slot.Index, chunk.Lease.Length);
-            _stats?.Substream(slot.Index)?.AddSent(chunk.Lease.Length);
-            slot.Unacked.Enqueue(chunk with { SubstreamEnd = slot.Sent });
-            slot.Leg.Tell(new TcpLegProtocol.WriteData(chunk.Offset, now, chunk.Lease));
+            Dispatch(slot, chunk, now);
         }
+
+        RescueHeadOfLine(now);
 
         if (_edgeEnded && !_finSent && !_finDelivered && _pending.Count == 0 && _resend.Count == 0)
         {
@@ -362,6 +359,60 @@ internal sealed partial class Striper : ReceiveActor, IWithTimers
                 slot.Leg.Tell(new TcpLegProtocol.WriteFin(_nextOffset));
             }
         }
+    }
+
+    /// <summary>
+    /// While the connection waits on one late chunk (<see cref="HeadOfLineRescue"/>), copies it onto the substream
+    /// that would deliver it first. Only when nothing else can go out (credit is used up, or the edge has ended and
+    /// everything is sent): until then the other substreams are carrying new data, and a copy would take their room.
+    /// </summary>
+    private void RescueHeadOfLine(long now)
+    {
+        var waitingOnCredit = _edgeRead + _chunkSize > _creditLimit;
+        if (_pending.Count > 0 || _resend.Count > 0 || !(waitingOnCredit || _edgeEnded) || _nextOffset <= _farDelivered)
+        {
+            return;
+        }
+
+        if (_rescue.FindLate(_slots, _farDelivered, now, out var lateIn) is not var (holder, chunk))
+        {
+            if (lateIn is { } wait)
+            {
+                Timers.StartSingleTimer("rescue-check", RescueCheck.Instance, wait);
+            }
+
+            return;
+        }
+
+        var others = _slots.Where(s => s != holder).ToList();
+        var target = _scheduler.Pick(others, chunk.Lease.Length, now, out var length);
+        if (target is null || length < chunk.Lease.Length)
+        {
+            // No other substream has room for all of it now; an ACK (or the stall check) brings the next look.
+            return;
+        }
+
+        _rescue.Rescued(chunk.Offset);
+        var copy = new SentChunk(chunk.Offset, BufferLease.CopyOf(chunk.Lease.Span), 0);
+        _metrics.AddResent(copy.Lease.Length);
+        _stats?.AddResent(copy.Lease.Length);
+        Dispatch(target, copy, now);
+    }
+
+    /// <summary>Hands a chunk to a substream's leg and keeps it until that substream's ACK covers it.</summary>
+    private void Dispatch(SubstreamSlot slot, SentChunk chunk, long now)
+    {
+        if (slot.InFlight == 0)
+        {
+            // Silence while idle is not a stall: the clock starts when there is something to acknowledge.
+            slot.LastProgress = now;
+        }
+
+        slot.Sent += chunk.Lease.Length;
+        _metrics.AddSubstreamBytes(slot.Index, chunk.Lease.Length);
+        _stats?.Substream(slot.Index)?.AddSent(chunk.Lease.Length);
+        slot.Unacked.Enqueue(chunk with { SubstreamEnd = slot.Sent, SentAt = now });
+        slot.Leg.Tell(new TcpLegProtocol.WriteData(chunk.Offset, now, chunk.Lease));
     }
 
     /// <summary>Resends first (lowest offset first, the far side is waiting for them), then new data.</summary>
