@@ -4,10 +4,11 @@
 #   wancheck.sh [--time SECONDS] [--quick]
 #
 # One lab with three links, each checked for one thing, and a table of configured against measured:
-#   link 0  delay=25ms                 round trip by ping (within 1 ms of 50 ms), then TCP throughput by iperf3
-#                                      (cubic and bbr, -P 1 and -P 4: at least 1 Gbit/s), with the emulator's CPU
-#   link 1  delay=25ms,loss=1%         100,000 small UDP datagrams by iperf3 -u: loss within 10 % of 1 % (relative)
-#   link 2  delay=5ms,rate=100mbit     iperf3 -u offering 150 Mbit/s: the IP rate delivered within 3 % of 100 Mbit/s
+#   link 0  delay=25ms                  round trip by ping (median within 1 ms of 50 ms), then TCP by iperf3
+#                                       (cubic and bbr, -P 1 and -P 4: at least 1 Gbit/s), with the emulator's CPU
+#   link 1  delay=25ms,loss=1%,seed=7   100,000 small UDP datagrams by iperf3 -u: loss within 10 % of 1 % (relative)
+#   link 2  delay=5ms,rate=100mbit,     iperf3 -u offering 150 Mbit/s: the IP rate delivered within 3 % of 100 Mbit/s
+#           queue=200ms
 # and the largest packet the emulator saw (no 64 KiB superpackets: TUN without a virtio header gets real ones).
 # --time is each throughput run's length (default 10 s; --quick: 5 s). Exits 1 if a check fails.
 set -euo pipefail
@@ -18,13 +19,13 @@ while [ $# -gt 0 ]; do
   case $1 in
     --time)
       TIME=${2:-}
-      shift 2 || usage_from_header 3 12
+      shift 2 || usage_from_header 3 13
       ;;
     --quick)
       TIME=5
       shift
       ;;
-    *) usage_from_header 3 12 ;;
+    *) usage_from_header 3 13 ;;
   esac
 done
 [[ $TIME =~ ^[1-9][0-9]*$ ]] || die "--time must be a positive number of seconds"
@@ -46,7 +47,7 @@ log "bringing up a lab with three WAN links"
 "$NETLAB" up none \
   --link "delay=${DELAY_MS}ms" \
   --link "delay=${DELAY_MS}ms,loss=${LOSS_PCT}%,seed=7" \
-  --link "delay=5ms,rate=${RATE_MBIT}mbit,queue=20ms" >&2
+  --link "delay=5ms,rate=${RATE_MBIT}mbit,queue=200ms" >&2
 eval "$("$NETLAB" env)"
 EMULATOR=$(cat "${LAB_STATE_DIR:-/run/striper-netlab}/$LAB_PREFIX.wan.pid")
 start_in_ns "$LAB_SERVER_NS" "$WORK_DIR/iperf3-server.log" iperf3 -s -p "$PORT"
@@ -72,13 +73,15 @@ counter() {
 
 # --- round trip -------------------------------------------------------------------------------------------------
 log "round trip on link 0: 100 pings"
-ping_out=$(ip netns exec "$LAB_CLIENT_NS" ping -q -c 100 -i 0.02 "$LAB_SERVER_ADDR")
-# "rtt min/avg/max/mdev = 50.198/50.300/50.488/0.104 ms"
-read -r rtt_min rtt_avg rtt_max rtt_mdev < <(echo "$ping_out" | awk -F'[ /]+' '/^rtt/ { print $7, $8, $9, $10 }')
-[ -n "$rtt_avg" ] || die "ping gave no round trip: $ping_out"
+ip netns exec "$LAB_CLIENT_NS" ping -c 100 -i 0.02 "$LAB_SERVER_ADDR" >"$WORK_DIR/ping.txt" || true
+# Judged by the median: one late wake-up on a busy machine (a 137 ms reply was seen once at load average 13) moves
+# the mean of 100 pings by a millisecond, and says nothing about the delay the link holds. The mean is shown too.
+read -r rtt_n rtt_median rtt_mean rtt_min rtt_max < <(sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' "$WORK_DIR/ping.txt" |
+  sort -g | awk '{ v[NR] = $1; s += $1 } END { if (NR) printf "%d %.3f %.3f %.3f %.3f\n", NR, v[int((NR + 1) / 2)], s / NR, v[1], v[NR] }')
+[ -n "${rtt_median:-}" ] || die "ping gave no round trip: $(tail -n 3 "$WORK_DIR/ping.txt")"
 want=$((2 * DELAY_MS))
-row "round trip, link 0 (ping x100)" "$want ms" "avg $rtt_avg ms (min $rtt_min, max $rtt_max, mdev $rtt_mdev)" \
-  "$(verdict "$rtt_avg - $want <= 1 && $want - $rtt_avg <= 1" "within 1 ms")"
+row "round trip, link 0 (ping x100)" "$want ms" "median $rtt_median ms (mean $rtt_mean, $rtt_min-$rtt_max, $rtt_n replies)" \
+  "$(verdict "$rtt_median - $want <= 1 && $want - $rtt_median <= 1" "median within 1 ms")"
 
 # --- loss -------------------------------------------------------------------------------------------------------
 # 100,000 datagrams at about 25,000 a second: slow enough that neither iperf3 drops any itself on a busy machine
@@ -100,7 +103,9 @@ row "loss, link 1 (iperf3 -u, ${sent} dgrams)" "$LOSS_PCT %" "$loss_pct % ($lost
 
 # --- bottleneck rate --------------------------------------------------------------------------------------------
 # The bottleneck counts whole IP packets, iperf3 its payload: each datagram is UDP_LARGE + 28 bytes on the link.
-# 20 ms of queue fills in the first 60 ms and drains after the end, a 1 % edge on a 6 s run.
+# 200 ms of queue: a sender that pauses (a busy machine) does not leave the bottleneck idle, which would read as
+# the link being slow. It fills in the first 0.4 s and drains before iperf3 ends its count (its last message
+# queues behind it).
 log "rate on link 2: iperf3 -u offering 150 Mbit/s for 6 s"
 ip netns exec "$LAB_CLIENT_NS" iperf3 -c "$LAB_LINK2_SERVER_ADDR" -p "$PORT" -u -l "$UDP_LARGE" -b 150M -t 6 \
   -w 4M --json >"$WORK_DIR/rate.json" 2>&1 &

@@ -63,10 +63,12 @@ public sealed class WanEmulatorLabTests
     [LabFact("gcc", "iperf3")]
     public async Task A_100_mbit_bottleneck_should_deliver_100_mbit_of_ip_packets_within_three_percent()
     {
-        await using var lab = await NetLab.StartAsync("wr", "none", links: ["delay=5ms,rate=100mbit,queue=20ms"]);
+        await using var lab = await NetLab.StartAsync("wr", "none", links: ["delay=5ms,rate=100mbit,queue=200ms"]);
         await using var server = await StartIperfServerAsync(lab);
 
-        // Offered half as much again as the bottleneck takes, for 5 s; its 20 ms of queue fills and drains at the edges.
+        // Offered half as much again as the bottleneck takes, for 5 s. 200 ms of queue, so a sender that pauses on a busy
+        // machine does not leave the bottleneck idle (which would read as a slow link); iperf3's last message queues
+        // behind what it holds, so the drain is counted.
         using var json = await IperfAsync(lab, "-u", "-l", "1400", "-b", "150M", "-t", "5", "-w", "4M");
         var received = json.RootElement.GetProperty("end").GetProperty("sum_received");
         var datagrams = received.GetProperty("packets").GetDouble() - received.GetProperty("lost_packets").GetDouble();
