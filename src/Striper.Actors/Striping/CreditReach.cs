@@ -6,21 +6,36 @@ namespace Striper.Actors.Striping;
 ///
 /// The credit a connection needs is its delivery rate times the time credit takes to go round (the path's RTT,
 /// plus the time a substream spends recovering a loss while the others' data waits in the reorder buffer). That
-/// loop is not known here, but its effect is: a sender that credit holds back has nearly all of it out, so data
-/// arrives more than half the reach beyond what was written. Then the reach doubles (up to the ceiling: the
-/// configured credit-window, or the proxy's whole buffer budget), which takes one credit loop per doubling, so a
-/// long fat path is filled within a few round trips. Whenever it has not used a quarter of its reach for a whole
-/// review period, the reach halves (down to where it started), so a connection that has gone quiet hands its part
-/// of the budget back within seconds and a thousand idle ones hold next to nothing.
+/// loop is not known here, but its effect is: a sender that credit holds back stops exactly at a limit it was
+/// given. The Reassembler sees that (<see cref="OnArrival"/>'s <c>creditBound</c>) when its edge keeps up, and the
+/// reach then doubles (up to the ceiling: the configured credit-window, or the proxy's whole buffer budget), once
+/// per credit loop, so a long fat path is filled within a few round trips, as TCP's slow start fills it. A sender
+/// held back by the path or its application never stops at a limit, and an edge that does not keep up would only
+/// queue more, so neither grows the reach. Nor does a doubling that brought no more through: each one must raise
+/// the rate written to the edge over the next credit loop by <see cref="MeaningfulGain"/>, or the reach stays until
+/// the next review (a sender that is also held back by its CPU, or by queues in its own sockets, fills any credit
+/// and would otherwise take the whole budget for nothing). Whenever it has not used a quarter of its reach for a whole review
+/// period, the reach halves (down to where it started), so a connection that has gone quiet hands its part of the
+/// budget back within seconds and a thousand idle ones hold next to nothing.
 /// </summary>
 internal sealed class CreditReach
 {
     /// <summary>How often the use of the reach is reviewed; a quiet connection halves its reach once per period.</summary>
     public static readonly TimeSpan ReviewPeriod = TimeSpan.FromSeconds(1);
 
+    /// <summary>A doubling must raise the rate by this share for the next one to follow.</summary>
+    public const double MeaningfulGain = 0.25;
+
     private readonly long _initial;
     private readonly long _ceiling;
     private long _peakOutstanding;
+
+    // Where the last doubling started: the bytes written then and when, and the rate of the loop before it.
+    private long _grownAtWritten;
+    private TimeSpan _grownAt;
+    private double _rateBeforeGrowth;
+    private bool _grown;
+    private bool _holding;
 
     public CreditReach(long initial, long ceiling)
     {
@@ -34,17 +49,31 @@ internal sealed class CreditReach
     public long Current { get; private set; }
 
     /// <summary>
-    /// DATA arrived reaching <paramref name="outstanding"/> bytes beyond what the edge has written. True when the
-    /// reach grew: the sender had used more than half of it, so credit is what holds it back.
+    /// DATA arrived reaching <paramref name="outstanding"/> bytes beyond what the edge has written (<paramref name="written"/>
+    /// so far, at <paramref name="now"/>); <paramref name="creditBound"/> when it shows that credit is what holds the
+    /// sender back, the first such arrival since the last doubling whose new limit it reached. True when the reach grew.
     /// </summary>
-    public bool OnArrival(long outstanding)
+    public bool OnArrival(long outstanding, bool creditBound, long written, TimeSpan now)
     {
         _peakOutstanding = Math.Max(_peakOutstanding, outstanding);
-        if (Current >= _ceiling || outstanding <= Current / 2)
+        if (Current >= _ceiling || !creditBound || _holding)
         {
             return false;
         }
 
+        var elapsed = (now - _grownAt).TotalSeconds;
+        var rate = elapsed > 0 ? (written - _grownAtWritten) / elapsed : 0;
+        if (_grown && rate < (1 + MeaningfulGain) * _rateBeforeGrowth)
+        {
+            // The last doubling brought nothing more through: hold until the next review.
+            _holding = true;
+            return false;
+        }
+
+        _grown = true;
+        _rateBeforeGrowth = rate;
+        _grownAtWritten = written;
+        _grownAt = now;
         Current = Math.Min(_ceiling, 2 * Current);
         return true;
     }
@@ -54,11 +83,14 @@ internal sealed class CreditReach
     {
         var used = _peakOutstanding;
         _peakOutstanding = 0;
+        _holding = false;
         if (Current <= _initial || used >= Current / 4)
         {
             return false;
         }
 
+        // Quiet: a later burst ramps up again from here, as from the start.
+        _grown = false;
         Current = Math.Max(_initial, Current / 2);
         return true;
     }

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Striper.Actors.Buffers;
 using Striper.Actors.Legs;
 using Striper.Actors.Metrics;
+using Striper.Actors.Services;
 using Striper.Actors.Settings;
 using Striper.Actors.Wire;
 using static Striper.Actors.Striping.StriperProtocol;
@@ -23,6 +24,8 @@ internal sealed class Reassembler : ReceiveActor, IWithTimers
 {
     private const int InitialReachChunks = 4;
     private readonly CreditReach _reach;
+    private readonly TimeProvider _clock = Context.Clock();
+    private readonly long _started;
     private readonly ProxyMetrics? _metrics;
     private readonly ConnectionStats? _stats;
     private readonly BufferShare _buffers;
@@ -42,6 +45,12 @@ internal sealed class Reassembler : ReceiveActor, IWithTimers
     // that far is taken from the budget as it arrives). Never below the end of what has arrived.
     private long _reservedLimit;
     private long _highestEnd;
+
+    // Limits announced and not yet reached, lowest first: DATA that ends exactly at one came from a sender that credit
+    // held back. The reach grows once per credit loop: only when DATA reaches the limit announced after the last growth.
+    private readonly Queue<long> _unreachedLimits = new();
+    private long _lastAnnounced;
+    private long _growthGate;
     private long _finOffset = -1;
     private bool _finApplied;
     private bool _flushQueued;
@@ -51,6 +60,7 @@ internal sealed class Reassembler : ReceiveActor, IWithTimers
     {
         _metrics = metrics;
         _stats = stats;
+        _started = _clock.GetTimestamp();
         _reach = new CreditReach(Math.Min(settings.CreditCeiling, InitialReachChunks * (long)settings.ChunkSize), settings.CreditCeiling);
         var self = Self;
         _buffers = budget.Join(settings.ChunkSize, () => self.Tell(BuffersFreed.Instance));
@@ -136,10 +146,12 @@ internal sealed class Reassembler : ReceiveActor, IWithTimers
         }
 
         _highestEnd = Math.Max(_highestEnd, end);
-        if (_reach.OnArrival(end - _written))
+        var creditBound = StoppedAtLimit(end) && end >= _growthGate && _delivered - _written < _reach.Current / 4;
+        if (_reach.OnArrival(end - _written, creditBound, _written, _clock.GetElapsedTime(_started)))
         {
             // The ACK this DATA is owed carries the new limit.
             ExtendCredit();
+            _growthGate = _creditLimit;
         }
 
         if (message.Offset <= _delivered)
@@ -212,6 +224,17 @@ internal sealed class Reassembler : ReceiveActor, IWithTimers
     {
         ExtendCredit();
         AnnounceCredit();
+    }
+
+    /// <summary>Whether DATA ending at <paramref name="end"/> stopped exactly at a limit this side announced.</summary>
+    private bool StoppedAtLimit(long end)
+    {
+        while (_unreachedLimits.TryPeek(out var limit) && limit < end)
+        {
+            _unreachedLimits.Dequeue();
+        }
+
+        return _unreachedLimits.TryPeek(out var next) && next == end;
     }
 
     private void OnReviewCredit()
@@ -337,6 +360,12 @@ internal sealed class Reassembler : ReceiveActor, IWithTimers
 
         slot.OwesAck = false;
         slot.AnnouncedLimit = _creditLimit;
+        if (_creditLimit > _lastAnnounced)
+        {
+            _lastAnnounced = _creditLimit;
+            _unreachedLimits.Enqueue(_creditLimit);
+        }
+
         var flags = _finApplied ? FrameFlags.FinDelivered : FrameFlags.None;
         slot.Leg.Tell(new TcpLegProtocol.WriteAck(slot.Received, slot.LastStamp, flags, new AckPayload(_delivered, _creditLimit)));
 

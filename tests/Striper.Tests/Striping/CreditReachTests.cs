@@ -7,14 +7,14 @@ public sealed class CreditReachTests
     private const long Initial = 1024 * 1024;
 
     [Fact]
-    public void Reach_should_double_only_when_the_sender_uses_more_than_half_of_it()
+    public void Reach_should_double_only_when_credit_holds_the_sender_back()
     {
         var reach = new CreditReach(Initial, 64 * Initial);
 
-        Assert.False(reach.OnArrival(Initial / 2));
+        Assert.False(reach.OnArrival(Initial, creditBound: false, 0, TimeSpan.Zero));
         Assert.Equal(Initial, reach.Current);
 
-        Assert.True(reach.OnArrival((Initial / 2) + 1));
+        Assert.True(reach.OnArrival(Initial, creditBound: true, 0, TimeSpan.Zero));
         Assert.Equal(2 * Initial, reach.Current);
     }
 
@@ -23,10 +23,10 @@ public sealed class CreditReachTests
     {
         var reach = new CreditReach(Initial, 3 * Initial);
 
-        Assert.True(reach.OnArrival(Initial));
-        Assert.True(reach.OnArrival(2 * Initial));
+        Assert.True(reach.OnArrival(Initial, creditBound: true, 0, TimeSpan.Zero));
+        Assert.True(reach.OnArrival(2 * Initial, creditBound: true, 0, TimeSpan.Zero));
         Assert.Equal(3 * Initial, reach.Current);
-        Assert.False(reach.OnArrival(3 * Initial));
+        Assert.False(reach.OnArrival(3 * Initial, creditBound: true, 0, TimeSpan.Zero));
         Assert.Equal(3 * Initial, reach.Current);
     }
 
@@ -36,13 +36,13 @@ public sealed class CreditReachTests
         var reach = new CreditReach(Initial, 64 * Initial);
         for (var i = 0; i < 3; i++)
         {
-            reach.OnArrival(reach.Current);
+            reach.OnArrival(reach.Current, creditBound: true, 0, TimeSpan.Zero);
         }
 
         Assert.Equal(8 * Initial, reach.Current);
 
         // A period that used a quarter or more keeps it.
-        reach.OnArrival(2 * Initial);
+        reach.OnArrival(2 * Initial, creditBound: false, 0, TimeSpan.Zero);
         Assert.False(reach.Review());
         Assert.Equal(8 * Initial, reach.Current);
 
@@ -54,5 +54,27 @@ public sealed class CreditReachTests
         Assert.Equal(Initial, reach.Current);
         Assert.False(reach.Review());
         Assert.Equal(Initial, reach.Current);
+    }
+
+    [Fact]
+    public void Reach_should_stop_doubling_when_a_doubling_brought_no_more_through_until_the_next_review()
+    {
+        var reach = new CreditReach(Initial, 64 * Initial);
+        var second = TimeSpan.FromSeconds(1);
+
+        // 10 MB/s at the first doubling; twice that over the loop after it: worth another.
+        Assert.True(reach.OnArrival(Initial, true, written: 10_000_000, now: second));
+        Assert.True(reach.OnArrival(Initial, true, written: 12_000_000, now: second + TimeSpan.FromMilliseconds(100)));
+        Assert.Equal(4 * Initial, reach.Current);
+
+        // The same 20 MB/s after it: the sender is held back by something else; more credit would only queue.
+        Assert.False(reach.OnArrival(Initial, true, written: 14_000_000, now: second + TimeSpan.FromMilliseconds(200)));
+        Assert.False(reach.OnArrival(Initial, true, written: 20_000_000, now: second + TimeSpan.FromMilliseconds(300)));
+        Assert.Equal(4 * Initial, reach.Current);
+
+        // After a review it tries again, judged against the rate before the last doubling.
+        reach.OnArrival(4 * Initial, false, 0, second);
+        Assert.False(reach.Review());
+        Assert.True(reach.OnArrival(Initial, true, written: 40_000_000, now: 2 * second));
     }
 }
