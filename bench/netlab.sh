@@ -27,6 +27,8 @@
 #   LAB_PATH_RATE    all flows together get at most this (a path's capacity behind the per-flow throttle), in
 #                    each direction, e.g. 200mbit; default none (only the per-flow caps and the machine limit)
 #   LAB_STATE_DIR    where the lab's mode and rate are recorded for `cap`; default /run/striper-netlab
+#   LAB_TCP_BUFFERS  WAN labs only: the most bytes a TCP socket buffer may grow to in both namespaces (tcp_rmem and
+#                    tcp_wmem maximum); default: the kernel's own
 #
 # RATE is a number with a unit: bit, kbit, mbit, gbit (powers of ten), kibit, mibit, gibit (powers of two),
 # or bps, kbps, mbps, gbps (bytes per second, as in tc). A bare number is refused, because tc would read it
@@ -47,7 +49,9 @@
 # devices as on the veth. SPEC is key=value items separated by commas, for both directions or, prefixed with
 # up. (client to server) or down., for one: delay=25ms jitter=1ms loss=1% ge=p%/r%/lossgood%/lossbad% (Gilbert-
 # Elliott) rate=100mbit queue=100ms|N(packets) blackhole=on|off seed=N mtu=N (both directions only); `none` for a
-# plain link. The namespaces' TCP buffers may grow to 64 MiB, as on a host tuned for long fat networks.
+# plain link. The namespaces' TCP buffers keep the kernel's defaults (a 4 MiB send buffer caps one flow near
+# 4 MiB per RTT, as on most users' hosts) unless LAB_TCP_BUFFERS=BYTES lets them grow that far (67108864: a host
+# tuned for long fat networks).
 set -euo pipefail
 set -euo pipefail
 
@@ -58,6 +62,8 @@ CLIENT_ADDR=${LAB_CLIENT_ADDR:-10.77.0.1}
 SERVER_ADDR=${LAB_SERVER_ADDR:-10.77.0.2}
 QUEUE_MS=${LAB_QUEUE_MS:-100}
 PATH_RATE=${LAB_PATH_RATE:-}
+TCP_BUFFERS=${LAB_TCP_BUFFERS:-}
+[[ -z $TCP_BUFFERS || $TCP_BUFFERS =~ ^[1-9][0-9]*$ ]] || { echo "netlab: LAB_TCP_BUFFERS must be a number of bytes, got '$TCP_BUFFERS'" >&2; exit 2; }
 STATE_DIR=${LAB_STATE_DIR:-/run/striper-netlab}
 STATE_FILE=$STATE_DIR/$PREFIX.state
 # Device names live inside the namespaces only, so two labs never collide on them.
@@ -331,8 +337,11 @@ wan_up() {
   local ns
   for ns in "$CLIENT_NS" "$SERVER_NS"; do
     ip -n "$ns" link set lo up
-    # A flow at 1 Gbit/s over 50 ms has 6 MB in flight; the default 4 MiB send buffer would cap it near 500 Mbit/s.
-    ip netns exec "$ns" sysctl -qw net.ipv4.tcp_rmem="4096 131072 67108864" net.ipv4.tcp_wmem="4096 16384 67108864"
+    # A flow at 1 Gbit/s over 50 ms has 6 MB in flight; the default 4 MiB send buffer caps it near 500 Mbit/s. Users'
+    # hosts mostly keep that default, so the lab does too unless LAB_TCP_BUFFERS asks for a host tuned for long paths.
+    if [ -n "$TCP_BUFFERS" ]; then
+      ip netns exec "$ns" sysctl -qw net.ipv4.tcp_rmem="4096 131072 $TCP_BUFFERS" net.ipv4.tcp_wmem="4096 16384 $TCP_BUFFERS"
+    fi
   done
   for ((i = 0; i < n; i++)); do
     # TUN drops what does not fit its queue (it never holds the sender back), so it gets room for the bursts a

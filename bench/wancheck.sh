@@ -44,7 +44,7 @@ UDP_HEADERS=28    # IPv4 (20) + UDP (8): what the bottleneck counts beyond iperf
 PORT=5201
 
 log "bringing up a lab with three WAN links"
-"$NETLAB" up none \
+LAB_TCP_BUFFERS=67108864 "$NETLAB" up none \
   --link "delay=${DELAY_MS}ms" \
   --link "delay=${DELAY_MS}ms,loss=${LOSS_PCT}%,seed=7" \
   --link "delay=5ms,rate=${RATE_MBIT}mbit,queue=200ms" >&2
