@@ -80,34 +80,6 @@ public sealed class StriperTimingTests : StriperHarness
     }
 
     [Fact]
-    public void Striper_should_copy_the_chunk_the_far_side_waits_for_onto_another_substream_once_it_is_late()
-    {
-        // The application has sent everything: the connection can only wait for the far side to deliver it.
-        StriperRef.Tell(new EdgeData(BufferLease.CopyOf(new byte[1000])));
-        StriperRef.Tell(new EdgeData(BufferLease.CopyOf(new byte[1000])));
-        StriperRef.Tell(new EdgeEnded(null));
-        var late = Sub0.ExpectMsg<TcpLegProtocol.WriteData>();
-        Assert.Equal(0, late.Offset);
-        Sub1.ExpectMsg<TcpLegProtocol.WriteData>();
-
-        // Substream 1 delivered its piece; the far side still waits for offset 0, which substream 0 holds.
-        StriperRef.Tell(Ack(11, 1000));
-        var early = Sub1.ReceiveWhile<object>(TimeSpan.FromMilliseconds(100), m => m);
-        Assert.DoesNotContain(early, m => m is TcpLegProtocol.WriteData);
-
-        Clock.Advance(TimeSpan.FromMilliseconds(50));
-
-        var copy = Sub1.FishForMessage<TcpLegProtocol.WriteData>(_ => true);
-        Assert.Equal(0, copy.Offset);
-        Assert.Equal(1000, copy.Lease.Length);
-
-        // Once per offset: the copy may be slow too, but the rest of substream 1's room is not spent on more copies.
-        Clock.Advance(TimeSpan.FromMilliseconds(500));
-        var later = Sub1.ReceiveWhile<object>(TimeSpan.FromMilliseconds(100), m => m);
-        Assert.DoesNotContain(later, m => m is TcpLegProtocol.WriteData);
-    }
-
-    [Fact]
     public void Striper_should_not_copy_a_late_chunk_while_it_can_send_new_data()
     {
         StriperRef.Tell(new EdgeData(BufferLease.CopyOf(new byte[1000])));
