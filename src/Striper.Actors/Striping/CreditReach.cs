@@ -14,9 +14,9 @@ namespace Striper.Actors.Striping;
 /// queue more, so neither grows the reach. Nor does a doubling that brought no more through: each one must raise
 /// the rate written to the edge over the next credit loop by <see cref="MeaningfulGain"/>, or the reach stays until
 /// the next review (a sender that is also held back by its CPU, or by queues in its own sockets, fills any credit
-/// and would otherwise take the whole budget for nothing). Whenever it has not used a quarter of its reach for a whole review
-/// period, the reach halves (down to where it started), so a connection that has gone quiet hands its part of the
-/// budget back within seconds and a thousand idle ones hold next to nothing.
+/// and would otherwise take the whole budget for nothing). Whenever it has not used a quarter of its reach for a
+/// whole review period, the reach halves (down to where it started), so a connection that has gone quiet hands its
+/// part of the budget back within seconds and a thousand idle ones hold next to nothing.
 /// </summary>
 internal sealed class CreditReach
 {

@@ -33,6 +33,10 @@ internal sealed class Reassembler : ReceiveActor, IWithTimers
     private readonly PriorityQueue<BufferLease, long> _reorder = new();
     private readonly List<int> _ackOrder = [];
 
+    // Limits announced and not yet reached, lowest first: DATA that ends exactly at one came from a sender that credit
+    // held back. The reach grows once per credit loop: only when DATA reaches the limit announced after the last growth.
+    private readonly Queue<long> _unreachedLimits = new();
+
     private IActorRef? _edge;
     private long _delivered;
     private long _written;
@@ -45,10 +49,6 @@ internal sealed class Reassembler : ReceiveActor, IWithTimers
     // that far is taken from the budget as it arrives). Never below the end of what has arrived.
     private long _reservedLimit;
     private long _highestEnd;
-
-    // Limits announced and not yet reached, lowest first: DATA that ends exactly at one came from a sender that credit
-    // held back. The reach grows once per credit loop: only when DATA reaches the limit announced after the last growth.
-    private readonly Queue<long> _unreachedLimits = new();
     private long _lastAnnounced;
     private long _growthGate;
     private long _finOffset = -1;

@@ -378,7 +378,9 @@ internal sealed partial class Striper : ReceiveActor, IWithTimers
 
         if (_rescue.FindLate(_slots, _farDelivered, now, out var lateIn) is not var (holder, chunk))
         {
-            if (lateIn is { } wait)
+            // Every ACK while credit holds the sender back comes through here; the chunk's deadline stays put, so
+            // one timer for it is enough.
+            if (lateIn is { } wait && !Timers.IsTimerActive("rescue-check"))
             {
                 Timers.StartSingleTimer("rescue-check", RescueCheck.Instance, wait);
             }
