@@ -24,11 +24,13 @@ internal static class DemoRunner
 
     public static async Task<int> RunAsync(DemoOptions options, CancellationToken cancellationToken)
     {
+        var sizeFlag = ParseSizeFlag(options.Size);
+
         // The live view is the demo's output; session logs would interleave with it, so they appear only with -v.
         // The dashboard shows the client proxy: its sending side is the upstream direction.
         await using var environment = await StriperEnvironment.CreateAsync(
             options.Common with { Quiet = !options.Common.Verbose }, throwawaySecret: true, control: new ControlRequest(options.Control, IsClient: true, AnyPortIfTaken: true));
-        var size = ReadSize(options.Size, environment.Configuration);
+        var size = sizeFlag ?? environment.Configuration.Read(c => ConfigValues.GetSize(c, "striper.demo.size"));
         var settings = environment.Settings;
         var loopback = new IPEndPoint(IPAddress.Loopback, 0);
 
@@ -84,11 +86,12 @@ internal static class DemoRunner
         return upOk && downOk ? ExitCodes.Success : ExitCodes.Failure;
     }
 
-    private static long ReadSize(string? flag, LoadedConfig config)
+    /// <summary>--size, read before anything starts; null when it is not given (config.hocon's striper.demo.size then).</summary>
+    private static long? ParseSizeFlag(string? flag)
     {
         if (flag is null)
         {
-            return config.Read(c => ConfigValues.GetSize(c, "striper.demo.size"));
+            return null;
         }
 
         // The same units as config.hocon, so "--size 64MiB" means what "size = 64MiB" means there.

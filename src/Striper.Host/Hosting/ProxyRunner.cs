@@ -18,9 +18,10 @@ internal static partial class ProxyRunner
     {
         using var shutdown = new ShutdownSignal(cancellationToken);
 
+        // Before anything starts, so that a bad name is the only thing the user reads.
+        var listen = ResolveListen(options.Listen);
         await using var environment = await StriperEnvironment.CreateAsync(options.Common, control: new ControlRequest(options.Control, options.IsClient));
         var logger = environment.LoggerFactory.CreateLogger("striper");
-        var listen = ResolveListen(options.Listen);
         if (!options.IsClient && environment.Settings.Secret is null && !options.Insecure && !IPAddress.IsLoopback(listen.Address))
         {
             throw new UsageException(
