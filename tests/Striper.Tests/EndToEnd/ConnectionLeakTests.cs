@@ -79,7 +79,7 @@ public sealed class ConnectionLeakTests(ITestOutputHelper output)
             Assert.True(
                 DateTime.UtcNow < deadline,
                 $"sessions still open: client {pair.ClientMetrics.SessionsActive}, server {pair.ServerMetrics.SessionsActive}\nlive actors:\n{pair.DescribeLiveActors()}\n" +
-                $"client log:\n{string.Join("\n", pair.ClientLog.Entries.TakeLast(15))}\nserver log:\n{string.Join("\n", pair.ServerLog.Entries.TakeLast(25))}");
+                $"{LingeringSessionsLog(pair)}\nclient log:\n{string.Join("\n", pair.ClientLog.Entries.TakeLast(15))}\nserver log:\n{string.Join("\n", pair.ServerLog.Entries.TakeLast(25))}");
             await Task.Delay(20);
         }
 
@@ -91,5 +91,17 @@ public sealed class ConnectionLeakTests(ITestOutputHelper output)
         }
 
         return GC.GetTotalMemory(forceFullCollection: true);
+    }
+
+    /// <summary>Every log entry, from either proxy, that names a session whose actor is still alive.</summary>
+    private static string LingeringSessionsLog(ProxyPair pair)
+    {
+        var ids = System.Text.RegularExpressions.Regex.Matches(pair.DescribeLiveActors(), "session-([0-9a-f]{32})")
+            .Select(m => Guid.ParseExact(m.Groups[1].Value, "N").ToString())
+            .Distinct()
+            .ToList();
+        var entries = pair.ClientLog.Entries.Select(e => $"client {e}").Concat(pair.ServerLog.Entries.Select(e => $"server {e}"))
+            .Where(line => ids.Any(id => line.Contains(id, StringComparison.Ordinal)));
+        return $"lingering sessions {string.Join(", ", ids)}:\n{string.Join("\n", entries)}";
     }
 }
