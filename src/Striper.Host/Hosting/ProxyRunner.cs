@@ -18,17 +18,12 @@ internal static partial class ProxyRunner
     {
         using var shutdown = new ShutdownSignal(cancellationToken);
 
-        // Before anything starts, so that a bad name is the only thing the user reads.
+        // Before anything starts, so that a bad name or an unsafe setting is the only thing the user reads.
         var listen = ResolveListen(options.Listen);
-        await using var environment = await StriperEnvironment.CreateAsync(options.Common, control: new ControlRequest(options.Control, options.IsClient));
+        await using var environment = await StriperEnvironment.CreateAsync(
+            options.Common, control: new ControlRequest(options.Control, options.IsClient), check: settings => CheckExposure(settings, listen, options));
         var logger = environment.LoggerFactory.CreateLogger("striper");
-        if (!options.IsClient && environment.Settings.Secret is null && !options.Insecure && !IPAddress.IsLoopback(listen.Address))
-        {
-            throw new UsageException(
-                $"a server without a shared secret would let anyone who reaches {options.Listen} use {options.Remote}: give --secret-file FILE (make one with 'striper secret --out FILE'), listen on loopback, or add --insecure.");
-        }
-
-        var socks = options.Socks5 ? SocksFrontFor(environment.Settings, listen, options) : null;
+        var socks = options.Socks5 ? SocksFrontFor(environment.Settings) : null;
         await using var proxy = options.IsClient
             ? RunningProxy.StartClient(environment.System, listen, options.Remote, environment.Settings, socks: socks)
             : RunningProxy.StartServer(environment.System, listen, options.Remote, environment.Settings);
@@ -104,17 +99,29 @@ internal static partial class ProxyRunner
     }
 
     /// <summary>An open SOCKS proxy lets anyone who reaches it use the server's allowed targets: loopback, a users file, or --insecure.</summary>
-    private static SocksFront SocksFrontFor(StriperSettings settings, IPEndPoint listen, ProxyOptions options)
+    /// <summary>A proxy on a reachable address must not let just anyone through: it needs a secret (a server) or users (SOCKS), or --insecure.</summary>
+    private static void CheckExposure(StriperSettings settings, IPEndPoint listen, ProxyOptions options)
     {
-        var users = settings.SocksUsersFile is { } file ? Socks5Users.Load(file) : null;
-        if (users is null && !options.Insecure && !IPAddress.IsLoopback(listen.Address))
+        if (options.Insecure || IPAddress.IsLoopback(listen.Address))
+        {
+            return;
+        }
+
+        if (!options.IsClient && settings.Secret is null)
+        {
+            throw new UsageException(
+                $"a server without a shared secret would let anyone who reaches {options.Listen} use {options.Remote}: give --secret-file FILE (make one with 'striper secret --out FILE'), listen on loopback, or add --insecure.");
+        }
+
+        if (options.Socks5 && settings.SocksUsersFile is null)
         {
             throw new UsageException(
                 $"a SOCKS proxy without users would let anyone who reaches {options.Listen} through to the server's allowed targets: set striper.socks.users-file, listen on loopback, or add --insecure.");
         }
-
-        return new SocksFront(users);
     }
+
+    private static SocksFront SocksFrontFor(StriperSettings settings) =>
+        new(settings.SocksUsersFile is { } file ? Socks5Users.Load(file) : null);
 
     /// <summary>A listen name that does not resolve is a mistake on the command line: one sentence and exit code 2, not a stack.</summary>
     private static System.Net.IPEndPoint ResolveListen(HostPort listen)

@@ -58,7 +58,9 @@ internal sealed class StriperEnvironment : IAsyncDisposable
 
     /// <param name="throwawaySecret">The demo: with encryption asked for and no secret file, make a secret that lives in memory only.</param>
     /// <param name="control">A proxy: serve the control endpoint as striper.control and --control say, for a client or a server.</param>
-    public static async Task<StriperEnvironment> CreateAsync(CommonOptions options, bool throwawaySecret = false, ControlRequest? control = null)
+    /// <param name="check">Refuses settings the command cannot run with (a <see cref="UsageException"/>), before anything starts or logs.</param>
+    public static async Task<StriperEnvironment> CreateAsync(
+        CommonOptions options, bool throwawaySecret = false, ControlRequest? control = null, Action<StriperSettings>? check = null)
     {
         var config = ConfigLoader.Load(options.ConfigFile);
         var settings = config.Read(StriperSettingsReader.Read);
@@ -79,6 +81,7 @@ internal sealed class StriperEnvironment : IAsyncDisposable
         }
 
         settings = WithSecret(settings, options, throwawaySecret);
+        check?.Invoke(settings);
 
         var configured = config.Read(ReadLogLevel);
         var level = Logging.Effective(configured, options.Verbose ? 1 : 0, options.Quiet);

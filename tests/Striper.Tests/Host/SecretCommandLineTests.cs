@@ -104,6 +104,18 @@ public sealed class SecretCommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task Unsafe_server_should_be_refused_before_its_control_endpoint_is_tried()
+    {
+        // The control address is taken: were the endpoint tried first, its failure (exit 1) would hide the real mistake.
+        await using var occupied = new TestTarget(_ => Task.CompletedTask);
+
+        var (code, _, stderr) = await ChildProcess.RunStriperAsync(Timeout, "-s", "0.0.0.0:9", "127.0.0.1:9", "--control", occupied.EndPoint.ToString());
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("striper: a server without a shared secret would let anyone", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Bad_encrypt_value_in_config_should_exit_2_naming_the_file_and_key()
     {
         var path = Path.Combine(_directory, "bad.conf");
