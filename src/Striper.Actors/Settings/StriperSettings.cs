@@ -13,7 +13,7 @@ public sealed record StriperSettings
     public int? Stripes { get; init; }
 
     /// <summary>The most substreams an auto-sized connection opens (its handshakes announce this many).</summary>
-    public int MaxStripes { get; init; } = 32;
+    public int MaxStripes { get; init; } = 64;
 
     /// <summary>What a connection's handshakes announce: its fixed count, or the most it may grow to.</summary>
     public int SessionSubstreams => Stripes ?? MaxStripes;

@@ -8,8 +8,10 @@ namespace Striper.Actors.Striping;
 /// A connection starts with <see cref="InitialCount"/>. While it is busy (it moved at least
 /// <see cref="BusyBytesPerSecond"/> in the last window), the controller tries more substreams (twice as many while it
 /// first finds its count, half as many more later) and compares the rate after they have settled with the rate before:
-/// - a gain below <see cref="MeaningfulGain"/> of the rate: they add nothing (the path, not the flows, is the limit,
-///   or the application is): they are closed again, and the next try is a quarter fewer;
+/// - a gain below <see cref="MeaningfulGain"/> of the rate: they are closed again and the settled count's rate is
+///   measured once more (it may have fallen meanwhile on its own: a slow start's overshoot, a lossy path's flows
+///   settling). Still no gain against it: they add nothing (the path, not the flows, is the limit, or the application
+///   is), and the next try is a quarter fewer; a gain against it: they come back, and more are tried;
 /// - any more: they are kept and more are tried, up to the maximum. A gain short of what the new substreams would add
 ///   if each were capped may mean a nearly full path or merely slower new substreams (a throttle that caps some flows
 ///   harder); only the next step tells, so it is taken. (Never more than double: two dozen new connections at once
@@ -73,7 +75,7 @@ internal sealed class StripeController
     // Whether the next try should be a quarter fewer (the last try up added nothing, or the last try down held).
     private bool _nextTryFewer;
 
-    // The probe a verification may have to go back to.
+    // The count and rate of the last try, which a recheck or a verification compares with.
     private int _triedCount;
     private double _triedRate;
 
@@ -92,6 +94,9 @@ internal sealed class StripeController
 
         /// <summary>Measuring the rate with more substreams than the settled count.</summary>
         Probe,
+
+        /// <summary>Measuring the rate at the settled count again after a probe that read no gain.</summary>
+        Recheck,
 
         /// <summary>Measuring the rate after cutting a probe back to the count the path seems to need.</summary>
         Verify,
@@ -154,6 +159,7 @@ internal sealed class StripeController
         {
             Phase.Baseline => OnBaseline(rate, now),
             Phase.Probe => OnProbe(rate, now),
+            Phase.Recheck => OnRecheck(rate, now),
             _ => OnVerify(rate, now),
         };
     }
@@ -228,11 +234,12 @@ internal sealed class StripeController
         var measured = $"{Rate(rate)} with {tried}, {gain:P0} more than with {before}";
         if (gain < MeaningfulGain)
         {
+            // Judged only once the settled count's rate has been measured again, after the probe.
+            _triedCount = tried;
+            _triedRate = rate;
             Count = before;
-            _nextTryFewer = true;
-            _retryWait = Min(2 * _retryWait, LongestRetry);
-            LastDecision = $"{measured}: back to {before}";
-            StartPhase(Phase.Hold, now);
+            LastDecision = $"{measured}: back to {before}, measuring it again";
+            StartPhase(Phase.Recheck, now);
             return true;
         }
 
@@ -241,6 +248,30 @@ internal sealed class StripeController
         // Either way only the next step tells: they are kept, and more are tried.
         _retryWait = FirstRetry;
         return GrowFrom(tried, rate, measured, now);
+    }
+
+    /// <summary>
+    /// Back at the settled count after a probe that read no gain. The baseline was measured before the probe, and a
+    /// connection's rate can fall meanwhile on its own: a slow start's overshoot ends at the first losses, and on a lossy
+    /// path every flow's rate sinks to what its loss rate allows over its first seconds. Measured against the rate
+    /// now, the probe may have added after all: then its count comes back and more are tried. Otherwise it added
+    /// nothing: the next try, twice as late, is a quarter fewer.
+    /// </summary>
+    private bool OnRecheck(double rate, TimeSpan now)
+    {
+        var tried = _triedCount;
+        if (_triedRate >= rate * (1 + MeaningfulGain))
+        {
+            _retryWait = FirstRetry;
+            return GrowFrom(tried, _triedRate, $"{Rate(rate)} back with {Count}, less than {Rate(_triedRate)} with {tried}", now);
+        }
+
+        _settledRate = rate;
+        _nextTryFewer = true;
+        _retryWait = Min(2 * _retryWait, LongestRetry);
+        LastDecision = $"{Rate(rate)} back with {Count}, as much as {Rate(_triedRate)} with {tried}: keeping {Count}";
+        StartPhase(Phase.Hold, now);
+        return false;
     }
 
     /// <summary>

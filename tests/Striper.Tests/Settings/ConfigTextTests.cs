@@ -17,7 +17,7 @@ public sealed class ConfigTextTests
         var settings = TestConfig.Load("").Read(StriperSettingsReader.Read);
 
         Assert.Null(settings.Stripes);
-        Assert.Equal(32, settings.MaxStripes);
+        Assert.Equal(64, settings.MaxStripes);
         Assert.Equal(4, settings.InitialStripes);
         Assert.Equal(256 * 1024, settings.ChunkSize);
         Assert.Equal(1024 * 1024, settings.MaxFramePayload);
@@ -44,8 +44,8 @@ public sealed class ConfigTextTests
     }
 
     [Theory]
-    [InlineData("striper.stripes = 6", 6, 32)]
-    [InlineData("striper.stripes.count = 6", 6, 32)]
+    [InlineData("striper.stripes = 6", 6, 64)]
+    [InlineData("striper.stripes.count = 6", 6, 64)]
     [InlineData("striper.stripes { count = auto, max = 12 }", null, 12)]
     [InlineData("striper.stripes.max = 2", null, 2)]
     public void Stripes_should_be_read_as_a_count_or_auto_with_a_maximum(string text, int? count, int max)

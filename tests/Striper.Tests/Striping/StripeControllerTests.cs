@@ -72,6 +72,35 @@ public sealed class StripeControllerTests
     }
 
     [Fact]
+    public void On_a_lossy_path_the_first_seconds_overshoot_should_not_read_as_no_gain()
+    {
+        // Every flow is held by random loss to 3 Mbit/s, whatever the others do (nothing else limits). The first ones
+        // start at five times that and sink within a couple of seconds (the connection's first burst, slow start before
+        // the first losses), as on a long CUBIC path at 1 % loss: the first baseline reads high, and the first try up,
+        // measured while the first flows sink, looks like a loss.
+        var now = TimeSpan.Zero;
+        var started = new List<TimeSpan>();
+        var history = Run(
+            count =>
+            {
+                while (started.Count < count)
+                {
+                    started.Add(now);
+                }
+
+                started.RemoveRange(count, started.Count - count);
+                return started.Sum(t => t > Tick ? 3 : 3 * (1 + (4 * Math.Exp(-now.TotalSeconds / 0.7)))) * Mbit;
+            },
+            TimeSpan.FromSeconds(20),
+            tick => now = tick,
+            rtt: TimeSpan.FromMilliseconds(50));
+
+        Assert.Equal(32, history[^1]);
+        var full = history.IndexOf(32) * Tick;
+        Assert.True(full < TimeSpan.FromSeconds(10), $"reached 32 only after {full.TotalSeconds:0.0}s");
+    }
+
+    [Fact]
     public void An_idle_connection_should_keep_its_first_count()
     {
         var history = Run(_ => 10_000, TimeSpan.FromSeconds(60));
@@ -140,7 +169,7 @@ public sealed class StripeControllerTests
     }
 
     /// <summary>Runs the controller against a path; returns the count after every tick.</summary>
-    private static List<int> Run(Func<int, double> rateOf, TimeSpan duration, Action<TimeSpan>? onTick = null)
+    private static List<int> Run(Func<int, double> rateOf, TimeSpan duration, Action<TimeSpan>? onTick = null, TimeSpan? rtt = null)
     {
         var controller = new StripeController(32, TimeSpan.Zero);
         double delivered = 0;
@@ -149,7 +178,7 @@ public sealed class StripeControllerTests
         {
             onTick?.Invoke(now);
             delivered += rateOf(controller.Count) * Tick.TotalSeconds;
-            controller.OnTick((long)delivered, now, TimeSpan.FromMilliseconds(1));
+            controller.OnTick((long)delivered, now, rtt ?? TimeSpan.FromMilliseconds(1));
             history.Add(controller.Count);
         }
 
