@@ -363,15 +363,14 @@ internal sealed partial class Striper : ReceiveActor, IWithTimers
 
     /// <summary>
     /// While the connection waits on one late chunk (<see cref="HeadOfLineRescue"/>), copies it onto the substream
-    /// that would deliver it first. Only when credit is used up and everything read is sent: until then the other
-    /// substreams are carrying new data, and a copy would take their room. (Not yet at a connection's end, when the
-    /// application has finished: copies there left a server session open past the leak test's 10 s in about one
-    /// run in five, for a reason not yet found.)
+    /// that would deliver it first. Only when everything read is sent and the sender can read no further: credit is
+    /// used up, or the application has finished (the transfer's tail then waits on that chunk alone). Until then the
+    /// other substreams are carrying new data, and a copy would take their room.
     /// </summary>
     private void RescueHeadOfLine(long now)
     {
         var waitingOnCredit = _edgeRead + _chunkSize > _creditLimit;
-        if (_pending.Count > 0 || _resend.Count > 0 || !waitingOnCredit || _edgeEnded || _nextOffset <= _farDelivered)
+        if (_pending.Count > 0 || _resend.Count > 0 || !(waitingOnCredit || _edgeEnded) || _nextOffset <= _farDelivered)
         {
             return;
         }
