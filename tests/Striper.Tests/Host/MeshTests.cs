@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Striper.Tests.Support;
 using Xunit.Abstractions;
+using Xunit.Sdk;
 
 namespace Striper.Tests.Host;
 
@@ -43,9 +44,9 @@ public sealed partial class MeshTests : IDisposable
         var d = StartNode("d", ports[3], [ports[2]], "node");
         var c = StartNode("c", ports[2], [ports[1]], "node");
         var b = StartNode("b", ports[1], [ports[0]], "node");
-        var forward = Ports.Free();
+        var forward = Ports.FreeTcpBelowEphemeral();
         var a = StartNode("a", ports[0], [], "connect", "--service", "bulk", "--forward=" + forward);
-        await a.WaitForLogAsync("accepting TCP", Timeout);
+        await WaitForLogAsync(a, "accepting TCP");
         Assert.Contains("4 hops away", a.StandardError, StringComparison.Ordinal);
 
         await ExchangeAsync(target, forward, seed: 112);
@@ -74,10 +75,10 @@ public sealed partial class MeshTests : IDisposable
 
         // a starts once b reaches c, d and e (on a loaded machine processes start slowly): the short way through b is
         // then there from a's first moment, and the stream takes it.
-        await b.WaitForLogAsync("routes: 3 nodes reachable", Timeout);
-        var forward = Ports.Free();
+        await WaitForLogAsync(b, "routes: 3 nodes reachable");
+        var forward = Ports.FreeTcpBelowEphemeral();
         var a = StartNode("a", ports[0], [], "connect", "--service", "bulk", "--forward=" + forward);
-        await a.WaitForLogAsync("accepting TCP", Timeout);
+        await WaitForLogAsync(a, "accepting TCP");
 
         using var app = await ConnectAsync(forward);
         var exchange = target.AssertSingleExchangeAsync(app, Size, seed: 122, Timeout);
@@ -102,7 +103,7 @@ public sealed partial class MeshTests : IDisposable
         var ports = Enumerable.Range(0, 3).Select(_ => Ports.FreeUdp()).ToArray();
         var c = StartNode("c", ports[2], [ports[1]], "listen", "--forward=" + Ports.Free(), "--service", "echo", Invariant(MdpPort));
         StartNode("b", ports[1], [ports[2]], "node");
-        await c.WaitForLogAsync("announcing MDP port", Timeout);
+        await WaitForLogAsync(c, "announcing MDP port");
         var sid = NodeLine().Match(c.StandardError).Groups[1].Value;
 
         var (code, stdout, stderr) = await ChildProcess.RunStriperAsync(
@@ -128,6 +129,23 @@ public sealed partial class MeshTests : IDisposable
         var node = ChildProcess.StartStriper([.. NodeArgs(name, port, peers), .. command, "--config", Config()]);
         _nodes.Add(node);
         return node;
+    }
+
+    /// <summary>
+    /// Waits for <paramref name="node"/> to log <paramref name="fragment"/>. The cause of a failure is often another
+    /// node (one that could not start leaves the mesh a node short), so the message also holds every other node's log.
+    /// </summary>
+    private async Task WaitForLogAsync(ChildProcess node, string fragment)
+    {
+        try
+        {
+            await node.WaitForLogAsync(fragment, Timeout);
+        }
+        catch (XunitException ex)
+        {
+            var others = _nodes.Where(n => n != node).Select(n => $"{n.Description} ({(n.HasExited ? "exited" : "running")}); stderr:\n{n.StandardError}");
+            throw new XunitException(string.Join('\n', [ex.Message, .. others]));
+        }
     }
 
     private string[] NodeArgs(string name, int port, int[] peers) =>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
+using Striper.Actors.Identity;
 using Striper.Actors.Mdp;
 using Striper.Actors.Msp;
 using Striper.Tests.Msp;
@@ -130,6 +131,28 @@ public sealed class MdpNodeTests : StriperTestKit
         var failed = ExpectMsg<MdpProtocol.FlowFailed>(TimeSpan.FromSeconds(3));
         Assert.Contains(stranger.Hex, failed.Reason, StringComparison.Ordinal);
         Assert.Contains("--peer", failed.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_node_should_meet_a_configured_neighbour_that_comes_up_after_its_first_hellos_found_no_one()
+    {
+        // Nodes of a mesh start in any order: A's first hellos go to a closed port (on loopback the kernel answers
+        // each with ICMP port unreachable), and the neighbour that binds it later must still be met.
+        var settings = MdpSettings.Default with { HelloInterval = TimeSpan.FromMilliseconds(100) };
+        var address = new IPEndPoint(IPAddress.Loopback, Ports.FreeUdp());
+        using var identityA = NodeIdentity.Generate();
+        using var identityB = NodeIdentity.Generate();
+        await using var a = RunningMdpNode.Start(Sys, identityA, settings, [new IPEndPoint(IPAddress.Loopback, 0)], [address], "mdp-a");
+        await a.WaitForStatsAsync(s => s.DatagramsSent >= 5);
+
+        await using var b = RunningMdpNode.Start(Sys, identityB, settings, [address], [], "mdp-b");
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (!(await a.Node.Ask<MdpProtocol.Neighbours>(MdpProtocol.GetNeighbours.Instance, TimeSpan.FromSeconds(3))).Sids.Contains(b.Sid))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"A never met B after B came up: {await a.GetStatsAsync()}");
+            await Task.Delay(20);
+        }
     }
 
     internal static byte[] ForgedData(Random random)
