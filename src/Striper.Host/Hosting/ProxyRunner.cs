@@ -98,7 +98,6 @@ internal static partial class ProxyRunner
         });
     }
 
-    /// <summary>An open SOCKS proxy lets anyone who reaches it use the server's allowed targets: loopback, a users file, or --insecure.</summary>
     /// <summary>A proxy on a reachable address must not let just anyone through: it needs a secret (a server) or users (SOCKS), or --insecure.</summary>
     private static void CheckExposure(StriperSettings settings, IPEndPoint listen, ProxyOptions options)
     {
@@ -120,6 +119,7 @@ internal static partial class ProxyRunner
         }
     }
 
+    /// <summary>The SOCKS front, with the users file's users if there is one (<see cref="CheckExposure"/> has allowed none).</summary>
     private static SocksFront SocksFrontFor(StriperSettings settings) =>
         new(settings.SocksUsersFile is { } file ? Socks5Users.Load(file) : null);
 
