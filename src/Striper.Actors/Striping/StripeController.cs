@@ -268,9 +268,8 @@ internal sealed class StripeController
 
         _settledRate = rate;
         _nextTryFewer = true;
-        _retryWait = Min(2 * _retryWait, LongestRetry);
         LastDecision = $"{Rate(rate)} back with {Count}, as much as {Rate(_triedRate)} with {tried}: keeping {Count}";
-        StartPhase(Phase.Hold, now);
+        HoldLonger(now);
         return false;
     }
 
@@ -294,10 +293,16 @@ internal sealed class StripeController
         _settledCount = _triedCount;
         _settledRate = _triedRate;
         _nextTryFewer = false;
-        _retryWait = Min(2 * _retryWait, LongestRetry);
         LastDecision = $"{Rate(rate)} with {fewer}, less than {Rate(_triedRate)} with {_triedCount}: back to {_triedCount}";
-        StartPhase(Phase.Hold, now);
+        HoldLonger(now);
         return true;
+    }
+
+    /// <summary>A try that changed nothing: the next one comes twice as late (up to <see cref="LongestRetry"/>).</summary>
+    private void HoldLonger(TimeSpan now)
+    {
+        _retryWait = Min(2 * _retryWait, LongestRetry);
+        StartPhase(Phase.Hold, now);
     }
 
     /// <summary>
