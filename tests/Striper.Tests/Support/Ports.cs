@@ -15,6 +15,9 @@ public static class Ports
     private static readonly Lock Gate = new();
     private static readonly HashSet<int> HandedOut = [];
 
+    // Read once: the range does not change during a run.
+    private static readonly int EphemeralStart = ReadEphemeralStart();
+
     /// <summary>A loopback TCP port free right now (the kernel's choice; another process could still take it, rarely).</summary>
     public static int Free()
     {
@@ -38,7 +41,7 @@ public static class Ports
     /// <summary>A port free now below the ephemeral range, never the same twice in a run (two nodes cannot share one).</summary>
     private static int FreeBelowEphemeral(SocketType type, ProtocolType protocol)
     {
-        var end = EphemeralStart();
+        var end = EphemeralStart;
         if (end - FirstUnprivileged < 1024)
         {
             throw new InvalidOperationException($"the ephemeral port range starts at {end}: no room below it for ports chosen ahead");
@@ -75,7 +78,7 @@ public static class Ports
     }
 
     /// <summary>The first port the kernel hands out for port 0 (Linux: net.ipv4.ip_local_port_range).</summary>
-    private static int EphemeralStart()
+    private static int ReadEphemeralStart()
     {
         try
         {
