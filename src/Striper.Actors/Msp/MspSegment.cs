@@ -23,4 +23,19 @@ internal struct MspSegment
 
     /// <summary>Counted in the pipe: sent, and neither acknowledged, SACKed nor declared lost since.</summary>
     public bool InFlight;
+
+    /// <summary>Delivery-rate state at the latest transmission (<see cref="MspDeliveryRate"/>): clock timestamp of the send.</summary>
+    public long SentAt;
+
+    /// <summary>Packets delivered on the stream when this transmission left.</summary>
+    public long DeliveredAtSend;
+
+    /// <summary>When the latest of those was delivered.</summary>
+    public long DeliveredTimeAtSend;
+
+    /// <summary>Send time of the packet whose delivery started the current sampling interval.</summary>
+    public long FirstSentAtSend;
+
+    /// <summary>The sender was application-limited when this transmission left.</summary>
+    public bool AppLimitedAtSend;
 }

@@ -24,6 +24,9 @@ internal sealed record MspSettings
     /// <summary>What the sender assumes the peer accepts before it has heard from it (first data before the handshake).</summary>
     public int InitialPeerWindow { get; init; } = 16;
 
+    /// <summary>Which congestion control streams use (striper.msp.congestion-control); see <see cref="IMspCongestionControl"/>.</summary>
+    public MspCongestionAlgorithm CongestionControl { get; init; } = MspCongestionAlgorithm.Bbr;
+
     /// <summary>Congestion window at start and after an idle period, in packets (RFC 6928).</summary>
     public int InitialCongestionWindow { get; init; } = 10;
 

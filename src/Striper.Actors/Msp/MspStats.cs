@@ -1,6 +1,6 @@
 namespace Striper.Actors.Msp;
 
-/// <summary>A stream's counters and estimates, for tests and (later) metrics.</summary>
+/// <summary>A stream's counters and estimates, for tests, logs and metrics.</summary>
 internal sealed record MspStats
 {
     public long PacketsSent { get; init; }
@@ -34,6 +34,30 @@ internal sealed record MspStats
     public int Streams { get; init; }
 
     public double CongestionWindow { get; init; }
+
+    /// <summary>striper.msp.congestion-control's name for the algorithm ("bbr", "westwood", "newreno").</summary>
+    public string CongestionControl { get; init; } = "";
+
+    /// <summary>What it is doing: "startup", "drain", "probe-bw up|down|cruise", "probe-rtt"; "slow-start", "avoidance", "recovery".</summary>
+    public string CongestionPhase { get; init; } = "";
+
+    /// <summary>Estimated bottleneck bandwidth (BBR) or filtered delivery rate (Westwood+), packets per second; 0 until measured.</summary>
+    public double EstimatedBandwidth { get; init; }
+
+    /// <summary><see cref="EstimatedBandwidth"/> in bytes per second, at the mean size of the messages sent so far.</summary>
+    public double EstimatedBandwidthBytes { get; init; }
+
+    /// <summary>Pacing rate, packets per second (infinity when not pacing yet or pacing is off).</summary>
+    public double PacingRate { get; init; }
+
+    /// <summary>Recent fraction of packets declared lost (BBR: per round, smoothed over about 8 rounds; NewReno: over the stream's life).</summary>
+    public double LossRate { get; init; }
+
+    /// <summary>Minimum RTT over the last 10 s.</summary>
+    public TimeSpan MinRtt { get; init; }
+
+    /// <summary>Send ring slots: the most messages the stream holds unacknowledged.</summary>
+    public int SendBufferSlots { get; init; }
 
     public TimeSpan SmoothedRtt { get; init; }
 

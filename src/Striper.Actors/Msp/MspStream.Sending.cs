@@ -17,12 +17,14 @@ internal sealed partial class MspStream
         var delivered = 0;
         var progressed = false;
         var newestTransmit = _deliveredTransmitId;
+        _rate.BeginAck();
         for (var s = _una; s < cumulative; s++)
         {
             ref var segment = ref _ring[s & _ringMask];
             if (!segment.Sacked)
             {
                 delivered++;
+                _rate.OnDelivered(segment, now);
             }
 
             if (segment.InFlight)
@@ -61,6 +63,7 @@ internal sealed partial class MspStream
                 segment.Sacked = true;
                 segment.Lost = false;
                 delivered++;
+                _rate.OnDelivered(segment, now);
                 if (segment.InFlight)
                 {
                     segment.InFlight = false;
@@ -80,12 +83,14 @@ internal sealed partial class MspStream
 
         _heardAck = true;
 
+        var rttSample = TimeSpan.Zero;
         if (packet.TimestampEcho != 0 && delivered > 0)
         {
             var micros = (long)(uint)(Now32(now) - packet.TimestampEcho);
             if (micros <= MaxRttSampleMicroseconds)
             {
-                _rtt.OnSample(TimeSpan.FromTicks(micros * 10), now, Clock);
+                rttSample = TimeSpan.FromTicks(micros * 10);
+                _rtt.OnSample(rttSample, now, Clock);
             }
         }
 
@@ -94,7 +99,8 @@ internal sealed partial class MspStream
             _duplicateAcks++;
         }
 
-        _congestion.OnDelivered(delivered, _una, now, Clock, _rtt);
+        var (rate, appLimited, priorDelivered) = _rate.EndAck(_rtt.MinRtt, Clock.TimestampFrequency);
+        _congestion.OnAck(new MspAckSample(now, delivered, _una, _rate.Delivered, rate, appLimited, priorDelivered, rttSample, _pipe), _rtt);
         if (delivered > 0)
         {
             _tailProbes = 0;
@@ -175,6 +181,7 @@ internal sealed partial class MspStream
     {
         ref var segment = ref _ring[sequence & _ringMask];
         segment.Lost = true;
+        var inFlight = _pipe;
         if (segment.InFlight)
         {
             segment.InFlight = false;
@@ -183,7 +190,7 @@ internal sealed partial class MspStream
 
         _lost.Enqueue(sequence, sequence);
         _fastRetransmissions++;
-        _congestion.OnLoss(_nextNew - 1, _rtt);
+        _congestion.OnPacketLost(_nextNew - 1, inFlight, _rtt);
     }
 
     /// <summary>Sends what the windows and the pacer allow: declared losses first, then new messages.</summary>
@@ -203,6 +210,13 @@ internal sealed partial class MspStream
             var hasNew = _nextNew < _nextAssign && _nextNew < _sendRightEdge;
             if (retransmit < 0 && !hasNew)
             {
+                // Nothing to send (or the peer's window is shut) with room in the window: the delivery rate measured
+                // from here on is the application's, not the path's.
+                if (_pipe < (int)_congestion.Window)
+                {
+                    _rate.MarkAppLimited(_pipe);
+                }
+
                 break;
             }
 
@@ -274,6 +288,7 @@ internal sealed partial class MspStream
         segment.TransmitId = ++_transmitCounter;
         segment.Transmissions++;
         segment.Lost = false;
+        _rate.OnSent(ref segment, now, _pipe);
         if (!segment.InFlight)
         {
             segment.InFlight = true;

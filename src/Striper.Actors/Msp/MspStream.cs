@@ -11,7 +11,7 @@ namespace Striper.Actors.Msp;
 /// <para>
 /// Sending: each message from the owner gets the next sequence number and stays in a ring until the peer's
 /// cumulative ack covers it. What is sent is bounded by the peer's receive window and the congestion window
-/// (<see cref="MspCongestionControl"/>) and spread over the RTT by the <see cref="MspPacer"/>. A packet is declared
+/// (<see cref="IMspCongestionControl"/>, BBR-like by default) and spread over the RTT by the <see cref="MspPacer"/>. A packet is declared
 /// lost when packets sent at least <see cref="MspSettings.DuplicateThreshold"/> transmissions after it have arrived
 /// (RACK-style, by transmission order, so lost retransmissions are caught too) or after as many duplicate acks; the
 /// RTO (<see cref="MspRttEstimator"/>) covers the rest.
@@ -57,7 +57,8 @@ internal sealed partial class MspStream : ReceiveActor, IWithTimers
     private readonly long _ringMask;
     private readonly PriorityQueue<long, long> _lost = new();
     private readonly MspRttEstimator _rtt;
-    private readonly MspCongestionControl _congestion;
+    private readonly IMspCongestionControl _congestion;
+    private readonly MspDeliveryRate _rate = new();
     private readonly MspPacer _pacer;
     private long _una;
     private long _nextNew;
@@ -100,6 +101,7 @@ internal sealed partial class MspStream : ReceiveActor, IWithTimers
     private long _packetsSent;
     private long _packetsReceived;
     private long _messagesSent;
+    private long _bytesSent;
     private long _messagesDelivered;
     private long _retransmissions;
     private long _fastRetransmissions;
@@ -124,7 +126,7 @@ internal sealed partial class MspStream : ReceiveActor, IWithTimers
         _ringMask = ringSize - 1;
         _receive = new MspReceiveBuffer(settings.ReceiveWindowMessages);
         _rtt = new MspRttEstimator(settings.InitialRto, settings.MinRto, settings.MaxRto);
-        _congestion = new MspCongestionControl(settings.InitialCongestionWindow, settings.MinCongestionWindow, ringSize);
+        _congestion = MspCongestionAlgorithms.Create(settings, ringSize, Clock, (int)streamId);
         _pacer = new MspPacer(settings.PacingBurst);
         _sendRightEdge = settings.InitialPeerWindow;
         _epoch = Clock.GetTimestamp();
@@ -218,6 +220,7 @@ internal sealed partial class MspStream : ReceiveActor, IWithTimers
         _ring[_nextAssign & _ringMask] = new MspSegment { Payload = message.Payload };
         _nextAssign++;
         _messagesSent++;
+        _bytesSent += message.Payload.Length;
         Pump();
     }
 
@@ -386,6 +389,14 @@ internal sealed partial class MspStream : ReceiveActor, IWithTimers
         MalformedDropped = _malformedDropped,
         ResetsSent = _resetsSent,
         CongestionWindow = _congestion.Window,
+        CongestionControl = MspCongestionAlgorithms.Name(_congestion.Algorithm),
+        CongestionPhase = _congestion.Phase,
+        EstimatedBandwidth = _congestion.Bandwidth,
+        EstimatedBandwidthBytes = _messagesSent == 0 ? 0 : _congestion.Bandwidth * _bytesSent / _messagesSent,
+        PacingRate = _settings.Pacing ? _congestion.PacingRate(_rtt) : double.PositiveInfinity,
+        LossRate = _congestion.LossRate,
+        MinRtt = _rtt.MinRtt,
+        SendBufferSlots = _ring.Length,
         SmoothedRtt = _rtt.SmoothedRtt,
         Rto = _rtt.Rto,
         SendState = $"una={_una} next={_nextNew} assigned={_nextAssign} edge={_sendRightEdge} pipe={_pipe} lost={_lost.Count} finAcked={_finAcked} rto-due={_rtoDeadline >= 0}",

@@ -84,6 +84,7 @@ internal static class MdpSettingsReader
             IdleTimeout = Positive(config, "striper.msp.idle-timeout"),
             Linger = Positive(config, "striper.msp.linger"),
             MaxStreams = Int(config, "striper.msp.max-streams", 1, 1 << 20),
+            CongestionControl = CongestionControl(config, "striper.msp.congestion-control"),
         };
 
         // A stream may be routed over several hops, and a routed datagram carries the two ends' SIDs and ports too.
@@ -105,6 +106,14 @@ internal static class MdpSettingsReader
         }
 
         return settings;
+    }
+
+    private static MspCongestionAlgorithm CongestionControl(Config config, string path)
+    {
+        var text = ConfigValues.GetString(config, path);
+        return MspCongestionAlgorithms.TryParse(text, out var algorithm)
+            ? algorithm
+            : throw Error(path, $"{path} must be {MspCongestionAlgorithms.Choices}, got '{text}'");
     }
 
     private static int Int(Config config, string path, int min, int max)

@@ -9,9 +9,9 @@ public sealed class MspCongestionControlTests
     private readonly MspRttEstimator _rtt = new(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(60));
 
     [Fact]
-    public void MspCongestionControl_should_grow_by_one_per_packet_in_slow_start_and_by_one_per_window_after()
+    public void Westwood_should_grow_by_one_per_packet_in_slow_start_and_by_one_per_window_after()
     {
-        var cc = new MspCongestionControl(10, 2, 1000);
+        var cc = new MspNewRenoCongestionControl(10, 2, 1000, _clock, westwood: true);
 
         cc.OnDelivered(10, 10, _clock.GetTimestamp(), _clock, _rtt);
         Assert.Equal(20, cc.Window);
@@ -24,9 +24,9 @@ public sealed class MspCongestionControlTests
     }
 
     [Fact]
-    public void MspCongestionControl_should_reduce_once_per_recovery_episode()
+    public void Westwood_should_reduce_once_per_recovery_episode()
     {
-        var cc = new MspCongestionControl(40, 2, 1000);
+        var cc = new MspNewRenoCongestionControl(40, 2, 1000, _clock, westwood: true);
 
         cc.OnLoss(100, _rtt);
         cc.OnLoss(100, _rtt);
@@ -37,10 +37,10 @@ public sealed class MspCongestionControlTests
     }
 
     [Fact]
-    public void MspCongestionControl_should_keep_the_window_at_the_measured_bandwidth_delay_product_after_a_random_loss()
+    public void Westwood_should_keep_the_window_at_the_measured_bandwidth_delay_product_after_a_random_loss()
     {
         // Window pinned at 100 packets, delivered every 10 ms RTT: 10 000 packets/s, BDP at the minimum RTT = 100.
-        var cc = new MspCongestionControl(100, 2, 100);
+        var cc = new MspNewRenoCongestionControl(100, 2, 100, _clock, westwood: true);
         _rtt.OnSample(TimeSpan.FromMilliseconds(10), _clock.GetTimestamp(), _clock);
         cc.OnDelivered(1, 1, _clock.GetTimestamp(), _clock, _rtt);
         for (var i = 0; i < 20; i++)
@@ -57,9 +57,9 @@ public sealed class MspCongestionControlTests
     }
 
     [Fact]
-    public void MspCongestionControl_should_restart_from_one_packet_after_a_timeout()
+    public void Westwood_should_restart_from_one_packet_after_a_timeout()
     {
-        var cc = new MspCongestionControl(40, 2, 1000);
+        var cc = new MspNewRenoCongestionControl(40, 2, 1000, _clock, westwood: true);
 
         cc.OnTimeout(50, _rtt);
 

@@ -1,11 +1,13 @@
 namespace Striper.Actors.Msp;
 
 /// <summary>
-/// Congestion control: NewReno's window rules (slow start, one packet per RTT in congestion avoidance, one reduction
+/// Loss-based congestion control (striper.msp.congestion-control = westwood or newreno): NewReno's window rules (slow start, one packet per RTT in congestion avoidance, one reduction
 /// per recovery episode that ends when the cumulative ack passes the highest sequence sent at its start, restart from
 /// one packet after a timeout) with the decrease of TCP Westwood+: after a loss the window falls to the estimated
 /// bandwidth-delay product (a low-pass filtered delivery rate per RTT times the minimum RTT), but never by more than
-/// half, as in Reno.
+/// half, as in Reno. Without <c>westwood</c> the decrease is plain NewReno's halving. The default is
+/// <see cref="MspBbrCongestionControl"/>; this one stays for comparison and for paths where a loss-based response is
+/// wanted.
 /// <para>
 /// Why not CUBIC: MSP runs over lossy multi-hop radio (Serval's mesh) and here over loopback, where many losses are
 /// not congestion. Reno and CUBIC both read every loss as congestion, so 5 % random loss holds them to a handful of
@@ -14,7 +16,7 @@ namespace Striper.Actors.Msp;
 /// state is three numbers, and the NewReno skeleton keeps it easy to reason about and to test deterministically.
 /// </para>
 /// </summary>
-internal sealed class MspCongestionControl
+internal sealed class MspNewRenoCongestionControl : IMspCongestionControl
 {
     private const double SlowStartPacingGain = 2.0;
     private const double AvoidancePacingGain = 1.25;
@@ -23,21 +25,34 @@ internal sealed class MspCongestionControl
 
     private readonly int _minWindow;
     private readonly int _maxWindow;
+    private readonly TimeProvider _clock;
+    private readonly bool _westwood;
+    private long _lost;
+    private long _delivered;
     private long _recoveryPoint;
     private bool _afterTimeout;
     private long _sampleDelivered;
     private long _sampleStart = -1;
 
-    public MspCongestionControl(int initialWindow, int minWindow, int maxWindow)
+    public MspNewRenoCongestionControl(int initialWindow, int minWindow, int maxWindow, TimeProvider clock, bool westwood)
     {
+        _clock = clock;
+        _westwood = westwood;
         _minWindow = Math.Max(1, minWindow);
         _maxWindow = Math.Max(_minWindow, maxWindow);
         Window = Math.Clamp(initialWindow, 1, _maxWindow);
         SlowStartThreshold = _maxWindow;
     }
 
+    public MspCongestionAlgorithm Algorithm => _westwood ? MspCongestionAlgorithm.Westwood : MspCongestionAlgorithm.NewReno;
+
     /// <summary>Packets that may be in flight.</summary>
     public double Window { get; private set; }
+
+    /// <summary>Packets declared lost over all packets delivered or lost, over the stream's life.</summary>
+    public double LossRate => _lost + _delivered == 0 ? 0 : (double)_lost / (_lost + _delivered);
+
+    public string Phase => InRecovery ? "recovery" : Window < SlowStartThreshold ? "slow-start" : "avoidance";
 
     public double SlowStartThreshold { get; private set; }
 
@@ -45,6 +60,18 @@ internal sealed class MspCongestionControl
 
     /// <summary>Delivery rate in packets per second (Westwood+'s bandwidth estimate); 0 until measured.</summary>
     public double Bandwidth { get; private set; }
+
+    public void OnAck(in MspAckSample ack, MspRttEstimator rtt)
+    {
+        _delivered += ack.Delivered;
+        OnDelivered(ack.Delivered, ack.CumulativeAck, ack.Now, _clock, rtt);
+    }
+
+    public void OnPacketLost(long highestSent, int inFlight, MspRttEstimator rtt)
+    {
+        _lost++;
+        OnLoss(highestSent, rtt);
+    }
 
     /// <summary>Packets newly acknowledged or SACKed, with the cumulative ack after them.</summary>
     public void OnDelivered(int packets, long cumulativeAck, long now, TimeProvider clock, MspRttEstimator rtt)
@@ -127,6 +154,11 @@ internal sealed class MspCongestionControl
 
     private double Reduced(MspRttEstimator rtt)
     {
+        if (!_westwood)
+        {
+            return Math.Max(_minWindow, Window / 2);
+        }
+
         var bdp = Bandwidth * rtt.MinRtt.TotalSeconds;
         return Math.Max(_minWindow, Math.Max(Window / 2, Math.Min(Window, bdp)));
     }
