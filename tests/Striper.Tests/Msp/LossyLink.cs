@@ -7,6 +7,12 @@ namespace Striper.Tests.Msp;
 /// One direction of an in-process datagram link with seeded, repeatable misbehaviour: loss, reordering (a held packet
 /// is released after a few later ones, or by a periodic flush when traffic stops), duplication and single-bit
 /// corruption. Datagrams sent before <see cref="Target"/> is set are queued, so two actors can be wired to each other.
+/// <para>
+/// As a path (<see cref="LossyLinkOptions.IsPath"/>) on a virtual clock: after random loss, a datagram waits in a
+/// drop-tail queue for a bottleneck of <see cref="BytesPerSecond"/> (changeable while running), then travels for the
+/// one-way delay; nothing is delivered until the test calls <see cref="DeliverDue"/> (see <see cref="PathSimulation"/>),
+/// so the whole run happens on the test's thread in virtual time. Queueing delay is measured per datagram.
+/// </para>
 /// </summary>
 internal sealed class LossyLink : IDatagramLink, IDisposable
 {
@@ -15,14 +21,74 @@ internal sealed class LossyLink : IDatagramLink, IDisposable
     private readonly LossyLinkOptions _options;
     private readonly List<(byte[] Datagram, int ReleaseAfter)> _held = [];
     private readonly List<byte[]> _beforeTarget = [];
-    private readonly ITimer _flush;
+    private readonly ITimer? _flush;
+    private readonly TimeProvider _clock;
+    private readonly Queue<(long Arrival, byte[] Datagram)> _inFlight = new();
+    private long _busyUntil;
     private IActorRef? _target;
 
     public LossyLink(LossyLinkOptions options, int seed, TimeProvider? clock = null)
     {
         _options = options;
         _random = new Random(seed);
-        _flush = (clock ?? TimeProvider.System).CreateTimer(_ => FlushHeld(), null, TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(1));
+        _clock = clock ?? TimeProvider.System;
+        BytesPerSecond = options.BytesPerSecond;
+
+        // A path on a virtual clock has no timer thread: held datagrams are released by later ones only.
+        if (!options.IsPath)
+        {
+            _flush = _clock.CreateTimer(_ => FlushHeld(), null, TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(1));
+        }
+    }
+
+    /// <summary>The bottleneck's rate now (a path only); a test may change it while running.</summary>
+    public double BytesPerSecond { get; set; }
+
+    /// <summary>Datagrams the drop-tail queue refused.</summary>
+    public long QueueDropped { get; private set; }
+
+    /// <summary>Bytes that crossed the bottleneck.</summary>
+    public long BottleneckBytes { get; private set; }
+
+    /// <summary>Sum of the time datagrams waited in the queue, in clock ticks, and how many were measured (both resettable).</summary>
+    public long QueueDelayTotal { get; set; }
+
+    public long QueueDelaySamples { get; set; }
+
+    /// <summary>The longest wait in the queue, in clock ticks (resettable).</summary>
+    public long QueueDelayMax { get; set; }
+
+    /// <summary>When the next datagram arrives at the far end, or <see cref="long.MaxValue"/>.</summary>
+    public long NextArrival
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _inFlight.Count == 0 ? long.MaxValue : _inFlight.Peek().Arrival;
+            }
+        }
+    }
+
+    /// <summary>Delivers every datagram that has arrived by <paramref name="now"/> (clock timestamp), in order.</summary>
+    public void DeliverDue(long now)
+    {
+        while (true)
+        {
+            byte[] datagram;
+            lock (_lock)
+            {
+                if (_inFlight.Count == 0 || _inFlight.Peek().Arrival > now)
+                {
+                    return;
+                }
+
+                datagram = _inFlight.Dequeue().Datagram;
+            }
+
+            // Outside the lock: on a calling-thread dispatcher the target runs right here and may send on this link.
+            _target?.Tell(new MspProtocol.DatagramReceived(datagram));
+        }
     }
 
     public IActorRef? Target
@@ -75,6 +141,12 @@ internal sealed class LossyLink : IDatagramLink, IDisposable
             }
 
             var copy = datagram.ToArray();
+            if (_options.IsPath)
+            {
+                Enqueue(copy);
+                return;
+            }
+
             if (_random.NextDouble() < _options.Corruption)
             {
                 Corrupted++;
@@ -102,7 +174,37 @@ internal sealed class LossyLink : IDatagramLink, IDisposable
         }
     }
 
-    public void Dispose() => _flush.Dispose();
+    public void Dispose() => _flush?.Dispose();
+
+    private void Enqueue(byte[] datagram)
+    {
+        var now = _clock.GetTimestamp();
+        var frequency = (double)_clock.TimestampFrequency;
+        var start = Math.Max(now, _busyUntil);
+        if (BytesPerSecond > 0)
+        {
+            var queued = (start - now) / frequency * BytesPerSecond;
+            if (_options.QueueBytes > 0 && queued + datagram.Length > _options.QueueBytes)
+            {
+                QueueDropped++;
+                Dropped++;
+                return;
+            }
+
+            _busyUntil = start + (long)(datagram.Length / BytesPerSecond * frequency);
+        }
+        else
+        {
+            _busyUntil = start;
+        }
+
+        var wait = start - now;
+        QueueDelayTotal += wait;
+        QueueDelaySamples++;
+        QueueDelayMax = Math.Max(QueueDelayMax, wait);
+        BottleneckBytes += datagram.Length;
+        _inFlight.Enqueue((_busyUntil + (long)(_options.Delay.TotalSeconds * frequency), datagram));
+    }
 
     private void ReleaseHeld(bool countOne)
     {
