@@ -63,7 +63,7 @@ internal sealed record MspSettings
     public TimeSpan Linger { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// Streams one endpoint keeps at once (opened by either end). Each costs its rings (about 100 KiB with the default
+    /// Streams one endpoint keeps at once (opened by either end). Each costs its rings (about 0.35 MiB with the default
     /// windows) until it ends or idles out, so without a cap a SYN flood from a neighbour would exhaust memory; a SYN
     /// beyond it is answered with RST (reason "too many streams") and counted.
     /// </summary>
