@@ -97,7 +97,8 @@ public sealed class StatusSampler
                 sent,
                 sentTotal > 0 ? (double)sent / sentTotal : 0,
                 Rate(sent - before, seconds),
-                s.Redials));
+                s.Redials,
+                s.Transport == "msp" ? s.Msp : null));
         }
 
         var bytesOut = connection.BytesOut;

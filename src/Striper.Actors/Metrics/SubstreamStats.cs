@@ -15,6 +15,7 @@ public sealed class SubstreamStats
     private int _state = (int)SubstreamState.Unused;
     private int _redials;
     private int _transport;
+    private MspSubstreamStatus? _msp;
 
     public SubstreamStats(int index)
     {
@@ -43,12 +44,28 @@ public sealed class SubstreamStats
     /// <summary>Bytes per second the far side confirmed lately (the scheduler's estimate); 0 until measured.</summary>
     public double DeliveryRate => BitConverter.Int64BitsToDouble(Volatile.Read(ref _deliveryRateBits));
 
+    /// <summary>The MSP stream's own view of its path, refreshed about once a second; null on TCP (and before the first refresh).</summary>
+    public MspSubstreamStatus? Msp => Volatile.Read(ref _msp);
+
     /// <summary>Times this index was dialled again after it was lost (client side).</summary>
     public int Redials => Volatile.Read(ref _redials);
 
     internal void SetState(SubstreamState state) => Volatile.Write(ref _state, (int)state);
 
-    internal void SetTransport(bool msp) => Volatile.Write(ref _transport, msp ? 1 : 0);
+    internal void SetTransport(bool msp)
+    {
+        Volatile.Write(ref _transport, msp ? 1 : 0);
+        if (!msp)
+        {
+            Volatile.Write(ref _msp, null);
+        }
+    }
+
+    /// <summary>One whole snapshot at a time: a reader never sees the figures of two moments mixed.</summary>
+    internal void SetMsp(MspSubstreamStatus figures) => Volatile.Write(ref _msp, figures);
+
+    /// <summary>The publishing stream is gone: clear its figures, unless another leg of this index has published since.</summary>
+    internal void ClearMsp(MspSubstreamStatus published) => Interlocked.CompareExchange(ref _msp, null, published);
 
     internal void AddSent(long bytes) => Volatile.Write(ref _bytesSent, _bytesSent + bytes);
 

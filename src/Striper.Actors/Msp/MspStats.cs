@@ -50,6 +50,9 @@ internal sealed record MspStats
     /// <summary>Pacing rate, packets per second (infinity when not pacing yet or pacing is off).</summary>
     public double PacingRate { get; init; }
 
+    /// <summary><see cref="PacingRate"/> in bytes per second, at the mean size of the messages sent so far (infinity like it).</summary>
+    public double PacingRateBytes { get; init; }
+
     /// <summary>Recent fraction of packets declared lost (BBR: per round, smoothed over about 8 rounds; NewReno: over the stream's life).</summary>
     public double LossRate { get; init; }
 
@@ -58,6 +61,9 @@ internal sealed record MspStats
 
     /// <summary>Send ring slots: the most messages the stream holds unacknowledged.</summary>
     public int SendBufferSlots { get; init; }
+
+    /// <summary>Receive ring slots: the most messages the receiver holds (its window when the owner has consumed everything).</summary>
+    public int ReceiveBufferSlots { get; init; }
 
     public TimeSpan SmoothedRtt { get; init; }
 

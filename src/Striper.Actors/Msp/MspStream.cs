@@ -374,34 +374,41 @@ internal sealed partial class MspStream : ReceiveActor, IWithTimers
         }
     }
 
-    private MspStats Stats() => new()
+    private MspStats Stats()
     {
-        PacketsSent = _packetsSent,
-        PacketsReceived = _packetsReceived,
-        MessagesSent = _messagesSent,
-        MessagesDelivered = _messagesDelivered,
-        Retransmissions = _retransmissions,
-        FastRetransmissions = _fastRetransmissions,
-        Timeouts = _timeouts,
-        TailProbes = _tailProbesSent,
-        DuplicatesReceived = _duplicatesReceived,
-        CorruptDropped = _corruptDropped,
-        MalformedDropped = _malformedDropped,
-        ResetsSent = _resetsSent,
-        CongestionWindow = _congestion.Window,
-        CongestionControl = MspCongestionAlgorithms.Name(_congestion.Algorithm),
-        CongestionPhase = _congestion.Phase,
-        EstimatedBandwidth = _congestion.Bandwidth,
-        EstimatedBandwidthBytes = _messagesSent == 0 ? 0 : _congestion.Bandwidth * _bytesSent / _messagesSent,
-        PacingRate = _settings.Pacing ? _congestion.PacingRate(_rtt) : double.PositiveInfinity,
-        LossRate = _congestion.LossRate,
-        MinRtt = _rtt.MinRtt,
-        SendBufferSlots = _ring.Length,
-        SmoothedRtt = _rtt.SmoothedRtt,
-        Rto = _rtt.Rto,
-        SendState = $"una={_una} next={_nextNew} assigned={_nextAssign} edge={_sendRightEdge} pipe={_pipe} lost={_lost.Count} finAcked={_finAcked} rto-due={_rtoDeadline >= 0}",
-        ReceiveState = $"next={_receive.Next} high={_receive.High} unconsumed={_unconsumed} finDelivered={_remoteFinDelivered} closed={_closed}",
-    };
+        var meanSize = _messagesSent == 0 ? 0 : (double)_bytesSent / _messagesSent;
+        var pacing = _settings.Pacing ? _congestion.PacingRate(_rtt) : double.PositiveInfinity;
+        return new()
+        {
+            PacketsSent = _packetsSent,
+            PacketsReceived = _packetsReceived,
+            MessagesSent = _messagesSent,
+            MessagesDelivered = _messagesDelivered,
+            Retransmissions = _retransmissions,
+            FastRetransmissions = _fastRetransmissions,
+            Timeouts = _timeouts,
+            TailProbes = _tailProbesSent,
+            DuplicatesReceived = _duplicatesReceived,
+            CorruptDropped = _corruptDropped,
+            MalformedDropped = _malformedDropped,
+            ResetsSent = _resetsSent,
+            CongestionWindow = _congestion.Window,
+            CongestionControl = MspCongestionAlgorithms.Name(_congestion.Algorithm),
+            CongestionPhase = _congestion.Phase,
+            EstimatedBandwidth = _congestion.Bandwidth,
+            EstimatedBandwidthBytes = _congestion.Bandwidth * meanSize,
+            PacingRate = pacing,
+            PacingRateBytes = double.IsFinite(pacing) ? pacing * meanSize : pacing,
+            LossRate = _congestion.LossRate,
+            MinRtt = _rtt.MinRtt,
+            SendBufferSlots = _ring.Length,
+            ReceiveBufferSlots = _receive.Capacity,
+            SmoothedRtt = _rtt.SmoothedRtt,
+            Rto = _rtt.Rto,
+            SendState = $"una={_una} next={_nextNew} assigned={_nextAssign} edge={_sendRightEdge} pipe={_pipe} lost={_lost.Count} finAcked={_finAcked} rto-due={_rtoDeadline >= 0}",
+            ReceiveState = $"next={_receive.Next} high={_receive.High} unconsumed={_unconsumed} finDelivered={_remoteFinDelivered} closed={_closed}",
+        };
+    }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }

@@ -200,7 +200,7 @@ internal abstract partial class SessionActor : ReceiveActor, IWithTimers
         // The leg announces itself to the Striper and the Reassembler (SubstreamAttached) from its PreStart.
         var inbound = new SubstreamInbound(slot, StriperActor, ReassemblerActor, Self, Settings.MaxFramePayload, cipher?.Opener, announceIndex: index);
         var leg = Context.ActorOf(connection.LegProps(inbound, Settings.ReceiveBufferSize, preamble, cipher?.Sealer, ReceivePool), $"sub-{index}-{slot}");
-        connection.LegStarted(leg);
+        connection.LegStarted(leg, Stats.Substream(index));
         Context.Watch(leg);
         var cost = connection is MspSubstreamConnection ? MspLegCost : TcpLegCost;
         Buffers.Charge(cost);

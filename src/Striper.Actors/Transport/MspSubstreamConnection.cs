@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Threading.Channels;
 using Akka.Actor;
 using Striper.Actors.Legs;
+using Striper.Actors.Metrics;
 using Striper.Actors.Msp;
 using Striper.Actors.Security;
 using Striper.Actors.Wire;
@@ -84,7 +85,7 @@ internal sealed class MspSubstreamConnection : SubstreamConnection
     public override Props LegProps(SubstreamInbound inbound, int receiveSize, byte[]? preamble, FrameSealer? sealer, MemoryPool<byte> receivePool) =>
         MspLeg.Props(Stream, inbound, _messageSize, preamble, sealer, handedOver: true);
 
-    public override void LegStarted(IActorRef leg) => Port.Tell(new MspSubstreamPort.HandOver(leg));
+    public override void LegStarted(IActorRef leg, SubstreamStats? stats) => Port.Tell(new MspSubstreamPort.HandOver(leg, stats));
 
     public override async Task RejectAsync(HandshakeStatus status, TimeSpan drainLimit)
     {

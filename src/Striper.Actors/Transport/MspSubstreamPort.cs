@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Striper.Actors.Legs;
 using Striper.Actors.Mdp;
+using Striper.Actors.Metrics;
 using Striper.Actors.Msp;
 using static Striper.Actors.Msp.MspProtocol;
 
@@ -14,7 +15,9 @@ namespace Striper.Actors.Transport;
 /// endpoint a <see cref="MspSubstreamListener"/> made for one client flow; the first stream the client opens is the
 /// substream, any other is reset. The handover avoids reordering: after telling the stream its new owner, the port asks
 /// the stream for its statistics; the answer comes after every message the stream sent the port, so the leg receives
-/// the leftover of the handshake before anything the stream sent it directly (which it keeps until then).
+/// the leftover of the handshake before anything the stream sent it directly (which it keeps until then). From then on
+/// it asks the stream for its statistics once a second and publishes its model of the path (bandwidth, min RTT,
+/// window, pacing, loss) into the substream's <see cref="SubstreamStats"/> for the status view and /metrics.
 /// </summary>
 internal sealed class MspSubstreamPort : ReceiveActor, IWithTimers
 {
@@ -23,7 +26,11 @@ internal sealed class MspSubstreamPort : ReceiveActor, IWithTimers
 
     private const string ResolveTimer = "resolve";
     private const string DeadlineTimer = "deadline";
+    private const string PublishTimer = "publish";
     private static readonly TimeSpan ResolveInterval = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>How often the stream's figures are refreshed: the control endpoint samples once a second.</summary>
+    private static readonly TimeSpan PublishInterval = TimeSpan.FromSeconds(1);
 
     private readonly MspSettings _settings;
     private readonly IActorRef? _node;
@@ -37,6 +44,8 @@ internal sealed class MspSubstreamPort : ReceiveActor, IWithTimers
     private MspSubstreamConnection? _connection;
     private IActorRef? _leg;
     private bool _handedOver;
+    private SubstreamStats? _stats;
+    private MspSubstreamStatus? _published;
 
     public MspSubstreamPort(MspSettings settings, IActorRef? node, int remotePort, TaskCompletionSource<MspSubstreamConnection>? dialed, IActorRef? acceptedTo, string remote, TimeSpan deadline)
     {
@@ -69,7 +78,8 @@ internal sealed class MspSubstreamPort : ReceiveActor, IWithTimers
         // A handshake's few bytes are never over the send limit; a refusal after the stream failed shows up as its error.
         Receive<SendRejected>(_ => { });
         Receive<HandOver>(OnHandOver);
-        Receive<MspStats>(_ => CompleteHandover());
+        Receive<MspStats>(OnStats);
+        Receive<Publish>(_ => _stream?.Tell(GetStats.Instance, Self));
         Receive<Deadline>(_ =>
         {
             var seconds = deadline.TotalSeconds.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
@@ -111,6 +121,11 @@ internal sealed class MspSubstreamPort : ReceiveActor, IWithTimers
         }
 
         _connection?.OnStreamStopped();
+        if (_published is not null)
+        {
+            _stats?.ClearMsp(_published);
+        }
+
         _dialed?.TrySetException(new IOException("the MSP substream was closed before it was set up"));
     }
 
@@ -156,6 +171,7 @@ internal sealed class MspSubstreamPort : ReceiveActor, IWithTimers
         }
 
         _leg = message.Leg;
+        _stats = message.Stats;
         _stream.Tell(new SetOwner(message.Leg), Self);
         _stream.Tell(GetStats.Instance, Self);
     }
@@ -170,7 +186,34 @@ internal sealed class MspSubstreamPort : ReceiveActor, IWithTimers
         _handedOver = true;
         var (leftover, unconsumed) = _connection.TakeLeftover();
         _leg.Tell(new MspLeg.HandedOver(leftover, unconsumed, _connection.MessagesSent, _connection.LastState));
+        if (_stats is not null)
+        {
+            // Only now: an answer to an earlier request could otherwise be taken for the handover's.
+            Timers.StartPeriodicTimer(PublishTimer, Publish.Instance, PublishInterval);
+        }
     }
+
+    /// <summary>The first answer after the handover request completes it; every answer after it is published.</summary>
+    private void OnStats(MspStats stats)
+    {
+        CompleteHandover();
+        if (_handedOver && _stats is not null)
+        {
+            _published = Describe(stats);
+            _stats.SetMsp(_published);
+        }
+    }
+
+    private static MspSubstreamStatus Describe(MspStats stats) => new(
+        stats.CongestionControl,
+        stats.CongestionPhase,
+        stats.EstimatedBandwidthBytes,
+        stats.MinRtt > TimeSpan.Zero ? stats.MinRtt.TotalMilliseconds : null,
+        stats.CongestionWindow,
+        double.IsFinite(stats.PacingRateBytes) && stats.PacingRateBytes > 0 ? stats.PacingRateBytes : null,
+        stats.LossRate,
+        stats.SendBufferSlots,
+        stats.ReceiveBufferSlots);
 
     private void OnTerminated(Terminated message)
     {
@@ -193,8 +236,8 @@ internal sealed class MspSubstreamPort : ReceiveActor, IWithTimers
         Context.Stop(Self);
     }
 
-    /// <summary>Session → port: the leg for this stream exists; give it the stream.</summary>
-    public sealed record HandOver(IActorRef Leg);
+    /// <summary>Session → port: the leg for this stream exists; give it the stream, and publish its figures into <paramref name="Stats"/>.</summary>
+    public sealed record HandOver(IActorRef Leg, SubstreamStats? Stats);
 
     private sealed class Resolve
     {
@@ -204,5 +247,10 @@ internal sealed class MspSubstreamPort : ReceiveActor, IWithTimers
     private sealed class Deadline
     {
         public static Deadline Instance { get; } = new();
+    }
+
+    private sealed class Publish
+    {
+        public static Publish Instance { get; } = new();
     }
 }

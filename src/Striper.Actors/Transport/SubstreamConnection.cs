@@ -1,6 +1,7 @@
 using System.Buffers;
 using Akka.Actor;
 using Striper.Actors.Legs;
+using Striper.Actors.Metrics;
 using Striper.Actors.Security;
 using Striper.Actors.Wire;
 
@@ -28,8 +29,11 @@ internal abstract class SubstreamConnection
     /// </summary>
     public abstract Props LegProps(SubstreamInbound inbound, int receiveSize, byte[]? preamble, FrameSealer? sealer, MemoryPool<byte> receivePool);
 
-    /// <summary>Called once the leg from <see cref="LegProps"/> exists (an MSP stream is handed over to it now).</summary>
-    public virtual void LegStarted(IActorRef leg)
+    /// <summary>
+    /// Called once the leg from <see cref="LegProps"/> exists (an MSP stream is handed over to it now, and publishes its
+    /// path figures into <paramref name="stats"/> from then on).
+    /// </summary>
+    public virtual void LegStarted(IActorRef leg, SubstreamStats? stats)
     {
     }
 

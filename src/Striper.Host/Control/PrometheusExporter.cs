@@ -7,7 +7,8 @@ namespace Striper.Host.Control;
 /// <summary>
 /// /metrics: the proxy's counters in Prometheus' text format (prometheus-net, a registry of our own so nothing else
 /// of the process leaks in). Values are read from <see cref="ProxyMetrics"/> at scrape time, so the data path never
-/// touches a collector. Labels are bounded: a substream label is an index (at most 256), a state one of four.
+/// touches a collector. Labels are bounded: a substream label is an index (at most 256), a state one of four, an MSP
+/// congestion control one of three with a handful of phases each.
 /// </summary>
 internal sealed class PrometheusExporter
 {
@@ -31,6 +32,15 @@ internal sealed class PrometheusExporter
     private readonly Gauge _bufferInUse;
     private readonly Gauge _pendingHandshakes;
     private readonly Counter _connectionsShed;
+    private readonly Gauge _mspBandwidth;
+    private readonly Gauge _mspMinRtt;
+    private readonly Gauge _mspWindow;
+    private readonly Gauge _mspPacing;
+    private readonly Gauge _mspLoss;
+    private readonly Gauge _mspPhases;
+    private readonly Lock _mspLock = new();
+    private readonly HashSet<int> _mspIndices = [];
+    private readonly HashSet<(string Algorithm, string Phase)> _mspPhasesSeen = [];
 
     public PrometheusExporter(StatusFeed feed)
     {
@@ -53,6 +63,20 @@ internal sealed class PrometheusExporter
         _bufferInUse = factory.CreateGauge("striper_buffer_in_use_bytes", "Data buffer budget in use now.");
         _pendingHandshakes = factory.CreateGauge("striper_pending_handshakes", "Server proxy: substreams in their handshake now.");
         _connectionsShed = factory.CreateCounter("striper_connections_shed_total", "Server proxy: connections closed at once because every handshake slot was taken.");
+        _mspBandwidth = factory.CreateGauge(
+            "striper_substream_msp_bandwidth_bytes_per_second",
+            "MSP substreams: the bottleneck bandwidth the stream's congestion control estimates, per substream index, summed over open connections.",
+            "substream");
+        _mspMinRtt = factory.CreateGauge(
+            "striper_substream_msp_min_rtt_seconds", "MSP substreams: the stream's minimum RTT (last 10 s), per substream index, the mean over open connections.", "substream");
+        _mspWindow = factory.CreateGauge(
+            "striper_substream_msp_congestion_window_packets", "MSP substreams: packets the congestion control lets be in flight, per substream index, summed over open connections.", "substream");
+        _mspPacing = factory.CreateGauge(
+            "striper_substream_msp_pacing_rate_bytes_per_second", "MSP substreams: the rate the stream paces at, per substream index, summed over open connections.", "substream");
+        _mspLoss = factory.CreateGauge(
+            "striper_substream_msp_loss_ratio", "MSP substreams: recent fraction of packets declared lost, per substream index, the mean over open connections.", "substream");
+        _mspPhases = factory.CreateGauge(
+            "striper_msp_substreams", "MSP substreams of open connections, by congestion control and what it is doing.", "congestion_control", "phase");
         _registry.AddBeforeCollectCallback(Update);
     }
 
@@ -130,6 +154,8 @@ internal sealed class PrometheusExporter
             _substreamRtt.WithLabels(label).Set(0);
         }
 
+        UpdateMsp(connections, indices);
+
         // Totals last: a chunk is counted as read from the edge before it is counted on a substream, so reading the
         // per-substream counters first keeps every scrape consistent (their sum never exceeds sent + resent).
         _sessionsOpened.IncTo(metrics.SessionsOpened);
@@ -145,6 +171,71 @@ internal sealed class PrometheusExporter
         {
             _bufferLimit.Set(buffers.Limit);
             _bufferInUse.Set(buffers.InUse);
+        }
+    }
+
+    /// <summary>MSP figures for the indices some open connection carries on MSP; an index or phase seen before and gone reads 0.</summary>
+    private void UpdateMsp(IReadOnlyCollection<ConnectionStats> connections, int indices)
+    {
+        lock (_mspLock)
+        {
+            var phases = new Dictionary<(string, string), int>();
+            var present = new HashSet<int>();
+            for (var index = 0; index < indices; index++)
+            {
+                double bandwidth = 0, minRtt = 0, window = 0, pacing = 0, loss = 0;
+                int streams = 0, measured = 0;
+                foreach (var connection in connections)
+                {
+                    if (connection.Substream(index) is not { Transport: "msp", Msp: { } msp })
+                    {
+                        continue;
+                    }
+
+                    streams++;
+                    bandwidth += msp.EstimatedBandwidth;
+                    window += msp.CongestionWindow;
+                    pacing += msp.PacingRate ?? 0;
+                    loss += msp.LossRate;
+                    if (msp.MinRttMilliseconds is { } rtt)
+                    {
+                        minRtt += rtt / 1000;
+                        measured++;
+                    }
+
+                    phases[(msp.CongestionControl, msp.Phase)] = phases.GetValueOrDefault((msp.CongestionControl, msp.Phase)) + 1;
+                }
+
+                if (streams == 0)
+                {
+                    continue;
+                }
+
+                present.Add(index);
+                _mspIndices.Add(index);
+                var label = Label(index);
+                _mspBandwidth.WithLabels(label).Set(bandwidth);
+                _mspMinRtt.WithLabels(label).Set(measured > 0 ? minRtt / measured : 0);
+                _mspWindow.WithLabels(label).Set(window);
+                _mspPacing.WithLabels(label).Set(pacing);
+                _mspLoss.WithLabels(label).Set(loss / streams);
+            }
+
+            foreach (var index in _mspIndices.Where(i => !present.Contains(i)))
+            {
+                var label = Label(index);
+                _mspBandwidth.WithLabels(label).Set(0);
+                _mspMinRtt.WithLabels(label).Set(0);
+                _mspWindow.WithLabels(label).Set(0);
+                _mspPacing.WithLabels(label).Set(0);
+                _mspLoss.WithLabels(label).Set(0);
+            }
+
+            _mspPhasesSeen.UnionWith(phases.Keys);
+            foreach (var (algorithm, phase) in _mspPhasesSeen)
+            {
+                _mspPhases.WithLabels(algorithm, phase).Set(phases.GetValueOrDefault((algorithm, phase)));
+            }
         }
     }
 

@@ -4,10 +4,15 @@ using Striper.Actors.Metrics;
 
 namespace Striper.Host.Control;
 
-/// <summary>What <c>striper status</c> prints for one proxy: a head line, then each connection and its substreams.</summary>
+/// <summary>
+/// What <c>striper status</c> prints for one proxy: a head line, then each connection and its substreams. A connection
+/// with MSP substreams gets the streams' own model of their paths as more columns (blank on its TCP substreams).
+/// </summary>
 internal static class StatusTable
 {
     private static readonly string[] Header = ["sub", "transport", "state", "rtt", "delivery", "in flight", "share", "rate", "redials"];
+    private static readonly string[] MspHeader = ["msp congestion control", "bandwidth", "min rtt", "cwnd", "pacing", "loss"];
+    private static readonly HashSet<int> TextColumns = [1, 2, Header.Length];
 
     public static string Render(ProxyStatus status)
     {
@@ -32,9 +37,9 @@ internal static class StatusTable
                 .Append(CultureInfo.InvariantCulture, $"out {Bytes(connection.BytesOut)} {Rate(connection.RateOut)}  in {Bytes(connection.BytesIn)} {Rate(connection.RateIn)}  ")
                 .Append(CultureInfo.InvariantCulture, $"resent {Bytes(connection.ResentBytes)}")
                 .AppendLine();
-            var rows = new List<string[]> { Header };
-            rows.AddRange(connection.Substreams.Select(s => new[]
-            {
+            var msp = connection.Substreams.Any(s => s.Msp is not null);
+            var rows = new List<string[]> { msp ? [.. Header, .. MspHeader] : Header };
+            rows.AddRange(connection.Substreams.Select(s => (string[])[
                 s.Index.ToString(CultureInfo.InvariantCulture),
                 s.Transport,
                 s.State,
@@ -44,12 +49,24 @@ internal static class StatusTable
                 (s.Share * 100).ToString("0", CultureInfo.InvariantCulture) + " %",
                 Rate(s.Rate),
                 s.Redials.ToString(CultureInfo.InvariantCulture),
-            }));
+                .. msp ? MspColumns(s.Msp) : [],
+            ]));
             AppendColumns(text, rows, "    ");
         }
 
         return text.ToString();
     }
+
+    private static string[] MspColumns(MspSubstreamStatus? msp) => msp is null
+        ? ["", "", "", "", "", ""]
+        : [
+            $"{msp.CongestionControl} {msp.Phase}",
+            Rate(msp.EstimatedBandwidth),
+            msp.MinRttMilliseconds is { } minRtt ? minRtt.ToString("0.0", CultureInfo.InvariantCulture) + " ms" : "-",
+            msp.CongestionWindow.ToString("0", CultureInfo.InvariantCulture),
+            msp.PacingRate is { } pacing ? Rate(pacing) : "-",
+            (msp.LossRate * 100).ToString("0.00", CultureInfo.InvariantCulture) + " %",
+        ];
 
     public static string Bytes(double bytes)
     {
@@ -92,7 +109,7 @@ internal static class StatusTable
             text.Append(indent);
             for (var i = 0; i < row.Length; i++)
             {
-                var leftAligned = i is 1 or 2;
+                var leftAligned = TextColumns.Contains(i);
                 text.Append(leftAligned ? row[i].PadRight(widths[i]) : row[i].PadLeft(widths[i]));
                 text.Append(i < row.Length - 1 ? "  " : string.Empty);
             }

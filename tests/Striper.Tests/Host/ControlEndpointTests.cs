@@ -31,6 +31,7 @@ public sealed class ControlEndpointTests(ControlPair pair, ITestOutputHelper out
         Assert.Equal([0, 1, 2], substreams.Select(s => s.GetProperty("index").GetInt32()));
         Assert.All(substreams, s => Assert.Equal("up", s.GetProperty("state").GetString()));
         Assert.All(substreams, s => Assert.Equal("tcp", s.GetProperty("transport").GetString()));
+        Assert.All(substreams, s => Assert.Equal(JsonValueKind.Null, s.GetProperty("msp").ValueKind));
         Assert.True(connection.GetProperty("bytesOut").GetInt64() > 0);
         Assert.True(connection.GetProperty("rateOut").GetDouble() > 0, $"no rate out in {stdout}");
         Assert.InRange(substreams.Sum(s => s.GetProperty("share").GetDouble()), 0.999, 1.001);

@@ -55,6 +55,36 @@ public sealed class StatusSamplerTests
         Assert.Equal(0, third.RateOut);
     }
 
+    [Fact]
+    public void Sample_should_show_msp_figures_on_msp_substreams_only_and_forget_them_when_the_index_moves_to_tcp()
+    {
+        var clock = new FakeTimeProvider();
+        var metrics = new ProxyMetrics();
+        var sampler = new StatusSampler(Client, metrics, null, clock);
+        var connection = new ConnectionStats(Guid.NewGuid(), "127.0.0.1:50000", "server:22222", 2, clock.GetUtcNow());
+        metrics.SessionOpened(connection);
+        var figures = new MspSubstreamStatus("bbr", "probe-bw cruise", 6.25e7, 150, 15600, 6.3e7, 0.001, 32768, 32768);
+        connection.Substream(0)!.SetState(SubstreamState.Up);
+        connection.Substream(0)!.SetTransport(msp: true);
+        connection.Substream(0)!.SetMsp(figures);
+        connection.Substream(1)!.SetState(SubstreamState.Up);
+
+        var first = Assert.Single(sampler.Sample().Connections);
+        Assert.Same(figures, first.Substreams[0].Msp);
+        Assert.Null(first.Substreams[1].Msp);
+
+        // A leg of the same index over TCP replaces the MSP one; the old port's late clear must not wipe newer figures.
+        connection.Substream(0)!.SetTransport(msp: false);
+        Assert.Null(Assert.Single(sampler.Sample().Connections).Substreams[0].Msp);
+        connection.Substream(0)!.SetTransport(msp: true);
+        var newer = figures with { Phase = "startup" };
+        connection.Substream(0)!.SetMsp(newer);
+        connection.Substream(0)!.ClearMsp(figures);
+        Assert.Same(newer, Assert.Single(sampler.Sample().Connections).Substreams[0].Msp);
+        connection.Substream(0)!.ClearMsp(newer);
+        Assert.Null(Assert.Single(sampler.Sample().Connections).Substreams[0].Msp);
+    }
+
     private static void Send(ProxyMetrics metrics, ConnectionStats connection, int index, long bytes)
     {
         metrics.AddOut(bytes);

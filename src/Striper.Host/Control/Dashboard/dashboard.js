@@ -69,9 +69,13 @@ function renderConnections(connections) {
       + " · in " + bytes(c.bytesIn) + " at " + rate(c.rateIn) + " · resent " + bytes(c.resentBytes);
     const table = document.createElement("table");
     const header = table.createTHead().insertRow();
-    for (const name of ["substream", "transport", "state", "rtt", "delivery rate", "in flight", "share", "rate now", "", "redials"]) {
+    // MSP substreams add their stream's own model of the path (TCP rows leave those cells empty).
+    const msp = c.substreams.some(s => s.msp);
+    const names = ["substream", "transport", "state", "rtt", "delivery rate", "in flight", "share", "rate now", "", "redials"];
+    if (msp) names.push("msp congestion control", "bandwidth", "min rtt", "cwnd", "pacing", "loss");
+    for (const name of names) {
       const th = document.createElement("th"); th.textContent = name;
-      if (name === "transport" || name === "state") th.className = "text";
+      if (name === "transport" || name === "state" || name === "msp congestion control") th.className = "text";
       header.append(th);
     }
     const body = table.createTBody();
@@ -93,9 +97,21 @@ function renderConnections(connections) {
       bar.style.background = COLORS[s.index % COLORS.length];
       cell(row, "", "text").append(bar);
       cell(row, String(s.redials));
+      if (msp) mspCells(row, s.msp);
     }
     host.append(head, table);
   }
+}
+
+function mspCells(row, m) {
+  if (!m) { for (let i = 0; i < 6; i++) cell(row, ""); return; }
+  row.dataset.mspBandwidth = m.estimatedBandwidth.toFixed(0);
+  cell(row, m.congestionControl + " " + m.phase, "text");
+  cell(row, rate(m.estimatedBandwidth));
+  cell(row, m.minRttMilliseconds == null ? "–" : m.minRttMilliseconds.toFixed(1) + " ms");
+  cell(row, m.congestionWindow.toFixed(0));
+  cell(row, m.pacingRate == null ? "–" : rate(m.pacingRate));
+  cell(row, (m.lossRate * 100).toFixed(2) + " %");
 }
 
 function drawChart() {
