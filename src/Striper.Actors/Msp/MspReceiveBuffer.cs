@@ -3,24 +3,54 @@ namespace Striper.Actors.Msp;
 /// <summary>
 /// The receiver's reorder buffer: a ring indexed by sequence number from the next expected one. The stream keeps
 /// every stored sequence number below next + capacity (its advertised window is never larger), so slots never clash.
+/// The ring may grow (never shrink), so the window it backs only ever moves its right edge forward.
 /// </summary>
 internal sealed class MspReceiveBuffer
 {
-    private readonly ReadOnlyMemory<byte>[] _payloads;
-    private readonly byte[] _present; // 0 empty, 1 message, 2 end of stream
-    private readonly long _mask;
+    private ReadOnlyMemory<byte>[] _payloads;
+    private byte[] _present; // 0 empty, 1 message, 2 end of stream
+    private long _mask;
     private long _sackCursor;
 
     public MspReceiveBuffer(int capacity)
     {
-        var size = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(2, capacity));
+        var size = SizeFor(capacity);
         _payloads = new ReadOnlyMemory<byte>[size];
         _present = new byte[size];
         _mask = size - 1;
         Capacity = size;
     }
 
-    public int Capacity { get; }
+    public int Capacity { get; private set; }
+
+    /// <summary>
+    /// Grows the ring to hold <paramref name="capacity"/> (rounded up to a power of two); a smaller one changes nothing.
+    /// Stored entries keep their sequence numbers: each moves to its slot in the larger ring.
+    /// </summary>
+    public void Grow(int capacity)
+    {
+        var size = SizeFor(capacity);
+        if (size <= Capacity)
+        {
+            return;
+        }
+
+        var payloads = new ReadOnlyMemory<byte>[size];
+        var present = new byte[size];
+        var mask = size - 1L;
+        for (var s = Next; s < High; s++)
+        {
+            payloads[s & mask] = _payloads[s & _mask];
+            present[s & mask] = _present[s & _mask];
+        }
+
+        _payloads = payloads;
+        _present = present;
+        _mask = mask;
+        Capacity = size;
+    }
+
+    private static int SizeFor(int capacity) => (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(2, capacity));
 
     /// <summary>The next sequence number expected in order (the cumulative ack).</summary>
     public long Next { get; private set; }

@@ -2,7 +2,9 @@ namespace Striper.Actors.Msp;
 
 /// <summary>
 /// Tunables of an MSP stream. Windows and buffers count messages (one message = one packet = one sequence number),
-/// so memory per stream is bounded by about (send buffer + receive window) x <see cref="MaxMessageSize"/>.
+/// so memory per stream is bounded by about (send buffer + receive window) x <see cref="MaxMessageSize"/>. Both start
+/// small and grow with the path (docs/MSP.md, "Windows sized from the path"), so that bound is reached only by a
+/// stream whose path needs it.
 /// </summary>
 internal sealed record MspSettings
 {
@@ -15,11 +17,27 @@ internal sealed record MspSettings
     /// <summary>The most one stream holds: its send buffer and receive window full of the largest messages.</summary>
     public long StreamMemory => ((long)SendBufferMessages + ReceiveWindowMessages) * MaxMessageSize;
 
-    /// <summary>Messages accepted from the owner and not yet acknowledged by the peer (a power of two is used).</summary>
-    public int SendBufferMessages { get; init; } = 4096;
+    /// <summary>
+    /// The most messages accepted from the owner and not yet acknowledged by the peer (a power of two is used). The send
+    /// ring starts at <see cref="InitialSendBufferMessages"/> and grows to twice the measured bandwidth-delay product:
+    /// 16384 lets one stream fill 150 ms x 500 Mbit/s (7800 packets of 1200 bytes per RTT) with the model's 2 BDP.
+    /// </summary>
+    public int SendBufferMessages { get; init; } = 16384;
 
-    /// <summary>Messages the receiver holds: delivered but not consumed by the owner plus out of order.</summary>
-    public int ReceiveWindowMessages { get; init; } = 4096;
+    /// <summary>
+    /// The most messages the receiver holds: delivered but not consumed by the owner plus out of order. The window
+    /// starts at <see cref="InitialReceiveWindowMessages"/> and doubles whenever the sender fills it within about an RTT.
+    /// </summary>
+    public int ReceiveWindowMessages { get; init; } = 16384;
+
+    /// <summary>Send ring slots a stream starts with (at most <see cref="SendBufferMessages"/>): what an idle stream costs.</summary>
+    public int InitialSendBufferMessages { get; init; } = 256;
+
+    /// <summary>
+    /// Receive window a stream starts with (at most <see cref="ReceiveWindowMessages"/>). Larger than the send ring's
+    /// start: a slot costs 17 bytes, and a window that must first block a lossy sender before it grows costs rate.
+    /// </summary>
+    public int InitialReceiveWindowMessages { get; init; } = 4096;
 
     /// <summary>What the sender assumes the peer accepts before it has heard from it (first data before the handshake).</summary>
     public int InitialPeerWindow { get; init; } = 16;
@@ -63,8 +81,8 @@ internal sealed record MspSettings
     public TimeSpan Linger { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// Streams one endpoint keeps at once (opened by either end). Each costs its rings (about 0.35 MiB with the default
-    /// windows) until it ends or idles out, so without a cap a SYN flood from a neighbour would exhaust memory; a SYN
+    /// Streams one endpoint keeps at once (opened by either end). Each costs its rings (about 88 KiB as they start, up to
+    /// 1.4 MiB grown to the default maximum, plus the messages they hold) until it ends or idles out, so without a cap a SYN flood from a neighbour would exhaust memory; a SYN
     /// beyond it is answered with RST (reason "too many streams") and counted.
     /// </summary>
     public int MaxStreams { get; init; } = 256;

@@ -107,11 +107,19 @@ internal sealed partial class MspStream
 
         _receive.Store(sequence, isFin, packet.Payload);
         _latestArrival = sequence;
+        if (_advertisedRightEdge > 0 && sequence + 1 >= _advertisedRightEdge && _unconsumed <= _receive.Capacity / 4 && _receive.Capacity < _receiveWindowMax)
+        {
+            // The sender went as far as this end let it while the owner keeps up: a hole holds the window's left edge
+            // (a loss being repaired), and the window is too small to keep the path busy until the repair arrives.
+            _receive.Grow(_receive.Capacity * 2);
+        }
+
         var inOrder = sequence == _receive.Next;
         var filledGap = inOrder && _receive.High > sequence + 1;
         if (inOrder)
         {
             DeliverInOrder();
+            SizeReceiveWindow();
         }
 
         if (!inOrder || filledGap || isFin || _receive.HasGaps)
@@ -153,6 +161,49 @@ internal sealed partial class MspStream
                 _owner.Tell(new Received(_streamId, payload), Self);
             }
         }
+    }
+
+    /// <summary>
+    /// Receive-window autotuning from this side alone, after Linux's (tcp_rcv_rtt_measure, tcp_rcv_space_adjust), for a
+    /// path without loss (with loss, the sender reaching the advertised edge grows it, see OnIncomingSequence): time
+    /// how long one whole window takes to be delivered in order. That can never take less than a round trip, since the
+    /// sender may not pass the edge this end advertised; it takes about one only when this window is what holds the
+    /// sender back and the owner keeps up (unconsumed messages narrow the window, so a whole one cannot arrive in a
+    /// round trip then). So the window doubles, up to receive-window, whenever a window's delivery took at most 1.5 x
+    /// the fastest one before it (or the stream's own min RTT, when it sends data too). A steady trickle can pass that
+    /// test once (its first two windows take as long), never twice; an idle stream measures nothing.
+    /// </summary>
+    private void SizeReceiveWindow()
+    {
+        if (_receive.Capacity >= _receiveWindowMax)
+        {
+            return;
+        }
+
+        if (_windowProbeEnd >= 0 && _receive.Next < _windowProbeEnd)
+        {
+            return;
+        }
+
+        var now = Clock.GetTimestamp();
+        if (_windowProbeEnd >= 0)
+        {
+            var took = now - _windowProbeStart;
+            var fastest = _windowProbeFastest;
+            _windowProbeFastest = Math.Min(_windowProbeFastest, took);
+            if (_rtt.HasSample)
+            {
+                fastest = Math.Min(fastest, (long)(_rtt.MinRtt.TotalSeconds * Clock.TimestampFrequency));
+            }
+
+            if (fastest != long.MaxValue && took * 2 <= fastest * 3)
+            {
+                _receive.Grow(Math.Min(_receive.Capacity * 2, _receiveWindowMax));
+            }
+        }
+
+        _windowProbeEnd = _receive.Next + _receive.Capacity;
+        _windowProbeStart = now;
     }
 
     private void OnFlushAck()

@@ -1,3 +1,4 @@
+using System.Numerics;
 using static Striper.Actors.Msp.MspProtocol;
 
 namespace Striper.Actors.Msp;
@@ -103,6 +104,11 @@ internal sealed partial class MspStream
         _congestion.OnAck(new MspAckSample(now, delivered, _una, _rate.Delivered, rate, appLimited, priorDelivered, rttSample, _pipe), _rtt);
         if (delivered > 0)
         {
+            SizeSendRing();
+        }
+
+        if (delivered > 0)
+        {
             _tailProbes = 0;
             ArmProbe(now, restart: true);
         }
@@ -145,6 +151,40 @@ internal sealed partial class MspStream
 
             AnnounceSendLimit(force: false);
         }
+    }
+
+    /// <summary>
+    /// Send-ring autotuning: the ring (everything the owner may have handed over and the peer not acknowledged) follows
+    /// 2.5 times the congestion control's bandwidth-delay product (BBR's 2 BDP in flight, and a quarter more for the
+    /// owner's refill and the FIN), a power of two up to send-buffer, and never shrinks.
+    /// While the ring is what holds the stream back, the delivery rate is about ring/RTT, so the ring doubles each round
+    /// trip like a startup until the path, not the ring, is the limit. An idle or slow stream measures only its own
+    /// rate and keeps its small ring: the bandwidth filter counts application-limited samples only when they raise it.
+    /// </summary>
+    private void SizeSendRing()
+    {
+        if (_ring.Length >= _sendRingMax)
+        {
+            return;
+        }
+
+        var wanted = 2.5 * _congestion.Bandwidth * _rtt.MinRtt.TotalSeconds;
+        if (wanted < _ring.Length)
+        {
+            return;
+        }
+
+        var size = (int)Math.Min(_sendRingMax, BitOperations.RoundUpToPowerOf2((uint)Math.Min(wanted + 1, _sendRingMax)));
+        var ring = new MspSegment[size];
+        var mask = size - 1L;
+        for (var s = _una; s < _nextAssign; s++)
+        {
+            ring[s & mask] = _ring[s & _ringMask];
+        }
+
+        _ring = ring;
+        _ringMask = mask;
+        AnnounceSendLimit(force: false);
     }
 
     /// <summary>

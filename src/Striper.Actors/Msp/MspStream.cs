@@ -53,8 +53,9 @@ internal sealed partial class MspStream : ReceiveActor, IWithTimers
     private IActorRef _owner;
 
     // Sending side.
-    private readonly MspSegment[] _ring;
-    private readonly long _ringMask;
+    private readonly int _sendRingMax;
+    private MspSegment[] _ring;
+    private long _ringMask;
     private readonly PriorityQueue<long, long> _lost = new();
     private readonly MspRttEstimator _rtt;
     private readonly IMspCongestionControl _congestion;
@@ -80,6 +81,10 @@ internal sealed partial class MspStream : ReceiveActor, IWithTimers
 
     // Receiving side.
     private readonly MspReceiveBuffer _receive;
+    private readonly int _receiveWindowMax;
+    private long _windowProbeEnd = -1;
+    private long _windowProbeStart;
+    private long _windowProbeFastest = long.MaxValue;
     private int _unconsumed;
     private long _advertisedRightEdge;
     private long _remoteFinSequence = -1;
@@ -121,12 +126,16 @@ internal sealed partial class MspStream : ReceiveActor, IWithTimers
         _owner = owner;
         _settings = settings;
         _scratch = new byte[MspPacket.HeaderSize + (MspPacket.MaxSackBlocks * MspPacket.SackBlockSize) + settings.MaxMessageSize + MspPacket.TrailerSize];
-        var ringSize = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(4, settings.SendBufferMessages));
+        _sendRingMax = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(4, settings.SendBufferMessages));
+        var ringSize = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(settings.InitialSendBufferMessages, 4, _sendRingMax));
         _ring = new MspSegment[ringSize];
         _ringMask = ringSize - 1;
-        _receive = new MspReceiveBuffer(settings.ReceiveWindowMessages);
+        _receiveWindowMax = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(2, settings.ReceiveWindowMessages));
+        _receive = new MspReceiveBuffer(Math.Min(settings.InitialReceiveWindowMessages, _receiveWindowMax));
         _rtt = new MspRttEstimator(settings.InitialRto, settings.MinRto, settings.MaxRto);
-        _congestion = MspCongestionAlgorithms.Create(settings, ringSize, Clock, (int)streamId);
+        // The window stops at three quarters of the largest ring, so that a grown ring never binds before it: a stream
+        // held back by its ring with nothing left to send looks application-limited, and BBR would never leave startup.
+        _congestion = MspCongestionAlgorithms.Create(settings, Math.Max(4, _sendRingMax / 4 * 3), Clock, (int)streamId);
         _pacer = new MspPacer(settings.PacingBurst);
         _sendRightEdge = settings.InitialPeerWindow;
         _epoch = Clock.GetTimestamp();

@@ -70,6 +70,8 @@ internal static class MdpSettingsReader
             MaxMessageSize = Int(config, "striper.msp.max-message-size", 16, MspPacket.MaxPayloadLimit),
             SendBufferMessages = Int(config, "striper.msp.send-buffer", 4, 1 << 20),
             ReceiveWindowMessages = Int(config, "striper.msp.receive-window", 4, 1 << 20),
+            InitialSendBufferMessages = Int(config, "striper.msp.initial-send-buffer", 4, 1 << 20),
+            InitialReceiveWindowMessages = Int(config, "striper.msp.initial-receive-window", 4, 1 << 20),
             InitialPeerWindow = Int(config, "striper.msp.initial-peer-window", 1, 1 << 20),
             InitialCongestionWindow = Int(config, "striper.msp.initial-congestion-window", 1, 1 << 20),
             MinCongestionWindow = Int(config, "striper.msp.min-congestion-window", 1, 1 << 20),

@@ -45,4 +45,36 @@ public sealed class MspReceiveBufferTests
         Assert.Equal(3, buffer.Next);
         Assert.False(buffer.HasGaps);
     }
+
+    [Fact]
+    public void MspReceiveBuffer_should_keep_every_held_message_in_order_when_it_grows_across_a_wrap()
+    {
+        var buffer = new MspReceiveBuffer(4);
+        for (var s = 0; s < 6; s++)
+        {
+            buffer.Store(s, isFin: false, new byte[] { (byte)s });
+            Assert.True(buffer.TryTakeNext(out _, out _));
+        }
+
+        // Next is 6 (slot 2 of 4): hold 7 and 9 around a hole, then grow past the old ring's end.
+        buffer.Store(7, isFin: false, new byte[] { 7 });
+        buffer.Store(9, isFin: true, ReadOnlyMemory<byte>.Empty);
+        buffer.Grow(16);
+
+        Assert.Equal(16, buffer.Capacity);
+        Assert.True(buffer.Contains(7) && buffer.Contains(9) && !buffer.Contains(8));
+        buffer.Store(20, isFin: false, new byte[] { 20 });
+        buffer.Store(6, isFin: false, new byte[] { 6 });
+        buffer.Store(8, isFin: false, new byte[] { 8 });
+        var taken = new List<byte>();
+        while (buffer.TryTakeNext(out var payload, out var fin) && !fin)
+        {
+            taken.Add(payload.Span[0]);
+        }
+
+        Assert.Equal([6, 7, 8], taken);
+        Assert.Equal(10, buffer.Next);
+        buffer.Grow(8);
+        Assert.Equal(16, buffer.Capacity);
+    }
 }

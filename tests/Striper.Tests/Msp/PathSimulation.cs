@@ -25,7 +25,8 @@ internal sealed class PathSimulation : IDisposable
     private readonly DeliveryCounter _counter = new();
     private readonly long _start;
 
-    public PathSimulation(TestKitBase kit, MspSettings settings, LossyLinkOptions forward, LossyLinkOptions reverse, int seed)
+    /// <param name="messages">How many messages the source sends in all (by default it never stops; 0: an idle stream).</param>
+    public PathSimulation(TestKitBase kit, MspSettings settings, LossyLinkOptions forward, LossyLinkOptions reverse, int seed, long messages = long.MaxValue)
     {
         var system = kit.Sys;
         _scheduler = (TestScheduler)system.Scheduler;
@@ -39,7 +40,7 @@ internal sealed class PathSimulation : IDisposable
         // Test actor refs are created on this thread and run on the calling-thread dispatcher: nothing of the run
         // happens on another thread, not even the actors' start.
         var sink = kit.ActorOfAsTestActorRef<Sink>(Props.Create(() => new Sink(_counter)));
-        var source = kit.ActorOfAsTestActorRef<Source>(Props.Create(() => new Source(settings.MaxMessageSize)));
+        var source = kit.ActorOfAsTestActorRef<Source>(Props.Create(() => new Source(settings.MaxMessageSize, messages)));
         Receiver = kit.ActorOfAsTestActorRef<MspStream>(MspStream.Props(Id, isInitiator: false, Reverse, sink, settings));
         Forward.Target = Receiver;
         Sender = kit.ActorOfAsTestActorRef<MspStream>(MspStream.Props(Id, isInitiator: true, Forward, source, settings));
@@ -99,9 +100,13 @@ internal sealed class PathSimulation : IDisposable
         return (MessagesDelivered - before) * DataDatagramSize / duration.TotalSeconds / rate;
     }
 
-    public MspStats SenderStats()
+    public MspStats SenderStats() => Stats(Sender);
+
+    public MspStats ReceiverStats() => Stats(Receiver);
+
+    private MspStats Stats(IActorRef stream)
     {
-        Sender.Tell(GetStats.Instance, _probe.Ref);
+        stream.Tell(GetStats.Instance, _probe.Ref);
         return _probe.ExpectMsg<MspStats>(TimeSpan.FromSeconds(1));
     }
 
@@ -118,18 +123,18 @@ internal sealed class PathSimulation : IDisposable
         public bool Closed;
     }
 
-    /// <summary>Keeps the stream's send buffer full of full-size messages.</summary>
+    /// <summary>Keeps the stream's send buffer full of full-size messages, up to a total if given one.</summary>
     private sealed class Source : ReceiveActor
     {
         private readonly ReadOnlyMemory<byte> _message;
         private long _sent;
 
-        public Source(int size)
+        public Source(int size, long total)
         {
             _message = new byte[size];
             Receive<StateChanged>(m =>
             {
-                while (_sent < m.SendLimit && (m.State & MspState.DataOut) != 0)
+                while (_sent < m.SendLimit && _sent < total && (m.State & MspState.DataOut) != 0)
                 {
                     Sender.Tell(new Send(_message), Self);
                     _sent++;
