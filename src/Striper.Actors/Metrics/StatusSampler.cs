@@ -75,7 +75,9 @@ public sealed class StatusSampler
         var since = previous?.Time ?? connection.OpenedAt;
         var seconds = (now - since).TotalSeconds;
         var substreams = connection.Substreams;
-        var sentTotal = substreams.Sum(s => s.BytesSent);
+        // Read each counter once: the Striper keeps adding while we look, and shares must add up to one.
+        var sentNow = substreams.Select(s => s.BytesSent).ToArray();
+        var sentTotal = sentNow.Sum();
         var described = new List<SubstreamStatus>(substreams.Count);
         for (var i = 0; i < substreams.Count; i++)
         {
@@ -85,7 +87,7 @@ public sealed class StatusSampler
                 continue;
             }
 
-            var sent = s.BytesSent;
+            var sent = sentNow[i];
             var before = previous is { } p && i < p.SubstreamBytes.Length ? p.SubstreamBytes[i] : 0;
             described.Add(new SubstreamStatus(
                 s.Index,
