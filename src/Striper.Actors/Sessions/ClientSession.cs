@@ -291,15 +291,20 @@ internal sealed partial class ClientSession : SessionActor
         }
 
         // How long a new substream takes to ramp up goes with the path's own round trip, not with the queues in front
-        // of it (a throttle's buffer can hold seconds of data), so the largest minimum RTT.
-        var rtt = TimeSpan.Zero;
+        // of it (a throttle's buffer can hold seconds of data), so a minimum RTT: the substreams' median one. Not the
+        // largest: a substream whose few samples all waited out a loss (one timeout on a lossy 150 ms path) reads
+        // seconds until it has more, and stretched the controller's windows past a whole transfer.
+        var minRtts = new List<TimeSpan>(_active.Count);
         foreach (var index in _active)
         {
-            if (Stats.Substream(index)?.MinRtt is { } minRtt && minRtt > rtt)
+            if (Stats.Substream(index)?.MinRtt is { } minRtt)
             {
-                rtt = minRtt;
+                minRtts.Add(minRtt);
             }
         }
+
+        minRtts.Sort();
+        var rtt = minRtts.Count > 0 ? minRtts[minRtts.Count / 2] : TimeSpan.Zero;
 
         // Bytes the substreams carried, not bytes read (reads run ahead into the credit window, and more substreams let
         // them run further for a moment, which would look like a faster path) nor bytes delivered (they come in bursts

@@ -59,6 +59,30 @@ internal sealed class StripeController
     /// </summary>
     public const double CloseCall = 0.10;
 
+    /// <summary>
+    /// A recheck that finds the settled count's rate fallen by more than this share since its baseline shows a
+    /// connection still finding its rate (a slow start's overshoot ending, a lossy path's flows sinking to what their
+    /// loss allows, new substreams still recovering their first losses): the probe measured against a moving target,
+    /// so it is tried again against the rate now instead of being judged.
+    /// </summary>
+    public const double UnsteadyFall = 0.20;
+
+    /// <summary>
+    /// While a connection on a path of at least <see cref="BigStepRtt"/> first finds its count, a probe that added at
+    /// least this share of what its new substreams would add if each carried as much as the old ones (each flow, not
+    /// the path, is the limit: a per-flow throttle, or loss on a long path) is followed by one four times as large
+    /// rather than twice: on a 150 ms path each step takes about three seconds, and such a path may need 64 (at 1 %
+    /// loss under CUBIC, 64 reached after 9 s instead of 14). On a shorter path a step takes a fraction of a second,
+    /// and the larger step would only overshoot what the path needs, for the later tries to trim.
+    /// </summary>
+    public const double NearlyLinear = 0.75;
+
+    /// <summary>Paths with at least this RTT take the larger steps of <see cref="NearlyLinear"/>: their steps are the slow ones.</summary>
+    public static readonly TimeSpan BigStepRtt = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>How many times in a row a probe is tried again because its connection had not settled.</summary>
+    public const int MostRetriedProbes = 2;
+
     private readonly int _max;
     private Phase _phase = Phase.Baseline;
     private TimeSpan _phaseStart;
@@ -78,6 +102,11 @@ internal sealed class StripeController
     // The count and rate of the last try, which a recheck or a verification compares with.
     private int _triedCount;
     private double _triedRate;
+
+    private TimeSpan _rtt;
+
+    // Probes tried again in a row because the connection had not settled (see UnsteadyFall).
+    private int _retriedProbes;
 
     public StripeController(int max, TimeSpan now)
     {
@@ -118,6 +147,7 @@ internal sealed class StripeController
     /// </summary>
     public bool OnTick(long carriedBytes, TimeSpan now, TimeSpan rtt)
     {
+        _rtt = rtt;
         var settle = (_settledOnce ? LaterSettleStretch : 1) * Max(MinimumSettle, 4 * rtt);
         var window = (_settledOnce ? LaterWindowStretch : 1) * Max(MinimumWindow, 8 * rtt);
         if (_phase == Phase.Hold)
@@ -247,15 +277,17 @@ internal sealed class StripeController
         // less may mean a nearly full path or merely slower new substreams (a throttle that caps some flows harder).
         // Either way only the next step tells: they are kept, and more are tried.
         _retryWait = FirstRetry;
-        return GrowFrom(tried, rate, measured, now);
+        var bigStep = _rtt >= BigStepRtt && gain >= NearlyLinear * (((double)tried / before) - 1);
+        return GrowFrom(tried, rate, measured, now, bigStep);
     }
 
     /// <summary>
     /// Back at the settled count after a probe that read no gain. The baseline was measured before the probe, and a
     /// connection's rate can fall meanwhile on its own: a slow start's overshoot ends at the first losses, and on a lossy
     /// path every flow's rate sinks to what its loss rate allows over its first seconds. Measured against the rate
-    /// now, the probe may have added after all: then its count comes back and more are tried. Otherwise it added
-    /// nothing: the next try, twice as late, is a quarter fewer.
+    /// now, the probe may have added after all: then its count comes back and more are tried. If the rate now is well
+    /// below the baseline (<see cref="UnsteadyFall"/>), the connection had not settled, and the probe is tried again
+    /// against it. Otherwise it added nothing: the next try, twice as late, is a quarter fewer.
     /// </summary>
     private bool OnRecheck(double rate, TimeSpan now)
     {
@@ -263,9 +295,20 @@ internal sealed class StripeController
         if (_triedRate >= rate * (1 + MeaningfulGain))
         {
             _retryWait = FirstRetry;
-            return GrowFrom(tried, _triedRate, $"{Rate(rate)} back with {Count}, less than {Rate(_triedRate)} with {tried}", now);
+            return GrowFrom(tried, _triedRate, $"{Rate(rate)} back with {Count}, less than {Rate(_triedRate)} with {tried}", now, bigStep: false);
         }
 
+        if (rate < _settledRate * (1 - UnsteadyFall) && _retriedProbes < MostRetriedProbes)
+        {
+            _retriedProbes++;
+            LastDecision = $"{Rate(rate)} back with {Count}, down from {Rate(_settledRate)}: not settled yet, trying {tried} again";
+            _settledRate = rate;
+            Count = tried;
+            StartPhase(Phase.Probe, now);
+            return true;
+        }
+
+        _retriedProbes = 0;
         _settledRate = rate;
         _nextTryFewer = true;
         LastDecision = $"{Rate(rate)} back with {Count}, as much as {Rate(_triedRate)} with {tried}: keeping {Count}";
@@ -310,12 +353,14 @@ internal sealed class StripeController
     /// settled. New substreams cost while they ramp up (in the lab, going from 16 to 32 on a path that 16 fill cost a
     /// quarter of the rate for the step), and a later try is more often one that adds nothing.
     /// </summary>
-    private int Larger(int count) => Math.Min(_settledOnce ? count + Math.Max(1, count / 2) : 2 * count, _max);
+    private int Larger(int count, bool bigStep = false) =>
+        Math.Min(_settledOnce ? count + Math.Max(1, count / 2) : (bigStep ? 4 : 2) * count, _max);
 
     /// <summary>Keeps <paramref name="count"/> substreams and tries more (<see cref="Larger"/>), or holds at the maximum.</summary>
-    private bool GrowFrom(int count, double rate, string measured, TimeSpan now)
+    private bool GrowFrom(int count, double rate, string measured, TimeSpan now, bool bigStep)
     {
         var before = Count;
+        _retriedProbes = 0;
         _settledCount = count;
         _settledRate = rate;
         if (count >= _max)
@@ -326,7 +371,7 @@ internal sealed class StripeController
             return Count != before;
         }
 
-        Count = Larger(count);
+        Count = Larger(count, bigStep);
         LastDecision = $"{measured}: keeping {count}, trying {Count}";
         StartPhase(Phase.Probe, now);
         return Count != before;
