@@ -9,8 +9,8 @@ namespace Striper.Actors.Striping;
 /// those on fast ones do and the far side's reorder buffer stays small:
 /// - a piece size: what the substream delivers in half the target delay (at most a chunk, at least 4 KiB), so a
 ///   slow substream is given small pieces instead of whole chunks it would take a long time to carry;
-/// - an in-flight cap: what it delivers in its minimum RTT plus the target delay, plus two pieces, within the
-///   configured maximum. The RTT is part of it because a path holds rate × RTT in flight before any queue forms: a
+/// - an in-flight cap: what it delivers in its minimum RTT plus the target delay (and no less than in three minimum
+///   RTTs, see <see cref="RampHeadroom"/>), plus two pieces, within the configured maximum. The RTT is part of it because a path holds rate × RTT in flight before any queue forms: a
 ///   cap of rate × target delay alone would hold a substream on a path longer than the target delay below its rate
 ///   (and its measured rate, and so its cap, lower still) however fast the path.
 /// </summary>
@@ -21,6 +21,16 @@ internal sealed class SubstreamScheduler
 
     /// <summary>Piece size before a substream's first rate sample: a cautious start, since it may be a slow one.</summary>
     public const int ProbePiece = 16 * 1024;
+
+    /// <summary>
+    /// The cap is never below this many minimum RTTs of the substream's rate: a substream still ramping up (its
+    /// TCP's rate doubling each round trip, its measured rate a round behind) must be let put more in flight than its
+    /// last rounds carried. With the RTT plus the target delay alone, each substream on a 150 ms path could grow by
+    /// two thirds per round trip, and one connection took seconds to fill the path (each second about 1.4 times the
+    /// last in the lab, where direct TCP flows reached the path's rate within two seconds); 2 doubled what 32
+    /// substreams carried over the first 10 s there, 3 added a third more again.
+    /// </summary>
+    public const double RampHeadroom = 3;
 
     private readonly TimeProvider _clock;
     private readonly int _chunkSize;
@@ -87,8 +97,11 @@ internal sealed class SubstreamScheduler
             return Math.Min(4L * PieceSize(slot, rate), _maxInFlight);
         }
 
-        var pathDelay = (slot.Estimator.MinRtt ?? TimeSpan.Zero) + _targetDelay;
+        var minRtt = slot.Estimator.MinRtt ?? TimeSpan.Zero;
+        var pathDelay = Max(minRtt + _targetDelay, RampHeadroom * minRtt);
         var cap = (long)(rate * pathDelay.TotalSeconds) + (2L * PieceSize(slot, rate));
         return Math.Min(cap, _maxInFlight);
     }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }
