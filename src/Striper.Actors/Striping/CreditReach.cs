@@ -14,7 +14,10 @@ namespace Striper.Actors.Striping;
 /// queue more, so neither grows the reach. Nor does a doubling that brought no more through: each one must raise
 /// the rate written to the edge over the next credit loop by <see cref="MeaningfulGain"/>, or the reach stays until
 /// the next review (a sender that is also held back by its CPU, or by queues in its own sockets, fills any credit
-/// and would otherwise take the whole budget for nothing). Whenever it has not used a quarter of its reach for a
+/// and would otherwise take the whole budget for nothing). Below <c>uncheckedUpTo</c> no gain is asked for: on a
+/// lossy long path the rate over one loop swings by more than that gain (one substream recovering a loss holds
+/// everything behind it for a round trip or more), so the check stopped the reach at a few MiB, once per review,
+/// where a 150 ms path at 1 Gbit/s needs about 20 MiB plus what waits out a recovery. Whenever it has not used a quarter of its reach for a
 /// whole review period, the reach halves (down to where it started), so a connection that has gone quiet hands its
 /// part of the budget back within seconds and a thousand idle ones hold next to nothing.
 /// </summary>
@@ -28,6 +31,7 @@ internal sealed class CreditReach
 
     private readonly long _initial;
     private readonly long _ceiling;
+    private readonly long _uncheckedUpTo;
     private long _peakOutstanding;
 
     // Where the last doubling started: the bytes written then and when, and the rate of the loop before it.
@@ -37,10 +41,11 @@ internal sealed class CreditReach
     private bool _grown;
     private bool _holding;
 
-    public CreditReach(long initial, long ceiling)
+    public CreditReach(long initial, long ceiling, long uncheckedUpTo)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(initial);
         _ceiling = Math.Max(initial, ceiling);
+        _uncheckedUpTo = uncheckedUpTo;
         _initial = initial;
         Current = initial;
     }
@@ -63,7 +68,7 @@ internal sealed class CreditReach
 
         var elapsed = (now - _grownAt).TotalSeconds;
         var rate = elapsed > 0 ? (written - _grownAtWritten) / elapsed : 0;
-        if (_grown && rate < (1 + MeaningfulGain) * _rateBeforeGrowth)
+        if (_grown && Current >= _uncheckedUpTo && rate < (1 + MeaningfulGain) * _rateBeforeGrowth)
         {
             // The last doubling brought nothing more through: hold until the next review.
             _holding = true;

@@ -23,6 +23,11 @@ namespace Striper.Actors.Striping;
 internal sealed class Reassembler : ReceiveActor, IWithTimers
 {
     private const int InitialReachChunks = 4;
+
+    // Below this the reach doubles whenever credit holds the sender back, without asking each doubling for a gain
+    // (CreditReach says why): 32 MiB at the default chunk size, a small part of the default budget, whose equal
+    // shares still bound it when many connections are busy.
+    private const int UncheckedReachChunks = 128;
     private readonly CreditReach _reach;
     private readonly TimeProvider _clock = Context.Clock();
     private readonly long _started;
@@ -61,7 +66,10 @@ internal sealed class Reassembler : ReceiveActor, IWithTimers
         _metrics = metrics;
         _stats = stats;
         _started = _clock.GetTimestamp();
-        _reach = new CreditReach(Math.Min(settings.CreditCeiling, InitialReachChunks * (long)settings.ChunkSize), settings.CreditCeiling);
+        _reach = new CreditReach(
+            Math.Min(settings.CreditCeiling, InitialReachChunks * (long)settings.ChunkSize),
+            settings.CreditCeiling,
+            UncheckedReachChunks * (long)settings.ChunkSize);
         var self = Self;
         _buffers = budget.Join(settings.ChunkSize, () => self.Tell(BuffersFreed.Instance));
         Receive<EdgeAttached>(m => _edge = m.Leg);

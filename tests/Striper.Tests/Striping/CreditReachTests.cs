@@ -9,7 +9,7 @@ public sealed class CreditReachTests
     [Fact]
     public void Reach_should_double_only_when_credit_holds_the_sender_back()
     {
-        var reach = new CreditReach(Initial, 64 * Initial);
+        var reach = new CreditReach(Initial, 64 * Initial, uncheckedUpTo: Initial);
 
         Assert.False(reach.OnArrival(Initial, creditBound: false, 0, TimeSpan.Zero));
         Assert.Equal(Initial, reach.Current);
@@ -21,7 +21,7 @@ public sealed class CreditReachTests
     [Fact]
     public void Reach_should_stop_at_its_ceiling()
     {
-        var reach = new CreditReach(Initial, 3 * Initial);
+        var reach = new CreditReach(Initial, 3 * Initial, uncheckedUpTo: Initial);
 
         Assert.True(reach.OnArrival(Initial, creditBound: true, 0, TimeSpan.Zero));
         Assert.True(reach.OnArrival(2 * Initial, creditBound: true, 0, TimeSpan.Zero));
@@ -33,7 +33,7 @@ public sealed class CreditReachTests
     [Fact]
     public void Reach_should_halve_per_review_under_a_quarter_used_and_never_below_where_it_started()
     {
-        var reach = new CreditReach(Initial, 64 * Initial);
+        var reach = new CreditReach(Initial, 64 * Initial, uncheckedUpTo: Initial);
         for (var i = 0; i < 3; i++)
         {
             reach.OnArrival(reach.Current, creditBound: true, 0, TimeSpan.Zero);
@@ -59,7 +59,7 @@ public sealed class CreditReachTests
     [Fact]
     public void Reach_should_stop_doubling_when_a_doubling_brought_no_more_through_until_the_next_review()
     {
-        var reach = new CreditReach(Initial, 64 * Initial);
+        var reach = new CreditReach(Initial, 64 * Initial, uncheckedUpTo: Initial);
         var second = TimeSpan.FromSeconds(1);
 
         // 10 MB/s at the first doubling; twice that over the loop after it: worth another.
@@ -76,5 +76,25 @@ public sealed class CreditReachTests
         reach.OnArrival(4 * Initial, false, 0, second);
         Assert.False(reach.Review());
         Assert.True(reach.OnArrival(Initial, true, written: 40_000_000, now: 2 * second));
+    }
+
+    [Fact]
+    public void Below_the_unchecked_reach_it_should_double_whenever_credit_holds_the_sender_back_whatever_the_rate()
+    {
+        // On a lossy long path the rate over one loop swings: here it even falls after each doubling.
+        var reach = new CreditReach(Initial, 64 * Initial, uncheckedUpTo: 8 * Initial);
+        var now = TimeSpan.FromSeconds(1);
+        var written = 10_000_000L;
+        for (var expected = 2 * Initial; expected <= 8 * Initial; expected *= 2)
+        {
+            Assert.True(reach.OnArrival(Initial, true, written, now));
+            Assert.Equal(expected, reach.Current);
+            now += TimeSpan.FromMilliseconds(150);
+            written += 100_000;
+        }
+
+        // From there on, a doubling must bring more through again.
+        Assert.False(reach.OnArrival(Initial, true, written, now));
+        Assert.Equal(8 * Initial, reach.Current);
     }
 }
