@@ -274,11 +274,12 @@ internal sealed partial class ClientSession : SessionActor
             Log.Opened(Context.Logger(), SessionId, _socksTarget is { } target ? $"{peer} for {target}" : peer, Settings.DescribeStripes());
             if (Settings.Stripes is null)
             {
-                _stripes = new StripeController(Settings.MaxStripes, Stopwatch.GetElapsedTime(_openedAt));
+                var opening = Stopwatch.GetElapsedTime(_openedAt);
+                _stripes = new StripeController(Settings.MaxStripes, opening, opening);
                 Timers.StartPeriodicTimer("stripes", StripeTick.Instance, StripeTickInterval);
             }
 
-            SetStripes(Settings.InitialStripes);
+            SetStripes(_stripes?.Count ?? Settings.InitialStripes);
         }
     }
 

@@ -159,6 +159,18 @@ public sealed class StripeControllerTests
         }
     }
 
+    [Theory]
+    [InlineData(0, StripeController.InitialCount)]
+    [InlineData(120, StripeController.InitialCount)] // 60 ms round trips
+    [InlineData(300, StripeController.LongPathInitialCount)] // 150 ms round trips
+    public void A_connection_that_took_long_to_open_should_start_with_more_substreams(int openingMs, int expected)
+    {
+        var controller = new StripeController(64, TimeSpan.Zero, TimeSpan.FromMilliseconds(openingMs));
+
+        Assert.Equal(expected, controller.Count);
+        Assert.Equal(3, new StripeController(3, TimeSpan.Zero, TimeSpan.FromSeconds(1)).Count);
+    }
+
     [Fact]
     public void An_idle_connection_should_keep_its_first_count()
     {
