@@ -274,12 +274,11 @@ internal sealed partial class ClientSession : SessionActor
             Log.Opened(Context.Logger(), SessionId, _socksTarget is { } target ? $"{peer} for {target}" : peer, Settings.DescribeStripes());
             if (Settings.Stripes is null)
             {
-                var opening = Stopwatch.GetElapsedTime(_openedAt);
-                _stripes = new StripeController(Settings.MaxStripes, opening, opening);
+                _stripes = new StripeController(Settings.MaxStripes, Stopwatch.GetElapsedTime(_openedAt));
                 Timers.StartPeriodicTimer("stripes", StripeTick.Instance, StripeTickInterval);
             }
 
-            SetStripes(_stripes?.Count ?? Settings.InitialStripes);
+            SetStripes(Settings.InitialStripes);
         }
     }
 

@@ -27,16 +27,20 @@ internal sealed class StripeController
     public const int InitialCount = 4;
 
     /// <summary>
-    /// Where a connection whose round trip is at least <see cref="LongPathRtt"/> starts. On such a path each of the
-    /// controller's steps takes seconds and every new TCP connection a second or more to reach its rate, while a
-    /// 15 s transfer through parallel TCP flows has all of them ramping from the start; starting at 4 (150 ms, 1 %
-    /// loss, BBR) cost a third of what the path carried over the first 15 s. Substreams that add nothing are closed
-    /// by the later tries.
+    /// Where a bulk transfer (<see cref="BulkBytes"/> carried before the first decision) over a round trip of at least
+    /// <see cref="LongPathRtt"/> goes at once, instead of measuring 4 first. On such a path each of the controller's
+    /// steps takes seconds and every new TCP connection a second or more to reach its rate, while a 15 s transfer
+    /// through parallel TCP flows has all of them ramping from the start; starting at 4 (150 ms, 1 % loss, BBR) cost
+    /// a third of what the path carried over the first 15 s. Substreams that add nothing are closed by later tries;
+    /// a connection that carries little (a shell) stays at 4.
     /// </summary>
     public const int LongPathInitialCount = 16;
 
-    /// <summary>A round trip from which a connection starts with <see cref="LongPathInitialCount"/>.</summary>
+    /// <summary>A round trip from which a bulk transfer goes to <see cref="LongPathInitialCount"/> at once.</summary>
     public static readonly TimeSpan LongPathRtt = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Carried before the first decision, this makes a connection a bulk transfer (one credit window's worth).</summary>
+    public const long BulkBytes = 1 << 20;
 
     /// <summary>Below this a connection is not busy (a shell, a trickle) and its count is left alone.</summary>
     public const double BusyBytesPerSecond = 256 * 1024;
@@ -120,14 +124,10 @@ internal sealed class StripeController
     // Probes tried again in a row because the connection had not settled (see UnsteadyFall).
     private int _retriedProbes;
 
-    /// <param name="max">The most substreams allowed.</param>
-    /// <param name="now">The connection's clock now.</param>
-    /// <param name="opening">How long the connection took to open (its first substream's connect and handshake: two
-    /// round trips), which picks the starting count (<see cref="LongPathInitialCount"/>).</param>
-    public StripeController(int max, TimeSpan now, TimeSpan opening = default)
+    public StripeController(int max, TimeSpan now)
     {
         _max = Math.Max(1, max);
-        Count = Math.Min(opening >= 2 * LongPathRtt ? LongPathInitialCount : InitialCount, _max);
+        Count = Math.Min(InitialCount, _max);
         _settledCount = Count;
         _phaseStart = now;
     }
@@ -164,6 +164,14 @@ internal sealed class StripeController
     public bool OnTick(long carriedBytes, TimeSpan now, TimeSpan rtt)
     {
         _rtt = rtt;
+        if (LastDecision is null && rtt >= LongPathRtt && carriedBytes >= BulkBytes && Count < LongPathInitialCount && Count < _max)
+        {
+            Count = Math.Min(LongPathInitialCount, _max);
+            LastDecision = $"a bulk transfer over a {rtt.TotalMilliseconds:0} ms path: starting with {Count}";
+            StartPhase(Phase.Baseline, now);
+            return true;
+        }
+
         var settle = (_settledOnce ? LaterSettleStretch : 1) * Max(MinimumSettle, 4 * rtt);
         var window = (_settledOnce ? LaterWindowStretch : 1) * Max(MinimumWindow, 8 * rtt);
         if (_phase == Phase.Hold)

@@ -133,11 +133,11 @@ public sealed class StripeControllerTests
     }
 
     [Theory]
-    [InlineData(150, 64, 10)]
+    [InlineData(60, 64, 10)]
     [InlineData(20, 16, 0)]
     public void On_a_long_path_where_each_flow_is_the_limit_it_should_step_four_times_as_far(int rttMs, int expectedInHistory, int withinSeconds)
     {
-        // Every flow held to 1.5 Mbit/s by loss (CUBIC at 1 % over 150 ms), nothing else: each step adds all it can.
+        // Every flow held to 1.5 Mbit/s by loss (CUBIC at 1 % over a long path), nothing else: each step adds all it can.
         var controller = new StripeController(64, TimeSpan.Zero);
         var rtt = TimeSpan.FromMilliseconds(rttMs);
         double delivered = 0;
@@ -160,15 +160,22 @@ public sealed class StripeControllerTests
     }
 
     [Theory]
-    [InlineData(0, StripeController.InitialCount)]
-    [InlineData(120, StripeController.InitialCount)] // 60 ms round trips
-    [InlineData(300, StripeController.LongPathInitialCount)] // 150 ms round trips
-    public void A_connection_that_took_long_to_open_should_start_with_more_substreams(int openingMs, int expected)
+    [InlineData(20, 100, StripeController.InitialCount)] // a short path: it measures 4 first
+    [InlineData(150, 1, StripeController.InitialCount)] // a shell over a long path: it stays at 4
+    [InlineData(150, 100, StripeController.LongPathInitialCount)] // a bulk transfer over a long path
+    public void A_bulk_transfer_over_a_long_path_should_go_to_more_substreams_at_once(int rttMs, double mbit, int expected)
     {
-        var controller = new StripeController(64, TimeSpan.Zero, TimeSpan.FromMilliseconds(openingMs));
+        var controller = new StripeController(64, TimeSpan.Zero);
+        var rtt = TimeSpan.FromMilliseconds(rttMs);
+        var carried = 0L;
+        var tick = Tick;
+        for (; tick <= TimeSpan.FromMilliseconds(500); tick += Tick)
+        {
+            carried += (long)(mbit * Mbit * Tick.TotalSeconds);
+            controller.OnTick(carried, tick, rtt);
+        }
 
         Assert.Equal(expected, controller.Count);
-        Assert.Equal(3, new StripeController(3, TimeSpan.Zero, TimeSpan.FromSeconds(1)).Count);
     }
 
     [Fact]
