@@ -24,6 +24,38 @@ public sealed class BufferBudgetTests
     }
 
     [Fact]
+    public void With_many_shares_each_floor_should_shrink_to_an_equal_part_of_the_budget_but_not_below_the_minimum()
+    {
+        // A thousand connections' shares of 1 MiB: a chunk (256 KiB) each would be 250 MiB beyond the limit.
+        const long Chunk = 256 * 1024;
+        var budget = new BufferBudget(64L << 20);
+        using var few = budget.Join(floor: Chunk, Ignore);
+        Assert.Equal(Chunk, few.Floor);
+
+        var shares = Enumerable.Range(0, 999).Select(_ => budget.Join(floor: Chunk, Ignore)).ToList();
+        try
+        {
+            Assert.Equal((64L << 20) / 1000, few.Floor);
+            Assert.Equal(64L << 20, few.Take(64L << 20));
+            foreach (var share in shares)
+            {
+                Assert.Equal(few.Floor, share.Take(Chunk));
+            }
+
+            Assert.True(budget.InUse <= 2 * (64L << 20), $"{budget.InUse} bytes in use");
+        }
+        finally
+        {
+            shares.ForEach(share => share.Dispose());
+        }
+
+        var tiny = new BufferBudget(1L << 20);
+        var crowd = Enumerable.Range(0, 1000).Select(_ => tiny.Join(floor: Chunk, Ignore)).ToList();
+        Assert.Equal(BufferShare.MinimumFloor, crowd[0].Floor);
+        crowd.ForEach(share => share.Dispose());
+    }
+
+    [Fact]
     public void Returned_bytes_should_wake_a_share_that_got_less_than_it_asked_for_once()
     {
         var budget = new BufferBudget(1000);
