@@ -12,8 +12,12 @@
 # For each it prints the rate iperf3's receiver saw and each proxy's peak RSS; then the ratio of the rates and
 # whether every limited peak stayed under the limit.
 #
-# Usage: bench/memory.sh [--connections 16] [--stripes 4] [--rate 20mbit] [--limit 160MiB] [--runs 3] [--time 10] [--quick]
-#   --quick   1 run of 5 s
+# Usage: bench/memory.sh [--connections 16] [--stripes 4|auto] [--rate 20mbit|none] [--link SPEC] [--limit 160MiB]
+#                        [--runs 3] [--time 10] [--quick]
+#   --connections  up to 2048; above iperf3's 128 streams the connections come from bench/loadgen.py (upload only,
+#                  the rate is what its sink received)
+#   --link SPEC    join the namespaces by an emulated WAN link (netlab.sh's SPEC, e.g. delay=25ms for 50 ms RTT)
+#   --quick        1 run of 5 s
 # Needs root. LAB_PREFIX (see netlab.sh) picks the lab's namespaces; BENCH_KEEP=1 keeps the logs.
 set -euo pipefail
 # shellcheck source=lib.sh source-path=SCRIPTDIR
@@ -28,7 +32,9 @@ TIME=10
 IPERF_PORT=5201
 NEXT_PORT=7500
 
-usage() { usage_from_header 15 16; }
+usage() { usage_from_header 15 20; }
+
+LINK=()
 
 while [ $# -gt 0 ]; do
   case $1 in
@@ -36,6 +42,7 @@ while [ $# -gt 0 ]; do
     --stripes) STRIPES=${2:?--stripes needs a value}; shift 2 ;;
     --rate) RATE=${2:?--rate needs a value}; shift 2 ;;
     --limit) LIMIT=${2:?--limit needs a value}; shift 2 ;;
+    --link) LINK=(--link "${2:?--link needs a value}"); shift 2 ;;
     --runs) RUNS=${2:?--runs needs a value}; shift 2 ;;
     --time) TIME=${2:?--time needs a value}; shift 2 ;;
     --quick) RUNS=1; TIME=5; shift ;;
@@ -44,8 +51,15 @@ while [ $# -gt 0 ]; do
   esac
 done
 check_runs_and_time
-check_count --connections "$CONNECTIONS" 128
-check_count --stripes "$STRIPES" 256
+check_count --connections "$CONNECTIONS" 2048
+[ "$STRIPES" = auto ] || check_count --stripes "$STRIPES" 256
+# iperf3 runs at most 128 streams; more come from loadgen.py, which only uploads.
+LOADGEN=
+DIRECTIONS="upload download"
+if [ "$CONNECTIONS" -gt 128 ]; then
+  LOADGEN="python3 $(dirname "${BASH_SOURCE[0]}")/loadgen.py"
+  DIRECTIONS=upload
+fi
 LIMIT_MIB=$(STRIPER_MEMORY_LIMIT=$LIMIT memory_limit_mib)
 
 need_root_and_tools iperf3 pgrep
@@ -53,10 +67,43 @@ ensure_built
 install_cleanup
 
 eval "$("$NETLAB" env)"
-"$NETLAB" up "$RATE" >&2
+"$NETLAB" up "$RATE" "${LINK[@]}" >&2
+eval "$("$NETLAB" env)"
 
-start_in_ns "$LAB_SERVER_NS" "$WORK_DIR/iperf3-server.log" iperf3 -s -p "$IPERF_PORT"
-wait_listening "$LAB_SERVER_NS" "$IPERF_PORT" "$STARTED_PID" "$WORK_DIR/iperf3-server.log"
+if [ -n "$LOADGEN" ]; then
+  LOAD_NAME="loadgen.py send"
+  # shellcheck disable=SC2086 # the command and its script, split on purpose
+  start_in_ns "$LAB_SERVER_NS" "$WORK_DIR/sink.log" $LOADGEN sink "$IPERF_PORT"
+  wait_listening "$LAB_SERVER_NS" "$IPERF_PORT" "$STARTED_PID" "$WORK_DIR/sink.log"
+else
+  LOAD_NAME="iperf3 -P"
+  start_in_ns "$LAB_SERVER_NS" "$WORK_DIR/iperf3-server.log" iperf3 -s -p "$IPERF_PORT"
+  wait_listening "$LAB_SERVER_NS" "$IPERF_PORT" "$STARTED_PID" "$WORK_DIR/iperf3-server.log"
+fi
+
+# Bytes the sink has received so far (its last report).
+sink_received() { sed -n 's/^received=//p' "$WORK_DIR/sink.log" | tail -n 1; }
+
+# What --connections connections carry through the client proxy on CPORT for TIME seconds, in bit/s.
+load_bps() {
+  local cport=$1 tag=$2 flag=$3
+  if [ -z "$LOADGEN" ]; then
+    # shellcheck disable=SC2086 # $flag is empty or -R
+    iperf_bps "$LAB_CLIENT_NS" "$WORK_DIR/$tag.json" -c 127.0.0.1 -p "$cport" -P "$CONNECTIONS" $flag
+    return
+  fi
+  local before after start end
+  sleep 1.1
+  before=$(sink_received)
+  start=$(date +%s.%N)
+  # shellcheck disable=SC2086 # the command and its script, split on purpose
+  ip netns exec "$LAB_CLIENT_NS" $LOADGEN send 127.0.0.1 "$cport" "$CONNECTIONS" "$TIME" >"$WORK_DIR/$tag.load" 2>&1
+  end=$(date +%s.%N)
+  log "loadgen: $(cat "$WORK_DIR/$tag.load")"
+  sleep 1.1
+  after=$(sink_received)
+  awk -v a="$before" -v b="$after" -v s="$start" -v e="$end" 'BEGIN { if (b > a) printf "%.0f\n", (b - a) * 8 / (e - s) }'
+}
 
 mbit() { awk -v b="${1:-}" 'BEGIN { if (b == "") print "failed"; else printf "%.1f Mbit/s\n", b / 1e6 }'; }
 
@@ -75,8 +122,7 @@ measure() {
   wait_listening "$LAB_SERVER_NS" "$sport" "$server" "$WORK_DIR/server.$tag.log"
   wait_listening "$LAB_CLIENT_NS" "$cport" "$client" "$WORK_DIR/client.$tag.log"
   local bps
-  # shellcheck disable=SC2086 # $flag is empty or -R
-  bps=$(iperf_bps "$LAB_CLIENT_NS" "$WORK_DIR/$tag.json" -c 127.0.0.1 -p "$cport" -P "$CONNECTIONS" $flag)
+  bps=$(load_bps "$cport" "$tag" "$flag")
   record "$name.$dir" "$bps"
   record "rssc.$name.$dir" "$(peak_rss_kib "$client")"
   record "rsss.$name.$dir" "$(peak_rss_kib "$server")"
@@ -87,7 +133,7 @@ measure() {
 }
 
 for run in $(seq 1 "$RUNS"); do
-  for dir in upload download; do
+  for dir in $DIRECTIONS; do
     flag=
     [ "$dir" = download ] && flag=-R
     measure limited "$LIMIT" "$dir" "$run" "$flag"
@@ -114,7 +160,7 @@ row() {
 print_table() {
   echo
   echo "Striper memory-limit benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
-  echo "netlab namespaces, every flow capped at $RATE; iperf3 -P $CONNECTIONS (that many tunnelled connections); Striper --stripes $STRIPES"
+  echo "netlab namespaces, every flow capped at $RATE${LINK[1]:+, WAN link ${LINK[1]}}; $LOAD_NAME $CONNECTIONS (that many tunnelled connections); Striper --stripes $STRIPES"
   echo "$RUNS run(s) x $TIME s; each cell: median (min-max) over runs; rates in Mbit/s as iperf3's receiver saw them"
   echo
   printf '%-42s%-24s%-24s\n' "" "upload" "download (iperf3 -R)"
