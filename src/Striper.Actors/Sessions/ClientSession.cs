@@ -75,6 +75,13 @@ internal sealed partial class ClientSession : SessionActor
                 return;
             }
 
+            if (m.Index == 0 && !_opened)
+            {
+                // The opening dial again (see OnDialResult): a session that never opened has nothing to rejoin.
+                Dial(0, HandshakeKind.Open);
+                return;
+            }
+
             Stats.Substream(m.Index)?.Redialled();
             Metrics.Redialled();
             Dial(m.Index, HandshakeKind.Join);
@@ -159,7 +166,13 @@ internal sealed partial class ClientSession : SessionActor
             .PipeTo(
                 Self,
                 success: substream => new DialResult(index, substream, null, Fatal: false),
-                failure: error => new DialResult(index, null, error.Message, Fatal: error is SubstreamRefusedException, (error as SubstreamRefusedException)?.Status));
+                failure: error => new DialResult(
+                    index,
+                    null,
+                    error.Message,
+                    Fatal: error is SubstreamRefusedException,
+                    (error as SubstreamRefusedException)?.Status,
+                    Answered: error is not (TimeoutException or OperationCanceledException or SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostNotFound or SocketError.NetworkUnreachable or SocketError.HostUnreachable })));
     }
 
     /// <summary>With both transports, even indices go over TCP and odd ones over MSP (so substream 0, the OPEN, is TCP).</summary>
@@ -185,6 +198,13 @@ internal sealed partial class ClientSession : SessionActor
             var connection = await opened.Task.WaitAsync(token);
             return await SubstreamDialer.HandshakeAsync(connection, handshake, settings, token, target, binding);
         }
+    }
+
+    /// <summary>Whether the opening dial's next try, after its backoff, still starts within connect-timeout.</summary>
+    private bool OpeningMayRetry()
+    {
+        var next = Settings.RedialBackoff * Math.Pow(2, Math.Min(_failedDials.GetValueOrDefault(0), 16));
+        return Stopwatch.GetElapsedTime(_openedAt) + next < Settings.ConnectTimeout;
     }
 
     /// <summary>Exponential backoff per index, so a peer that is down is not hammered and one that is back is found soon.</summary>
@@ -222,6 +242,16 @@ internal sealed partial class ClientSession : SessionActor
                 }
 
                 Dial(0, HandshakeKind.Open);
+            }
+            else if (result.Index == 0 && !_opened && result.Answered && result.Status is null && !result.Fatal && OpeningMayRetry())
+            {
+                // Connected, then reset before the handshake's answer: a server at its limit of pending handshakes
+                // resets what exceeds it (a burst of connections, each dialling several substreams at once). The
+                // application's connection waits while the opening is tried again, within connect-timeout; a server
+                // that refuses connections or cannot be reached fails the connection at once, as before.
+                Log.OpenRetried(Context.Logger(), SessionId, result.Error ?? "unknown");
+                _failedDials[0] = _failedDials.GetValueOrDefault(0) + 1;
+                ScheduleRedial(0);
             }
             else if (result.Index == 0 && !_opened)
             {
@@ -399,6 +429,9 @@ internal sealed partial class ClientSession : SessionActor
 
         [LoggerMessage(EventId = 313, Level = LogLevel.Warning, Message = "the server proxy at {Peer} does not know session keys (it refused the flag as a bad handshake): it predates them, so JOINs to its sessions are proven with the shared secret alone")]
         public static partial void NoSessionKeys(ILogger logger, string peer);
+
+        [LoggerMessage(EventId = 316, Level = LogLevel.Information, Message = "session {Session}: the opening dial failed ({Reason}); trying again")]
+        public static partial void OpenRetried(ILogger logger, Guid session, string reason);
 
         [LoggerMessage(EventId = 312, Level = LogLevel.Debug, Message = "session {Session}: substream {Index} could not join while resuming ({Reason}); retrying")]
         public static partial void RejoinFailed(ILogger logger, Guid session, int index, string reason);

@@ -9,7 +9,9 @@ internal static class SessionProtocol
 {
     /// <summary>A dial finished: a connected, accepted substream socket, or the reason it is not (and whether retrying is pointless).</summary>
     /// <param name="Status">The server's refusal, when it refused (rather than could not be reached).</param>
-    public sealed record DialResult(int Index, DialedSubstream? Substream, string? Error, bool Fatal, HandshakeStatus? Status = null);
+    /// <param name="Answered">The server answered the dial at all (it did not refuse the connection or stay silent
+    /// until connect-timeout): what failed was the handshake, so an opening dial may be tried again.</param>
+    public sealed record DialResult(int Index, DialedSubstream? Substream, string? Error, bool Fatal, HandshakeStatus? Status = null, bool Answered = false);
 
     /// <summary>Client: time to dial a lost substream again.</summary>
     public sealed record Redial(int Index);

@@ -72,6 +72,27 @@ public sealed class LimitsTests
     }
 
     [Fact]
+    public async Task An_opening_reset_by_a_server_at_its_handshake_limit_should_be_tried_again_not_lost()
+    {
+        // A burst of connections (each dialling several substreams at once) fills the server's handshake slots; what
+        // exceeds them is reset. The application's connection whose opening dial was reset must not be closed: the
+        // client tries the opening again (with backoff, within connect-timeout) and gets through once slots free up.
+        var settings = StriperSettings.Default with { HandshakeTimeout = TimeSpan.FromSeconds(20), MaxPendingHandshakes = 8, Stripes = 2 };
+        await using var target = new HashingTarget(1024 * 1024, seed: 3);
+        await using var pair = ProxyPair.Start(target.EndPoint, settings);
+        var holders = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => ConnectAsync(pair)));
+        await WaitUntilAsync(() => pair.ServerMetrics.PendingHandshakes == 8, "eight connections hold the eight slots");
+
+        using var app = await pair.ConnectAsync();
+        await pair.ClientLog.WaitForAsync("the opening dial failed");
+        Assert.True(pair.ServerMetrics.ConnectionsShed >= 1, "the server never shed the opening dial");
+
+        DisposeAll(holders);
+        await target.AssertSingleExchangeAsync(app, 1024 * 1024, seed: 4, TimeSpan.FromSeconds(20));
+        Assert.False(pair.ClientLog.Contains("cannot open a session"), "the application's connection was given up");
+    }
+
+    [Fact]
     public async Task A_thousand_junk_connections_should_not_stop_a_transfer_or_leak_sockets()
     {
         const long size = 16L * 1024 * 1024;
