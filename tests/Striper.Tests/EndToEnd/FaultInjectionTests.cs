@@ -38,7 +38,15 @@ public sealed class FaultInjectionTests
         const long size = 48L * 1024 * 1024;
         // A short stall timeout: the chunks the silent substream holds back are copied onto the others once they are
         // late (HeadOfLineRescue), so the transfer may finish within half a second (seen), before a longer one ran out.
-        var settings = StriperSettings.Default with { Stripes = 4, StallTimeout = TimeSpan.FromMilliseconds(100) };
+        // The replacement is dialled at once: with the default first wait (100 ms) a transfer that the copies finish
+        // within half a second could end before the client redialled, and the redial count below read 0 (seen once in
+        // a loaded suite).
+        var settings = StriperSettings.Default with
+        {
+            Stripes = 4,
+            StallTimeout = TimeSpan.FromMilliseconds(100),
+            RedialBackoff = TimeSpan.FromMilliseconds(1),
+        };
         await using var target = new HashingTarget(size, seed: 52);
         var (pair, relay) = StartBehindRelay(target, settings, stallAfter: index => index == 2 ? 1 : null);
         await using var _ = pair;
