@@ -3,7 +3,12 @@
 # (`striper msp listen --forward` / `striper msp connect --forward`), RUNS times each; prints the median rates
 # and their ratio (the issue's target: Striper >= 2x kcptun).
 #
-#   bench/kcptun.sh [--size MIB] [--runs N]     defaults: 256 MiB, 3 runs
+#   bench/kcptun.sh [--size MIB] [--runs N] [--link SPEC]     defaults: 256 MiB, 3 runs, loopback
+#
+# --link SPEC runs the same over an emulated WAN link (netlab.sh's SPEC, e.g. delay=25ms,loss=1% for 50 ms RTT and
+# 1 % loss each way): each tool's client end and the sender in the lab's client namespace, its server end and the
+# sink in the server namespace. Needs root. kcptun then runs in --mode fast3 (one connection, its default), and the
+# 16 KiB MTU profile is skipped (a WAN link's 1500 would fragment every datagram).
 #
 # kcptun: crypt none, nocomp, mode fast, sndwnd/rcvwnd 4096, FEC off (MSP has none either), one connection.
 # Striper: Release build published into bench/out, two nodes on 127.0.0.1 with their own identities.
@@ -16,11 +21,13 @@ source "$(dirname "$0")/lib.sh"
 
 SIZE_MIB=256
 RUNS=3
+LINK=
 while [ $# -gt 0 ]; do
   case $1 in
     --size) SIZE_MIB=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
-    *) die "unknown argument '$1' (use --size MIB, --runs N)" ;;
+    --link) LINK=$2; shift 2 ;;
+    *) die "unknown argument '$1' (use --size MIB, --runs N, --link SPEC)" ;;
   esac
 done
 [[ $SIZE_MIB =~ ^[0-9]+$ ]] && [ "$SIZE_MIB" -ge 1 ] || die "--size must be a whole number of MiB"
@@ -33,12 +40,32 @@ if ! command -v kcptun-client >/dev/null || ! command -v kcptun-server >/dev/nul
 fi
 command -v socat >/dev/null || die "socat is missing; run bench/install-deps.sh"
 
-install_local_cleanup striper-kcptun
+# Where each end runs: on loopback both in this namespace; over a WAN link, the client end in the lab's client
+# namespace and the server end in its server namespace, the tunnel's UDP between the lab's two addresses.
+CLIENT=()
+SERVER=()
+CLIENT_ADDR=127.0.0.1
+SERVER_ADDR=127.0.0.1
+KCP_MODE=(--mode fast)
+if [ -n "$LINK" ]; then
+  need_root_and_tools iperf3 gcc
+  install_cleanup
+  "$NETLAB" up none --link "$LINK" >&2
+  eval "$("$NETLAB" env)"
+  CLIENT=(ip netns exec "$LAB_CLIENT_NS")
+  SERVER=(ip netns exec "$LAB_SERVER_NS")
+  CLIENT_ADDR=$LAB_CLIENT_ADDR
+  SERVER_ADDR=$LAB_SERVER_ADDR
+  KCP_MODE=(--mode fast3)
+else
+  install_local_cleanup striper-kcptun
+fi
 
 wait_tcp() {
   local port=$1 pid=$2 logfile=$3
+  shift 3
   for _ in $(seq 1 200); do
-    if [ -n "$(ss -Hltn "sport = :$port")" ]; then return 0; fi
+    if [ -n "$("$@" ss -Hltn "sport = :$port")" ]; then return 0; fi
     alive "$pid" || die "process $pid exited before listening on $port: $(tail -n 5 "$logfile")"
     sleep 0.05
   done
@@ -54,12 +81,12 @@ EXPECTED=$((SIZE_MIB << 20))
 transfer() {
   local entry=$1 target=$2 name=$3 run=$4
   local count=$WORK_DIR/$name.$run.count
-  socat -u "TCP-LISTEN:$target,bind=127.0.0.1,reuseaddr" STDOUT 2>"$WORK_DIR/$name.$run.sink.log" | wc -c >"$count" &
+  "${SERVER[@]}" socat -u "TCP-LISTEN:$target,bind=127.0.0.1,reuseaddr" STDOUT 2>"$WORK_DIR/$name.$run.sink.log" | wc -c >"$count" &
   local sink=$!
-  wait_tcp "$target" "$sink" "$WORK_DIR/$name.$run.sink.log"
+  wait_tcp "$target" "$sink" "$WORK_DIR/$name.$run.sink.log" "${SERVER[@]}"
   local t0 t1
   t0=$(date +%s.%N)
-  if ! timeout 300 socat -u "OPEN:$DATA" "TCP:127.0.0.1:$entry" 2>"$WORK_DIR/$name.$run.source.log"; then
+  if ! timeout 300 "${CLIENT[@]}" socat -u "OPEN:$DATA" "TCP:127.0.0.1:$entry" 2>"$WORK_DIR/$name.$run.source.log"; then
     log "$name run $run: sender failed: $(tail -n 2 "$WORK_DIR/$name.$run.source.log")"
   fi
   if ! timeout 300 bash -c "while kill -0 $sink 2>/dev/null; do sleep 0.01; done"; then
@@ -97,11 +124,11 @@ run_kcptun() {
   udp=$(free_port)
   entry=$(free_port)
   target=$(free_port)
-  start_local "$WORK_DIR/$name-server.log" kcptun-server -t "127.0.0.1:$target" -l "127.0.0.1:$udp" "${KCP_OPTS[@]}" "$@"
+  start_local "$WORK_DIR/$name-server.log" "${SERVER[@]}" kcptun-server -t "127.0.0.1:$target" -l "$SERVER_ADDR:$udp" "${KCP_OPTS[@]}" "$@"
   local server=$STARTED_PID
-  start_local "$WORK_DIR/$name-client.log" kcptun-client -l "127.0.0.1:$entry" -r "127.0.0.1:$udp" "${KCP_OPTS[@]}" "$@"
+  start_local "$WORK_DIR/$name-client.log" "${CLIENT[@]}" kcptun-client -l "127.0.0.1:$entry" -r "$SERVER_ADDR:$udp" "${KCP_OPTS[@]}" "$@"
   client=$STARTED_PID
-  wait_tcp "$entry" "$client" "$WORK_DIR/$name-client.log"
+  wait_tcp "$entry" "$client" "$WORK_DIR/$name-client.log" "${CLIENT[@]}"
   measure "$entry" "$target" "$name"
   kill "$client" "$server" 2>/dev/null || true
 }
@@ -112,7 +139,7 @@ run_striper() {
   local entry target listen sid udp
   entry=$(free_port)
   target=$(free_port)
-  start_local "$WORK_DIR/$name-listen.log" "$STRIPER" msp --identity "$WORK_DIR/a.id" --bind 127.0.0.1:0 listen "--forward=$target" 9 --config "$config"
+  start_local "$WORK_DIR/$name-listen.log" "${SERVER[@]}" "$STRIPER" msp --identity "$WORK_DIR/a.id" --bind "$SERVER_ADDR:0" listen "--forward=$target" 9 --config "$config"
   listen=$STARTED_PID
   for _ in $(seq 1 200); do
     grep -q "MSP listening" "$WORK_DIR/$name-listen.log" && break
@@ -120,16 +147,16 @@ run_striper() {
     sleep 0.05
   done
   sid=$(grep -o 'MDP node [0-9a-f]\{64\}' "$WORK_DIR/$name-listen.log" | awk '{ print $3 }')
-  udp=$(grep -o 'on 127\.0\.0\.1:[0-9]*' "$WORK_DIR/$name-listen.log" | head -n 1 | cut -d: -f2)
+  udp=$(grep -o "on ${SERVER_ADDR//./\\.}:[0-9]*" "$WORK_DIR/$name-listen.log" | head -n 1 | cut -d: -f2)
   [ -n "$sid" ] && [ -n "$udp" ] || die "could not read the listener's SID and port: $(tail -n 5 "$WORK_DIR/$name-listen.log")"
-  start_local "$WORK_DIR/$name-connect.log" "$STRIPER" msp --identity "$WORK_DIR/b.id" --bind 127.0.0.1:0 --peer "127.0.0.1:$udp" connect "--forward=$entry" "$sid" 9 --config "$config"
+  start_local "$WORK_DIR/$name-connect.log" "${CLIENT[@]}" "$STRIPER" msp --identity "$WORK_DIR/b.id" --bind "$CLIENT_ADDR:0" --peer "$SERVER_ADDR:$udp" connect "--forward=$entry" "$sid" 9 --config "$config"
   local connect=$STARTED_PID
-  wait_tcp "$entry" "$connect" "$WORK_DIR/$name-connect.log"
+  wait_tcp "$entry" "$connect" "$WORK_DIR/$name-connect.log" "${CLIENT[@]}"
   measure "$entry" "$target" "$name"
   kill "$connect" "$listen" 2>/dev/null || true
 }
 
-KCP_OPTS=(--crypt none --nocomp --mode fast --sndwnd 4096 --rcvwnd 4096 --datashard 0 --parityshard 0 --quiet)
+KCP_OPTS=(--crypt none --nocomp "${KCP_MODE[@]}" --sndwnd 4096 --rcvwnd 4096 --datashard 0 --parityshard 0 --quiet)
 DEFAULTS=$WORK_DIR/default.conf
 : >"$DEFAULTS"
 # Loopback carries 64 KiB datagrams; this is the setting config.hocon suggests for such paths. kcptun gets the same
@@ -145,17 +172,21 @@ CONF
 
 run_kcptun kcptun
 run_striper striper "$DEFAULTS"
-run_kcptun kcptun-jumbo --mtu 16384
-run_striper striper-jumbo "$JUMBO"
+if [ -z "$LINK" ]; then
+  run_kcptun kcptun-jumbo --mtu 16384
+  run_striper striper-jumbo "$JUMBO"
+fi
 
-printf '%-34s %s\n' "one stream, $SIZE_MIB MiB, loopback" "MiB/s, median of $RUNS (min-max)"
-printf '%-34s %s\n' "kcptun (fast, no FEC, mtu 1350)" "$(cell kcptun 1)"
+printf '%-34s %s\n' "one stream, $SIZE_MIB MiB, ${LINK:-loopback}" "MiB/s, median of $RUNS (min-max)"
+printf '%-34s %s\n' "kcptun (${KCP_MODE[1]}, no FEC, mtu 1350)" "$(cell kcptun 1)"
 printf '%-34s %s\n' "striper msp over mdp (mtu 1400)" "$(cell striper 1)"
 printf '%-34s %s\n' "ratio striper / kcptun" "$(median_ratio striper kcptun)"
-printf '%-34s %s\n' "kcptun (same, --mtu 16384)" "$(cell kcptun-jumbo 1)"
-printf '%-34s %s\n' "striper (mdp.mtu 16384)" "$(cell striper-jumbo 1)"
-printf '%-34s %s\n' "ratio striper / kcptun, 16 KiB mtu" "$(median_ratio striper-jumbo kcptun-jumbo)"
-printf '%-34s %s\n' "ratio striper 16 KiB / kcptun 1350" "$(median_ratio striper-jumbo kcptun)"
+if [ -z "$LINK" ]; then
+  printf '%-34s %s\n' "kcptun (same, --mtu 16384)" "$(cell kcptun-jumbo 1)"
+  printf '%-34s %s\n' "striper (mdp.mtu 16384)" "$(cell striper-jumbo 1)"
+  printf '%-34s %s\n' "ratio striper / kcptun, 16 KiB mtu" "$(median_ratio striper-jumbo kcptun-jumbo)"
+  printf '%-34s %s\n' "ratio striper 16 KiB / kcptun 1350" "$(median_ratio striper-jumbo kcptun)"
+fi
 
 # For compare.sh (BENCH_RESULTS=1): median rates in MiB/s and the ratios of medians.
 result kcptun.kcptun_mibs kcptun
