@@ -201,23 +201,17 @@ internal sealed partial class ClientSession : SessionActor
     }
 
     /// <summary>Whether the opening dial's next try, after its backoff, still starts within connect-timeout.</summary>
-    private bool OpeningMayRetry()
-    {
-        var next = Settings.RedialBackoff * Math.Pow(2, Math.Min(_failedDials.GetValueOrDefault(0), 16));
-        return Stopwatch.GetElapsedTime(_openedAt) + next < Settings.ConnectTimeout;
-    }
+    private bool OpeningMayRetry() =>
+        Stopwatch.GetElapsedTime(_openedAt) + RedialDelay(_failedDials.GetValueOrDefault(0) + 1) < Settings.ConnectTimeout;
 
     /// <summary>Exponential backoff per index, so a peer that is down is not hammered and one that is back is found soon.</summary>
-    private void ScheduleRedial(int index)
-    {
-        var failures = _failedDials.GetValueOrDefault(index);
-        var delay = Settings.RedialBackoff * Math.Pow(2, Math.Min(failures, 16));
-        if (delay > Settings.RedialBackoffMax)
-        {
-            delay = Settings.RedialBackoffMax;
-        }
+    private void ScheduleRedial(int index) =>
+        Timers.StartSingleTimer($"redial-{index}", new Redial(index), RedialDelay(_failedDials.GetValueOrDefault(index)));
 
-        Timers.StartSingleTimer($"redial-{index}", new Redial(index), delay);
+    private TimeSpan RedialDelay(int failures)
+    {
+        var delay = Settings.RedialBackoff * Math.Pow(2, Math.Min(failures, 16));
+        return delay > Settings.RedialBackoffMax ? Settings.RedialBackoffMax : delay;
     }
 
     private void OnDialResult(DialResult result)

@@ -17,6 +17,10 @@ public sealed class LimitsTests
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromMilliseconds(600);
     private static readonly TimeSpan Slack = TimeSpan.FromSeconds(2);
 
+    // A server with eight handshake slots that silent connections hold for long (20 s) unless they let go.
+    private static readonly StriperSettings EightHandshakeSlots =
+        StriperSettings.Default with { HandshakeTimeout = TimeSpan.FromSeconds(20), MaxPendingHandshakes = 8, Stripes = 2 };
+
     [Fact]
     public async Task Silent_connections_should_be_reaped_within_the_handshake_timeout()
     {
@@ -43,11 +47,9 @@ public sealed class LimitsTests
     [Fact]
     public async Task Connections_beyond_max_pending_handshakes_should_be_closed_at_once()
     {
-        var settings = StriperSettings.Default with { HandshakeTimeout = TimeSpan.FromSeconds(20), MaxPendingHandshakes = 8, Stripes = 2 };
         await using var target = new HashingTarget(1024 * 1024, seed: 1);
-        await using var pair = ProxyPair.Start(target.EndPoint, settings);
-        var holders = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => ConnectAsync(pair)));
-        await WaitUntilAsync(() => pair.ServerMetrics.PendingHandshakes == 8, "eight connections hold the eight slots");
+        await using var pair = ProxyPair.Start(target.EndPoint, EightHandshakeSlots);
+        var holders = await HoldEverySlotAsync(pair);
 
         // The reset can be so quick that it already reaches the connect, which then reports it.
         var clock = Stopwatch.StartNew();
@@ -77,11 +79,9 @@ public sealed class LimitsTests
         // A burst of connections (each dialling several substreams at once) fills the server's handshake slots; what
         // exceeds them is reset. The application's connection whose opening dial was reset must not be closed: the
         // client tries the opening again (with backoff, within connect-timeout) and gets through once slots free up.
-        var settings = StriperSettings.Default with { HandshakeTimeout = TimeSpan.FromSeconds(20), MaxPendingHandshakes = 8, Stripes = 2 };
         await using var target = new HashingTarget(1024 * 1024, seed: 3);
-        await using var pair = ProxyPair.Start(target.EndPoint, settings);
-        var holders = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => ConnectAsync(pair)));
-        await WaitUntilAsync(() => pair.ServerMetrics.PendingHandshakes == 8, "eight connections hold the eight slots");
+        await using var pair = ProxyPair.Start(target.EndPoint, EightHandshakeSlots);
+        var holders = await HoldEverySlotAsync(pair);
 
         using var app = await pair.ConnectAsync();
         await pair.ClientLog.WaitForAsync("the opening dial failed");
@@ -173,6 +173,14 @@ public sealed class LimitsTests
             await ReadUntilClosedAsync(socket, HandshakeTimeout + Slack);
             return clock.Elapsed;
         }
+    }
+
+    /// <summary>Fills every one of <see cref="EightHandshakeSlots"/>' slots with a silent connection.</summary>
+    private static async Task<Socket[]> HoldEverySlotAsync(ProxyPair pair)
+    {
+        var holders = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => ConnectAsync(pair)));
+        await WaitUntilAsync(() => pair.ServerMetrics.PendingHandshakes == 8, "eight connections hold the eight slots");
+        return holders;
     }
 
     private static async Task<Socket> ConnectAsync(ProxyPair pair)
